@@ -1,0 +1,171 @@
+//! Every error the simulator library can return, in one place.
+//!
+//! Two families: errors for the Rust caller (starting a simulator, opening a journal) and
+//! [`AppError`], which an HTTP handler returns and which becomes an RFC 9457 problem document
+//! with a stable `type`, so clients can branch on the type rather than on prose.
+
+use std::path::PathBuf;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::clock::ClockError;
+use crate::scenario::ScenarioErrors;
+
+/// Starting a simulator failed; nothing is left running.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the control API (/_sim) would be reachable from other machines on {addr}; give a control token (--control-token or EISIM_CONTROL_TOKEN) or bind to a loopback address"
+    )]
+    ControlTokenRequired { addr: String },
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Scenario(#[from] ScenarioErrors),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("cannot open the journal file {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the journal file {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A failed HTTP request, answered as `application/problem+json`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("no route for {method} {path}")]
+    NoRoute { method: String, path: String },
+    #[error("{method} is not allowed on this resource")]
+    MethodNotAllowed { method: String },
+    #[error("the control API needs `Authorization: Bearer <control token>`")]
+    ControlTokenMissing,
+    #[error("expected content type {expected}, got {found}")]
+    UnsupportedMediaType {
+        expected: &'static str,
+        found: String,
+    },
+    #[error("request body larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    InvalidScenario(#[from] ScenarioErrors),
+    #[error("{0}")]
+    Clock(#[from] ClockError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The stable part of the problem `type` URI; documented in the README.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad-request",
+            AppError::NoRoute { .. } => "no-route",
+            AppError::MethodNotAllowed { .. } => "method-not-allowed",
+            AppError::ControlTokenMissing => "control-token-missing",
+            AppError::UnsupportedMediaType { .. } => "unsupported-media-type",
+            AppError::PayloadTooLarge { .. } => "payload-too-large",
+            AppError::InvalidScenario(_) => "invalid-scenario",
+            AppError::Clock(ClockError::Backwards { .. }) => "clock-backwards",
+            AppError::Clock(_) => "clock",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NoRoute { .. } => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::ControlTokenMissing => StatusCode::UNAUTHORIZED,
+            AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::InvalidScenario(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Clock(ClockError::Backwards { .. }) => StatusCode::CONFLICT,
+            AppError::Clock(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "Bad request",
+            AppError::NoRoute { .. } => "Not found",
+            AppError::MethodNotAllowed { .. } => "Method not allowed",
+            AppError::ControlTokenMissing => "Control token required",
+            AppError::UnsupportedMediaType { .. } => "Unsupported media type",
+            AppError::PayloadTooLarge { .. } => "Payload too large",
+            AppError::InvalidScenario(_) => "Invalid scenario",
+            AppError::Clock(_) => "Clock cannot do that",
+            AppError::Internal(_) => "Internal error",
+        }
+    }
+
+    /// The problem document (RFC 9457) for this error.
+    pub fn problem(&self) -> Value {
+        let mut body = json!({
+            "type": format!("urn:eisim:problem:{}", self.slug()),
+            "title": self.title(),
+            "status": self.status().as_u16(),
+            "detail": self.to_string(),
+        });
+        if let (AppError::InvalidScenario(errors), Some(map)) = (self, body.as_object_mut()) {
+            let list: Vec<Value> = errors
+                .errors
+                .iter()
+                .map(|e| {
+                    json!({
+                        "line": e.line,
+                        "column": e.column,
+                        "kind": e.kind.as_str(),
+                        "message": e.message,
+                        "suggestion": e.suggestion,
+                    })
+                })
+                .collect();
+            map.insert("errors".into(), Value::Array(list));
+        }
+        body
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut response = (status, Json(self.problem())).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if matches!(self, AppError::ControlTokenMissing) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"eisim-control\""),
+            );
+        }
+        response
+    }
+}

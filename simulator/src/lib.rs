@@ -1,0 +1,39 @@
+//! eisim: a simulated e-invoicing access point and the networks behind it (Peppol, Italy's
+//! SDI, Poland's KSeF), driven by scenario files.
+//!
+//! How the pieces fit: an HTTP request enters through [`app`] (the control API under
+//! `/_sim`, and the gateway and native network APIs as they land), every exchange is written
+//! to the [`Journal`], state lives in the [`store`] scoped by tenant, and network lifecycles
+//! plan their next steps on the [`agenda`], which the [`world`] fires when the simulated
+//! [`Clock`] reaches them. A [`Scenario`] file says who exists and how the networks behave.
+//!
+//! Embedding, as a Rust test would:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use eisim::{ClockMode, Simulator, SimulatorConfig};
+//!
+//! let sim = Simulator::start(SimulatorConfig::new().clock(ClockMode::Virtual)).await?;
+//! println!("point your client at {}", sim.base_url());
+//! sim.advance(std::time::Duration::from_secs(15 * 24 * 3600))?; // fifteen days, instantly
+//! # Ok(()) }
+//! ```
+
+pub mod agenda;
+pub mod clock;
+mod control;
+pub mod errors;
+pub mod journal;
+pub mod scenario;
+pub mod scheduler;
+mod server;
+mod simulator;
+pub mod store;
+pub mod world;
+
+pub use clock::{Clock, ClockMode};
+pub use errors::{AppError, StartError};
+pub use journal::{Journal, JournalEntry, JournalQuery, Record};
+pub use scenario::Scenario;
+pub use server::{DEFAULT_BODY_LIMIT, ServerSettings, app, run};
+pub use simulator::{Simulator, SimulatorConfig};

@@ -1,0 +1,221 @@
+//! The `eisim` command: a thin layer over the library (`eisim::Simulator`).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use eisim::{ClockMode, Simulator, SimulatorConfig, scenario};
+
+/// A simulated e-invoicing access point and the networks behind it (Peppol, SDI, KSeF).
+///
+/// Point your integration at `eisim serve` instead of a shared government test environment;
+/// steer time and inspect the journal through the control API under /_sim.
+#[derive(Debug, Parser)]
+#[command(name = "eisim", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the simulator (on the embedded default scenario unless --scenario is given).
+    Serve(ServeArgs),
+    /// Validate scenario files: exit 0 if all are clean, 1 if any has errors (each printed
+    /// as file:line:column).
+    Check {
+        /// Scenario files (YAML) to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Scenario file (YAML) to run instead of the embedded default.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// Address to listen on. Anything but loopback requires --control-token.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    bind: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Clock mode, overriding the scenario's: `real`, `virtual` (moves only when advanced
+    /// through POST /_sim/clock/advance) or `scaled:N` (simulated time runs N times faster).
+    #[arg(long, value_name = "MODE")]
+    clock: Option<ClockMode>,
+    /// With a virtual clock, jump straight to each next due event instead of waiting.
+    #[arg(long)]
+    auto_advance: bool,
+    /// Seed for every random choice, overriding the scenario's: the same seed gives the
+    /// same run.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Also write the journal to FILE as JSON lines, flushed entry by entry (appends).
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+    /// Token required as `Authorization: Bearer <token>` on /_sim requests; mandatory when
+    /// --bind is not a loopback address.
+    #[arg(
+        long,
+        env = "EISIM_CONTROL_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    control_token: Option<String>,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    #[arg(long, default_value_t = eisim::DEFAULT_BODY_LIMIT, value_name = "BYTES")]
+    body_limit: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Check { files } => Ok(check(&files)),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(files: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for file in files {
+        match scenario::load_file(file) {
+            Ok(scenario) => println!("ok: {} (scenario `{}`)", file.display(), scenario.name),
+            Err(errors) => {
+                failed = true;
+                println!("{errors}");
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(serve_until_signal(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve_until_signal(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = SimulatorConfig::new()
+        .bind(args.bind)
+        .port(args.port)
+        .body_limit(args.body_limit);
+    if let Some(path) = &args.scenario {
+        let loaded = scenario::load_file(path)?;
+        config = config.scenario(loaded, path.display().to_string());
+    }
+    if let Some(mode) = args.clock {
+        config = config.clock(mode);
+    }
+    if args.auto_advance {
+        config = config.auto_advance(true);
+    }
+    if let Some(seed) = args.seed {
+        config = config.seed(seed);
+    }
+    if let Some(path) = &args.journal {
+        config = config.journal_file(path);
+    }
+    if let Some(token) = &args.control_token {
+        config = config.control_token(token);
+    }
+
+    // Listen for signals before announcing the address: a supervisor that reads the banner
+    // and at once sends SIGTERM must get a graceful shutdown, not the default kill.
+    let signalled = shutdown_signal()?;
+    let sim = Simulator::start(config).await?;
+    tracing::info!(address = %sim.base_url(), "serving");
+    print_banner(&sim, args.journal.as_deref());
+    signalled.await?;
+    tracing::info!("shutting down");
+    sim.shutdown().await.context("shutdown failed")?;
+    Ok(())
+}
+
+/// Prints where to connect and with which credentials. A closed stdout (a supervisor that
+/// read the first line and went away) must not take the server down, so write errors are
+/// ignored here.
+fn print_banner(sim: &Simulator, journal: Option<&std::path::Path>) {
+    use std::io::Write;
+    let epoch = sim.epoch();
+    let url = sim.base_url();
+    let mut lines = vec![
+        format!("eisim {} listening on {url}", env!("CARGO_PKG_VERSION")),
+        format!(
+            "scenario: {} ({}), clock {}, seed {}",
+            epoch.scenario.name,
+            epoch.origin,
+            epoch.clock.mode(),
+            epoch.seed
+        ),
+    ];
+    for tenant in &epoch.scenario.tenants {
+        for credential in &tenant.credentials {
+            lines.push(format!(
+                "tenant {}: client_id={} client_secret={}",
+                tenant.id, credential.client_id, credential.client_secret
+            ));
+        }
+    }
+    lines.push(format!(
+        "control API: {url}/_sim/health, {url}/_sim/clock, {url}/_sim/journal"
+    ));
+    if let Some(path) = journal {
+        lines.push(format!("journal: {}", path.display()));
+    }
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        if writeln!(out, "{line}").is_err() {
+            return;
+        }
+    }
+    let _ = out.flush();
+}
+
+/// Resolves on the first SIGINT or SIGTERM. The listeners are registered when this is called,
+/// not when the future is first polled.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = anyhow::Result<()>>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            Ok(())
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            tokio::signal::ctrl_c()
+                .await
+                .context("cannot listen for Ctrl-C")
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! Scenario files: the YAML that says who exists on which network and how the world behaves.
+//!
+//! A scenario is read once, when the simulator starts or when the control API loads a new one:
+//! [`parse`] (or [`load_file`]) deserializes it into [`Scenario`] and then checks what
+//! deserialization alone cannot (unique ids, references between sections, participant ids
+//! that fit their network). Every problem comes back as a [`ScenarioError`] naming the file,
+//! line and column, what was expected and what was found.
+//!
+//! The sections that drive engines not built yet (behaviours, faults, limits, webhooks, steps,
+//! expect) are fully modelled, so typos in them are caught today, but a scenario that fills
+//! them in is refused with [`ScenarioErrorKind::NotSupportedYet`] rather than run without them.
+//!
+//! `eisim serve` without a scenario runs [`default_scenario`], compiled into the binary from
+//! `scenarios/default.yaml`.
+
+mod behaviours;
+mod clock_spec;
+mod duration;
+mod error;
+mod faults;
+mod limits;
+mod model;
+mod parse;
+mod participant_id;
+mod positions;
+mod probability;
+mod steps;
+mod suggest;
+mod validate;
+mod webhooks;
+
+use std::path::Path;
+
+pub use behaviours::{Behaviour, Match, Outcome};
+pub use clock_spec::{ClockModeSpec, ClockSpec};
+pub use duration::{Duration, DurationError};
+pub use error::{ScenarioError, ScenarioErrorKind, ScenarioErrors};
+pub use faults::{Fault, FaultKind};
+pub use limits::{DuplicateSubmissionLimit, Limits, RateLimit};
+pub use model::*;
+pub use parse::parse;
+pub use probability::Probability;
+pub use steps::{ExpectStateStep, Step, SubmitStep};
+pub use webhooks::WebhookPolicy;
+
+/// The scenario `eisim serve` runs when given none, compiled in so the binary needs no files.
+pub const DEFAULT_SCENARIO_YAML: &str = include_str!("../../../scenarios/default.yaml");
+
+/// The origin named in errors about the embedded default scenario.
+pub const DEFAULT_ORIGIN: &str = "<embedded default>";
+
+/// The embedded default scenario.
+///
+/// A test parses the same text, so this cannot fail in a released binary; it still returns a
+/// `Result` so that a broken edit shows up as an error, never as a panic.
+pub fn default_scenario() -> Result<Scenario, ScenarioErrors> {
+    parse(DEFAULT_SCENARIO_YAML, DEFAULT_ORIGIN)
+}
+
+/// Reads and parses a scenario file; errors name `path` as given.
+pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
+    let origin = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|error| {
+        ScenarioErrors::single(
+            origin.clone(),
+            ScenarioError::new(
+                ScenarioErrorKind::Io,
+                format!("cannot read the scenario file: {error}"),
+            ),
+        )
+    })?;
+    parse(&source, &origin)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    const SCENARIOS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
+    const BAD_SCENARIOS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/bad");
+
+    fn yaml_files(dir: &str) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|error| panic!("cannot list {dir}: {error}"))
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Renders the errors for a broken scenario under a machine-independent origin.
+    fn check_bad(name: &str) -> String {
+        let path = format!("{BAD_SCENARIOS_DIR}/{name}");
+        let source = std::fs::read_to_string(&path).unwrap();
+        let origin = format!("tests/scenarios/bad/{name}");
+        match parse(&source, &origin) {
+            Ok(_) => panic!("{origin} parsed, but it is meant to be refused"),
+            Err(errors) => errors.to_string(),
+        }
+    }
+
+    #[test]
+    fn default_scenario_parses() {
+        let scenario = default_scenario().unwrap_or_else(|errors| panic!("{errors}"));
+        assert_eq!(scenario.name, "default");
+        assert_eq!(scenario.clock.mode, ClockModeSpec::Real);
+        assert_eq!(scenario.tenants.len(), 1);
+        assert_eq!(scenario.tenants[0].id, "demo");
+        assert_eq!(scenario.tenants[0].credentials[0].client_id, "demo-client");
+        assert_eq!(
+            scenario.tenants[0].credentials[0].client_secret,
+            "demo-secret"
+        );
+        for network in Network::ALL {
+            let on_network = scenario
+                .participants
+                .iter()
+                .filter(|p| p.network == network);
+            assert!(
+                on_network.clone().count() >= 2,
+                "few {network} participants"
+            );
+            assert!(
+                on_network
+                    .clone()
+                    .any(|p| p.tenant.as_deref() == Some("demo")),
+                "the demo tenant has no {network} identity"
+            );
+        }
+    }
+
+    #[test]
+    fn every_shipped_scenario_parses() {
+        let files = yaml_files(SCENARIOS_DIR);
+        assert!(!files.is_empty(), "no scenarios in {SCENARIOS_DIR}");
+        for path in files {
+            if let Err(errors) = load_file(&path) {
+                panic!("{errors}");
+            }
+        }
+    }
+
+    /// The default scenario is the first file a newcomer reads: its ids should pass the real
+    /// networks' check digits, not only our shape checks.
+    #[test]
+    fn default_participant_ids_have_valid_check_digits() {
+        let scenario = default_scenario().unwrap();
+        for participant in &scenario.participants {
+            let id = participant.id.as_str();
+            let valid = match id.split_once(':') {
+                Some(("0208", kbo)) => belgian_mod_97(kbo),
+                Some(("9925", vat)) => vat.strip_prefix("BE").is_some_and(belgian_mod_97),
+                Some(("0007", number)) => luhn(number),
+                Some(("KSEF", nip)) => polish_nip(nip),
+                Some(("SDI", _)) => true,
+                _ => false,
+            };
+            assert!(valid, "{id} fails its check digits");
+        }
+    }
+
+    fn digits(text: &str) -> Vec<u32> {
+        text.chars().map(|c| c.to_digit(10).unwrap()).collect()
+    }
+
+    fn belgian_mod_97(number: &str) -> bool {
+        let (body, check) = number.split_at(8);
+        97 - body.parse::<u64>().unwrap() % 97 == check.parse::<u64>().unwrap()
+    }
+
+    fn luhn(number: &str) -> bool {
+        let sum: u32 = digits(number)
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(index, &d)| match (index % 2, d * 2) {
+                (0, _) => d,
+                (_, doubled) if doubled > 9 => doubled - 9,
+                (_, doubled) => doubled,
+            })
+            .sum();
+        sum.is_multiple_of(10)
+    }
+
+    fn polish_nip(nip: &str) -> bool {
+        let digits = digits(nip);
+        let weights = [6, 5, 7, 2, 3, 4, 5, 6, 7];
+        let sum: u32 = digits.iter().zip(weights).map(|(d, w)| d * w).sum();
+        sum % 11 != 10 && sum % 11 == digits[9]
+    }
+
+    /// One snapshot per file in `tests/scenarios/bad/`, named after it: the rendered errors
+    /// are what `eisim check` prints, so a change in wording shows up in review.
+    #[test]
+    fn bad_scenarios_are_refused_with_clear_errors() {
+        let files = yaml_files(BAD_SCENARIOS_DIR);
+        assert!(
+            files.len() >= 7,
+            "bad scenarios missing from {BAD_SCENARIOS_DIR}"
+        );
+        for path in files {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let snapshot = name.trim_end_matches(".yaml").to_owned();
+            insta::assert_snapshot!(snapshot, check_bad(&name));
+        }
+    }
+
+    #[test]
+    fn unreadable_file_names_the_file() {
+        let errors = load_file(Path::new("no/such/scenario.yaml")).unwrap_err();
+        assert_eq!(errors.origin, "no/such/scenario.yaml");
+        assert_eq!(errors.errors[0].kind, ScenarioErrorKind::Io);
+        assert!(
+            errors
+                .to_string()
+                .starts_with("no/such/scenario.yaml: error[io]: cannot read the scenario file: ")
+        );
+    }
+}

@@ -1,0 +1,276 @@
+//! Checks that need the whole scenario: unique ids, references between sections, settings
+//! that contradict each other, and sections the simulator cannot run yet.
+//!
+//! Unlike deserialization, which stops at the first error, these checks report every problem
+//! at once, in file order, so a scenario can be fixed in one round.
+
+use std::collections::HashMap;
+
+use super::clock_spec::ClockModeSpec;
+use super::error::{ScenarioError, ScenarioErrorKind as Kind};
+use super::model::Scenario;
+use super::positions::{Position, ScenarioPositions, top_level_key};
+use super::{participant_id, suggest};
+
+pub(crate) fn validate(
+    scenario: &Scenario,
+    positions: &ScenarioPositions,
+    source: &str,
+) -> Vec<ScenarioError> {
+    let mut errors = Vec::new();
+    check_name(scenario, source, &mut errors);
+    check_clock(scenario, positions, &mut errors);
+    check_tenants(scenario, positions, &mut errors);
+    check_participants(scenario, positions, &mut errors);
+    refuse_unsupported_sections(scenario, source, &mut errors);
+    errors.sort_by_key(|error| (error.line.unwrap_or(u64::MAX), error.column));
+    errors
+}
+
+fn check_name(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
+    if scenario.name.trim().is_empty() {
+        errors.push(
+            ScenarioError::new(
+                Kind::BadValue,
+                "expected a scenario name, found an empty value",
+            )
+            .at_position(top_level_key(source, "name")),
+        );
+    }
+}
+
+fn check_clock(
+    scenario: &Scenario,
+    positions: &ScenarioPositions,
+    errors: &mut Vec<ScenarioError>,
+) {
+    let clock = &scenario.clock;
+    if clock.auto_advance && clock.mode != ClockModeSpec::Virtual {
+        errors.push(
+            ScenarioError::new(
+                Kind::BadValue,
+                format!(
+                    "`auto_advance` needs a virtual clock, found mode `{}`",
+                    clock.mode
+                ),
+            )
+            .at_position(positions.clock())
+            .with_suggestion(Some(
+                "use `mode: virtual`, or leave out `auto_advance`".to_owned(),
+            )),
+        );
+    }
+    if clock.start.is_some() && clock.mode == ClockModeSpec::Real {
+        errors.push(
+            ScenarioError::new(
+                Kind::BadValue,
+                "a `real` clock runs at the wall-clock time and cannot have a `start`",
+            )
+            .at_position(positions.clock())
+            .with_suggestion(Some(
+                "use `mode: virtual` or `mode: scaled:N` to start at a chosen time".to_owned(),
+            )),
+        );
+    }
+}
+
+fn check_tenants(
+    scenario: &Scenario,
+    positions: &ScenarioPositions,
+    errors: &mut Vec<ScenarioError>,
+) {
+    let mut tenant_ids = FirstSeen::default();
+    let mut client_ids = FirstSeen::default();
+    for (t, tenant) in scenario.tenants.iter().enumerate() {
+        let id_position = positions.tenant_id(t);
+        if let Err(message) = check_identifier(&tenant.id, "tenant id") {
+            errors.push(ScenarioError::new(Kind::BadValue, message).at_position(id_position));
+        } else if let Some(first) = tenant_ids.insert(&tenant.id, id_position) {
+            errors.push(duplicate("tenant id", &tenant.id, id_position, first));
+        }
+
+        if tenant.credentials.is_empty() {
+            errors.push(
+                ScenarioError::new(
+                    Kind::MissingKey,
+                    format!(
+                        "tenant `{}` has no credentials; expected at least one \
+                         `client_id` and `client_secret` pair under `credentials`",
+                        tenant.id
+                    ),
+                )
+                .at_position(id_position),
+            );
+        }
+        for (c, credential) in tenant.credentials.iter().enumerate() {
+            let client_id = &credential.client_id;
+            let client_position = positions.client_id(t, c);
+            if let Err(message) = check_identifier(client_id, "client id") {
+                errors
+                    .push(ScenarioError::new(Kind::BadValue, message).at_position(client_position));
+            } else if let Some(first) = client_ids.insert(client_id, client_position) {
+                // The token endpoint finds the tenant by client id, so it must be unambiguous.
+                errors.push(duplicate("client id", client_id, client_position, first));
+            }
+            if credential.client_secret.is_empty() {
+                let client = if client_id.is_empty() {
+                    String::new()
+                } else {
+                    format!(" for client `{client_id}`")
+                };
+                errors.push(
+                    ScenarioError::new(
+                        Kind::BadValue,
+                        format!("expected a client secret{client}, found an empty value"),
+                    )
+                    .at_position(client_position),
+                );
+            }
+        }
+    }
+}
+
+fn check_participants(
+    scenario: &Scenario,
+    positions: &ScenarioPositions,
+    errors: &mut Vec<ScenarioError>,
+) {
+    let tenant_ids: Vec<&str> = scenario.tenants.iter().map(|t| t.id.as_str()).collect();
+    let mut participant_ids = FirstSeen::default();
+    for (p, participant) in scenario.participants.iter().enumerate() {
+        let id = &participant.id;
+        let id_position = positions.participant_id(p);
+        if let Err(problem) = participant_id::check(id, participant.network) {
+            errors.push(
+                ScenarioError::new(Kind::BadValue, problem.message)
+                    .at_position(id_position)
+                    .with_suggestion(problem.help),
+            );
+        } else if let Some(first) = participant_ids.insert(id, id_position) {
+            errors.push(duplicate("participant id", id, id_position, first));
+        }
+
+        if let Some(tenant) = &participant.tenant
+            && !tenant_ids.contains(&tenant.as_str())
+        {
+            let message = if tenant_ids.is_empty() {
+                format!("unknown tenant `{tenant}`; the scenario has no tenants")
+            } else {
+                format!(
+                    "unknown tenant `{tenant}`; expected one of {}",
+                    tenant_ids
+                        .iter()
+                        .map(|id| format!("`{id}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let suggestion = suggest::nearest(tenant, tenant_ids.iter().copied());
+            errors.push(
+                ScenarioError::new(Kind::BadValue, message)
+                    .at_position(positions.participant_tenant(p))
+                    .with_suggestion(suggestion.map(suggest::did_you_mean)),
+            );
+        }
+    }
+}
+
+/// Sections that parse but have no engine yet. Running the scenario without them would be a
+/// fake success, so a non-empty one is refused; an empty one is harmless.
+fn refuse_unsupported_sections(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
+    let sections = [
+        (
+            "behaviours",
+            scenario.behaviours.is_empty(),
+            "arrives with the network engines",
+        ),
+        (
+            "faults",
+            scenario.faults.is_empty(),
+            "arrives with fault injection",
+        ),
+        (
+            "limits",
+            scenario.limits.is_empty(),
+            "arrives with rate limits and token lifetimes",
+        ),
+        (
+            "webhooks",
+            scenario.webhooks.is_empty(),
+            "arrives with webhook delivery",
+        ),
+        (
+            "steps",
+            scenario.steps.is_empty(),
+            "arrives with the conformance suite",
+        ),
+        (
+            "expect",
+            scenario.expect.is_empty(),
+            "arrives with the conformance suite",
+        ),
+    ];
+    for (key, is_empty, arrives_with) in sections {
+        if !is_empty {
+            errors.push(
+                ScenarioError::new(
+                    Kind::NotSupportedYet,
+                    format!("not supported yet: {key} ({arrives_with})"),
+                )
+                .at_position(top_level_key(source, key))
+                .with_suggestion(Some(format!(
+                    "remove `{key}`, or leave it empty, to run this scenario today"
+                ))),
+            );
+        }
+    }
+}
+
+/// Ids are looked up by exact text, so surrounding spaces would make them unreachable.
+fn check_identifier(id: &str, what: &str) -> Result<(), String> {
+    if id.trim().is_empty() {
+        Err(format!("expected a {what}, found an empty value"))
+    } else if id.trim() != id || id.chars().any(char::is_control) {
+        Err(format!(
+            "expected a {what} without surrounding spaces or control characters, found `{}`",
+            id.escape_debug()
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn duplicate(
+    what: &str,
+    id: &str,
+    position: Option<Position>,
+    first: Option<Position>,
+) -> ScenarioError {
+    let message = match first {
+        Some(first) => format!(
+            "duplicate {what} `{id}`; it is already used at line {}",
+            first.line
+        ),
+        None => format!("duplicate {what} `{id}`"),
+    };
+    ScenarioError::new(Kind::Duplicate, message).at_position(position)
+}
+
+/// Remembers where each id was first written.
+#[derive(Default)]
+struct FirstSeen<'a> {
+    positions: HashMap<&'a str, Option<Position>>,
+}
+
+impl<'a> FirstSeen<'a> {
+    /// `None` the first time; then `Some` with the first occurrence's position.
+    fn insert(&mut self, id: &'a str, position: Option<Position>) -> Option<Option<Position>> {
+        match self.positions.get(id) {
+            Some(first) => Some(*first),
+            None => {
+                self.positions.insert(id, position);
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The HTTP face of the simulator: the router, the journaling layer every request passes
+//! through, and `run(listener, shutdown)`, which tests call with a port-0 listener.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{Method, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::control;
+use crate::errors::AppError;
+use crate::journal::{BodyDigest, HttpExchange, Record};
+use crate::store::TenantId;
+use crate::world::World;
+
+/// Bodies above this size are refused with 413 unless the server is told otherwise. 5 MB is
+/// the size limit integrators meet on the real networks (SDI's file limit, a common provider
+/// cap), so eisim refuses what they would refuse.
+pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
+
+/// How the HTTP layer is set up, apart from the world it serves.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub body_limit: usize,
+    /// When set, every `/_sim` request must carry `Authorization: Bearer <token>`.
+    pub control_token: Option<String>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            body_limit: DEFAULT_BODY_LIMIT,
+            control_token: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) world: Arc<World>,
+    pub(crate) settings: Arc<ServerSettings>,
+}
+
+/// The whole HTTP API: control API under `/_sim`, networks and gateway as they land, and a
+/// problem+json answer for anything else.
+pub fn app(world: Arc<World>, settings: ServerSettings) -> Router {
+    let state = AppState {
+        world,
+        settings: Arc::new(settings),
+    };
+    let limit = state.settings.body_limit;
+    Router::new()
+        .nest("/_sim", control::routes(state.clone()))
+        .fallback(no_route)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_exchange,
+        ))
+        // The journaling layer has already enforced the limit; extractors must not apply
+        // axum's smaller default on top.
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn no_route(method: Method, uri: Uri) -> AppError {
+    AppError::NoRoute {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn run(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Journals every exchange. The entry is appended (and, with a journal file, flushed) before
+/// the response leaves, so a client that got an answer can count on its entry being there.
+async fn record_exchange(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let query = request.uri().query().map(str::to_string);
+    let (parts, body) = request.into_parts();
+
+    let (request_body, response) = match read_body(body, state.settings.body_limit).await {
+        Ok(bytes) => {
+            let digest = BodyDigest::of(&bytes);
+            let request = Request::from_parts(parts, Body::from(bytes));
+            (digest, next.run(request).await)
+        }
+        Err(error) => (BodyDigest::of(&[]), error.into_response()),
+    };
+
+    let tenant = response.extensions().get::<TenantId>().cloned();
+    let (response_parts, response_body) = response.into_parts();
+    let (response_bytes, response) = match axum::body::to_bytes(response_body, usize::MAX).await {
+        Ok(bytes) => (
+            bytes.clone(),
+            Response::from_parts(response_parts, Body::from(bytes)),
+        ),
+        Err(error) => {
+            let failed = AppError::Internal(format!("response body failed: {error}"));
+            (Bytes::new(), failed.into_response())
+        }
+    };
+
+    let world = &state.world;
+    world.journal.append(
+        world.epoch().clock.now(),
+        tenant,
+        Record::Http(HttpExchange {
+            method,
+            path,
+            query,
+            status: response.status().as_u16(),
+            latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            request_body,
+            response_body: BodyDigest::of(&response_bytes),
+        }),
+    );
+    response
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, AppError> {
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let too_large = error
+            .into_inner()
+            .downcast_ref::<http_body_util::LengthLimitError>()
+            .is_some();
+        if too_large {
+            AppError::PayloadTooLarge { limit }
+        } else {
+            AppError::BadRequest("the request body could not be read".into())
+        }
+    })
+}

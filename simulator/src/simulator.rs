@@ -1,0 +1,225 @@
+//! A whole simulator in one value, for tests and programs that embed eisim instead of running
+//! the `eisim` binary (which is a thin layer over this).
+//!
+//! Like wiremock's `MockServer`, [`Simulator::start`] binds a port (0 by default, so parallel
+//! tests never collide), serves in the background, and hands back what a test needs: the base
+//! URL, the clock and the journal. Dropping the handle stops the server.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::clock::{Clock, ClockError, ClockMode};
+use crate::errors::StartError;
+use crate::journal::{DEFAULT_MEMORY_CAP, Journal};
+use crate::scenario::{self, Scenario};
+use crate::server::{self, ServerSettings};
+use crate::world::{self, Advanced, Epoch, Overrides, World};
+
+/// How to start a simulator. Defaults: the embedded default scenario, 127.0.0.1, port 0, the
+/// scenario's own clock, no journal file.
+#[derive(Debug, Clone)]
+pub struct SimulatorConfig {
+    scenario: Option<(Scenario, String)>,
+    overrides: Overrides,
+    bind: IpAddr,
+    port: u16,
+    journal_file: Option<PathBuf>,
+    journal_memory_cap: usize,
+    server: ServerSettings,
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        SimulatorConfig {
+            scenario: None,
+            overrides: Overrides::default(),
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            journal_file: None,
+            journal_memory_cap: DEFAULT_MEMORY_CAP,
+            server: ServerSettings::default(),
+        }
+    }
+}
+
+impl SimulatorConfig {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs `scenario` instead of the embedded default; `origin` names it in messages and in
+    /// `/_sim/health` (a file path, say).
+    pub fn scenario(mut self, scenario: Scenario, origin: impl Into<String>) -> Self {
+        self.scenario = Some((scenario, origin.into()));
+        self
+    }
+
+    /// Overrides the scenario's clock mode.
+    pub fn clock(mut self, mode: ClockMode) -> Self {
+        self.overrides.clock = Some(mode);
+        self
+    }
+
+    /// With a virtual clock, jump straight to each next due event instead of waiting to be
+    /// advanced.
+    pub fn auto_advance(mut self, on: bool) -> Self {
+        self.overrides.auto_advance = Some(on);
+        self
+    }
+
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.overrides.seed = Some(seed);
+        self
+    }
+
+    pub fn bind(mut self, address: IpAddr) -> Self {
+        self.bind = address;
+        self
+    }
+
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Also write the journal to `path`, one JSON line per entry, flushed as it goes.
+    pub fn journal_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.journal_file = Some(path.into());
+        self
+    }
+
+    pub fn journal_memory_cap(mut self, entries: usize) -> Self {
+        self.journal_memory_cap = entries;
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on every `/_sim` request.
+    pub fn control_token(mut self, token: impl Into<String>) -> Self {
+        self.server.control_token = Some(token.into());
+        self
+    }
+
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.server.body_limit = bytes;
+        self
+    }
+}
+
+/// A running simulator. Dropping it stops the server; [`Simulator::shutdown`] does so
+/// gracefully and waits.
+#[derive(Debug)]
+pub struct Simulator {
+    address: SocketAddr,
+    world: Arc<World>,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    driver: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Binds, starts serving and starts firing scheduled events. Must be called inside a
+    /// tokio runtime.
+    pub async fn start(config: SimulatorConfig) -> Result<Simulator, StartError> {
+        let address = SocketAddr::new(config.bind, config.port);
+        if !config.bind.is_loopback() && config.server.control_token.is_none() {
+            return Err(StartError::ControlTokenRequired {
+                addr: address.to_string(),
+            });
+        }
+        let (scenario, origin) = match config.scenario {
+            Some(given) => given,
+            None => (
+                scenario::default_scenario()?,
+                scenario::DEFAULT_ORIGIN.to_string(),
+            ),
+        };
+        let journal = match &config.journal_file {
+            Some(path) => Journal::with_file(path, config.journal_memory_cap)?,
+            None => Journal::in_memory(config.journal_memory_cap),
+        };
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: address.to_string(),
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: address.to_string(),
+            source,
+        })?;
+
+        let world = Arc::new(World::new(scenario, origin, config.overrides, journal));
+        let (stop, stopped) = watch::channel(false);
+        let app = server::app(world.clone(), config.server);
+        let mut server_stop = stopped.clone();
+        let server = tokio::spawn(server::run(listener, app, async move {
+            let _ = server_stop.wait_for(|stop| *stop).await;
+        }));
+        let driver = tokio::spawn(world::drive(world.clone(), stopped));
+        Ok(Simulator {
+            address,
+            world,
+            stop,
+            server: Some(server),
+            driver: Some(driver),
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// `http://127.0.0.1:<port>`, with no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The current run's clock. Loading a scenario or resetting starts a new clock, so ask
+    /// again after either.
+    pub fn clock(&self) -> Clock {
+        self.world.epoch().clock.clone()
+    }
+
+    pub fn journal(&self) -> Journal {
+        self.world.journal.clone()
+    }
+
+    /// The current run: scenario, clock, store and agenda.
+    pub fn epoch(&self) -> Arc<Epoch> {
+        self.world.epoch()
+    }
+
+    /// Moves simulated time forward, firing what falls due on the way.
+    pub fn advance(&self, by: Duration) -> Result<Advanced, ClockError> {
+        self.world.advance(by)
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, stops the event driver
+    /// and syncs the journal file.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        let _ = self.stop.send(true);
+        let served = match self.server.take() {
+            Some(server) => server
+                .await
+                .unwrap_or_else(|join| Err(std::io::Error::other(join))),
+            None => Ok(()),
+        };
+        if let Some(driver) = self.driver.take() {
+            let _ = driver.await;
+        }
+        self.world.journal.sync().map_err(std::io::Error::other)?;
+        served
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

@@ -1,0 +1,56 @@
+//! Integration tests, compiled as one binary (one link, not one per file).
+
+// Test helpers panic on purpose: a failed unwrap here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod check_cli;
+mod control_api;
+mod journal_file;
+mod time_travel;
+
+/// A running simulator on a free port with a virtual clock, plus an HTTP client for it.
+pub(crate) struct TestSim {
+    pub(crate) sim: eisim::Simulator,
+    pub(crate) http: reqwest::Client,
+}
+
+impl TestSim {
+    pub(crate) async fn virtual_clock() -> TestSim {
+        let config = eisim::SimulatorConfig::new().clock(eisim::ClockMode::Virtual);
+        Self::start(config).await
+    }
+
+    pub(crate) async fn start(config: eisim::SimulatorConfig) -> TestSim {
+        let sim = eisim::Simulator::start(config).await.unwrap();
+        TestSim {
+            sim,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.sim.base_url())
+    }
+
+    pub(crate) async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    pub(crate) async fn post_json(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+}

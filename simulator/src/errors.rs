@@ -27,6 +27,10 @@ pub enum StartError {
         "the control API (/_sim) would be reachable from other machines on {addr}; give a control token (--control-token or EISIM_CONTROL_TOKEN) or bind to a loopback address"
     )]
     ControlTokenRequired { addr: String },
+    #[error(
+        "auto-advance jumps a virtual clock to the next due event; it cannot move a `{mode}` clock (use --clock virtual)"
+    )]
+    AutoAdvanceNeedsVirtualClock { mode: String },
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error(transparent)]

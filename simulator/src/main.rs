@@ -13,7 +13,13 @@ use eisim::{ClockMode, Simulator, SimulatorConfig, scenario};
 /// Point your integration at `eisim serve` instead of a shared government test environment;
 /// steer time and inspect the journal through the control API under /_sim.
 #[derive(Debug, Parser)]
-#[command(name = "eisim", version, about, long_about)]
+#[command(
+    name = "eisim",
+    version,
+    about,
+    long_about,
+    after_help = "Examples:\n  eisim serve                                  embedded default scenario on 127.0.0.1:8080\n  eisim serve --clock virtual --journal j.ndjson\n  eisim serve --scenario scenarios/default.yaml --clock scaled:60\n  eisim check scenarios/*.yaml\n\nExit codes: 0 success; 1 an error (for `check`: a scenario file has errors); 2 bad command line."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

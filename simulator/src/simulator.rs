@@ -139,6 +139,15 @@ impl Simulator {
                 scenario::DEFAULT_ORIGIN.to_string(),
             ),
         };
+        let mode = config
+            .overrides
+            .clock
+            .unwrap_or_else(|| world::clock_mode(&scenario.clock.mode));
+        if config.overrides.auto_advance == Some(true) && mode != ClockMode::Virtual {
+            return Err(StartError::AutoAdvanceNeedsVirtualClock {
+                mode: mode.to_string(),
+            });
+        }
         let journal = match &config.journal_file {
             Some(path) => Journal::with_file(path, config.journal_memory_cap)?,
             None => Journal::in_memory(config.journal_memory_cap),

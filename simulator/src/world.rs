@@ -47,11 +47,12 @@ impl Epoch {
             .clock
             .unwrap_or_else(|| clock_mode(&scenario.clock.mode));
         let clock = Clock::new(mode, scenario.clock.start);
-        clock.set_auto_advance(
-            overrides
-                .auto_advance
-                .unwrap_or(scenario.clock.auto_advance),
-        );
+        // Auto-advance only means something to a virtual clock; a scenario asking for it is
+        // still runnable with `--clock real`, it just waits for real time.
+        let auto_advance = overrides
+            .auto_advance
+            .unwrap_or(scenario.clock.auto_advance);
+        clock.set_auto_advance(auto_advance && mode == ClockMode::Virtual);
         Epoch {
             seed: overrides.seed.unwrap_or(scenario.seed),
             store: Store::from_scenario(&scenario),
@@ -64,7 +65,7 @@ impl Epoch {
     }
 }
 
-fn clock_mode(spec: &ClockModeSpec) -> ClockMode {
+pub(crate) fn clock_mode(spec: &ClockModeSpec) -> ClockMode {
     match spec {
         ClockModeSpec::Real => ClockMode::Real,
         ClockModeSpec::Virtual => ClockMode::Virtual,
@@ -273,5 +274,124 @@ pub(crate) async fn drive(world: Arc<World>, mut shutdown: tokio::sync::watch::R
             _ = epoch.agenda.planned.notified() => {}
             _ = due => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::{oneshot, watch};
+
+    fn world(mode: ClockMode) -> Arc<World> {
+        let scenario = crate::scenario::default_scenario().unwrap();
+        let overrides = Overrides {
+            clock: Some(mode),
+            ..Overrides::default()
+        };
+        Arc::new(World::new(
+            scenario,
+            "test".into(),
+            overrides,
+            Journal::default(),
+        ))
+    }
+
+    /// Plans one event `after` from now and returns the simulated instant it fired at and
+    /// the (paused, so exact) tokio time it took.
+    async fn fire_one(world: &Arc<World>, after: Duration) -> (Timestamp, Timestamp, Duration) {
+        let (_stop, stopped) = watch::channel(false);
+        let driver = tokio::spawn(drive(world.clone(), stopped));
+        let epoch = world.epoch();
+        let due = epoch.clock.now().checked_add(after).unwrap();
+        let (tx, rx) = oneshot::channel();
+        epoch.agenda.schedule(due, "test event", move |ctx| {
+            let _ = tx.send(ctx.now);
+        });
+        let wall = tokio::time::Instant::now();
+        let fired_at = rx.await.unwrap();
+        driver.abort();
+        (due, fired_at, wall.elapsed())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn on_a_scaled_clock_an_hour_passes_in_a_minute_of_wall_time() {
+        let world = world(ClockMode::Scaled(60.0));
+        let (due, fired_at, waited) = fire_one(&world, Duration::from_secs(3600)).await;
+        assert_eq!(fired_at, due);
+        assert!(world.epoch().clock.now() >= due);
+        assert!(
+            waited >= Duration::from_secs(60) && waited < Duration::from_secs(61),
+            "{waited:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn on_a_real_clock_events_wait_for_real_time() {
+        let world = world(ClockMode::Real);
+        let (due, fired_at, waited) = fire_one(&world, Duration::from_secs(5)).await;
+        assert_eq!(fired_at, due);
+        assert!(
+            waited >= Duration::from_secs(5) && waited < Duration::from_secs(6),
+            "{waited:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_advance_of_a_real_clock_fires_what_it_jumps_over() {
+        let world = world(ClockMode::Real);
+        let epoch = world.epoch();
+        let (tx, mut rx) = oneshot::channel();
+        epoch.agenda.schedule(
+            epoch
+                .clock
+                .now()
+                .checked_add(Duration::from_secs(86_400))
+                .unwrap(),
+            "tomorrow",
+            move |ctx| {
+                let _ = tx.send(ctx.now);
+            },
+        );
+        let report = world.advance(Duration::from_secs(2 * 86_400)).unwrap();
+        assert_eq!(report.events_fired, 1);
+        assert!(rx.try_recv().is_ok());
+    }
+
+    #[test]
+    fn the_journal_records_each_fired_event_with_its_due_time() {
+        let world = world(ClockMode::Virtual);
+        let epoch = world.epoch();
+        let start = epoch.clock.now();
+        for minutes in [5u64, 1, 3] {
+            epoch.agenda.schedule(
+                start
+                    .checked_add(Duration::from_secs(60 * minutes))
+                    .unwrap(),
+                format!("after {minutes}m"),
+                |_| {},
+            );
+        }
+        world.advance(Duration::from_secs(600)).unwrap();
+        let fired: Vec<(String, Timestamp)> = world
+            .journal
+            .query(&crate::journal::JournalQuery {
+                kind: Some(crate::journal::RecordKind::EventFired),
+                ..Default::default()
+            })
+            .into_iter()
+            .filter_map(|entry| match entry.record {
+                Record::EventFired { label, due_at, .. } => Some((label, due_at)),
+                _ => None,
+            })
+            .collect();
+        let minute = |m: u64| start.checked_add(Duration::from_secs(60 * m)).unwrap();
+        assert_eq!(
+            fired,
+            vec![
+                ("after 1m".to_string(), minute(1)),
+                ("after 3m".to_string(), minute(3)),
+                ("after 5m".to_string(), minute(5)),
+            ]
+        );
     }
 }

@@ -267,3 +267,18 @@ async fn the_router_answers_without_a_socket() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(world.journal.len(), 2, "scenario load + the request");
 }
+
+#[tokio::test]
+async fn auto_advance_on_a_clock_that_is_not_virtual_is_refused() {
+    let config = eisim::SimulatorConfig::new()
+        .clock(eisim::ClockMode::Real)
+        .auto_advance(true);
+    let error = eisim::Simulator::start(config).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            eisim::StartError::AutoAdvanceNeedsVirtualClock { .. }
+        ),
+        "{error}"
+    );
+}

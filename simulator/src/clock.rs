@@ -37,8 +37,10 @@ use tokio::time::Instant;
 
 /// How simulated time relates to the wall clock. Written `real`, `virtual` or `scaled:N` in
 /// scenario files and on the command line.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum ClockMode {
+    /// What a scenario gets when it does not say: simulated time is the wall clock.
+    #[default]
     Real,
     /// Simulated seconds per wall second; positive and finite (see [`Clock::new`] for what
     /// happens otherwise).

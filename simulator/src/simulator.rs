@@ -139,10 +139,7 @@ impl Simulator {
                 scenario::DEFAULT_ORIGIN.to_string(),
             ),
         };
-        let mode = config
-            .overrides
-            .clock
-            .unwrap_or_else(|| world::clock_mode(&scenario.clock.mode));
+        let mode = config.overrides.clock.unwrap_or(scenario.clock.mode);
         if config.overrides.auto_advance == Some(true) && mode != ClockMode::Virtual {
             return Err(StartError::AutoAdvanceNeedsVirtualClock {
                 mode: mode.to_string(),

@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 use crate::agenda::{Agenda, EventContext};
 use crate::clock::{Clock, ClockError, ClockMode};
 use crate::journal::{Journal, Record};
-use crate::scenario::{ClockModeSpec, Scenario};
+use crate::scenario::Scenario;
 use crate::store::Store;
 
 /// Settings that override the scenario for a whole process (`eisim serve --clock ...`).
@@ -43,9 +43,7 @@ pub struct Epoch {
 
 impl Epoch {
     fn new(scenario: Arc<Scenario>, origin: String, overrides: &Overrides) -> Self {
-        let mode = overrides
-            .clock
-            .unwrap_or_else(|| clock_mode(&scenario.clock.mode));
+        let mode = overrides.clock.unwrap_or(scenario.clock.mode);
         let clock = Clock::new(mode, scenario.clock.start);
         // Auto-advance only means something to a virtual clock; a scenario asking for it is
         // still runnable with `--clock real`, it just waits for real time.
@@ -62,14 +60,6 @@ impl Epoch {
             origin,
             scenario,
         }
-    }
-}
-
-pub(crate) fn clock_mode(spec: &ClockModeSpec) -> ClockMode {
-    match spec {
-        ClockModeSpec::Real => ClockMode::Real,
-        ClockModeSpec::Virtual => ClockMode::Virtual,
-        ClockModeSpec::Scaled(factor) => ClockMode::Scaled(*factor),
     }
 }
 

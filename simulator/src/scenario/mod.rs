@@ -32,7 +32,7 @@ mod webhooks;
 use std::path::Path;
 
 pub use behaviours::{Behaviour, Match, Outcome};
-pub use clock_spec::{ClockModeSpec, ClockSpec};
+pub use clock_spec::ClockSpec;
 pub use duration::{Duration, DurationError};
 pub use error::{ScenarioError, ScenarioErrorKind, ScenarioErrors};
 pub use faults::{Fault, FaultKind};
@@ -107,7 +107,7 @@ mod tests {
     fn default_scenario_parses() {
         let scenario = default_scenario().unwrap_or_else(|errors| panic!("{errors}"));
         assert_eq!(scenario.name, "default");
-        assert_eq!(scenario.clock.mode, ClockModeSpec::Real);
+        assert_eq!(scenario.clock.mode, crate::clock::ClockMode::Real);
         assert_eq!(scenario.tenants.len(), 1);
         assert_eq!(scenario.tenants[0].id, "demo");
         assert_eq!(scenario.tenants[0].credentials[0].client_id, "demo-client");

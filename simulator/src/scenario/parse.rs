@@ -418,9 +418,7 @@ fn printable(message: &str) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::scenario::{
-        ClockModeSpec, Duration, FaultKind, Probability, ScenarioErrorKind, SubmitStep,
-    };
+    use crate::scenario::{Duration, FaultKind, Probability, ScenarioErrorKind, SubmitStep};
 
     /// The sketch from DESIGN.md, which every section of the model must be able to hold.
     const DESIGN_SKETCH: &str = r#"
@@ -456,7 +454,7 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
     #[test]
     fn design_sketch_fills_every_section_of_the_model() {
         let scenario = deserialize::<Scenario>(DESIGN_SKETCH).unwrap();
-        assert_eq!(scenario.clock.mode, ClockModeSpec::Virtual);
+        assert_eq!(scenario.clock.mode, crate::clock::ClockMode::Virtual);
         assert_eq!(scenario.seed, 42);
         assert_eq!(scenario.participants[2].network, Network::Ksef);
         let behaviour = &scenario.behaviours[0];
@@ -559,7 +557,7 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
             "t.yaml",
         )
         .unwrap();
-        assert_eq!(scenario.clock.mode, ClockModeSpec::Scaled(60.0));
+        assert_eq!(scenario.clock.mode, crate::clock::ClockMode::Scaled(60.0));
         assert_eq!(
             scenario.clock.start,
             Some("2025-01-15T08:00:00Z".parse().unwrap())

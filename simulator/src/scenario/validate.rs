@@ -6,11 +6,11 @@
 
 use std::collections::HashMap;
 
-use super::clock_spec::ClockModeSpec;
 use super::error::{ScenarioError, ScenarioErrorKind as Kind};
 use super::model::Scenario;
 use super::positions::{Position, ScenarioPositions, top_level_key};
 use super::{participant_id, suggest};
+use crate::clock::ClockMode;
 
 pub(crate) fn validate(
     scenario: &Scenario,
@@ -45,7 +45,7 @@ fn check_clock(
     errors: &mut Vec<ScenarioError>,
 ) {
     let clock = &scenario.clock;
-    if clock.auto_advance && clock.mode != ClockModeSpec::Virtual {
+    if clock.auto_advance && clock.mode != ClockMode::Virtual {
         errors.push(
             ScenarioError::new(
                 Kind::BadValue,
@@ -60,7 +60,7 @@ fn check_clock(
             )),
         );
     }
-    if clock.start.is_some() && clock.mode == ClockModeSpec::Real {
+    if clock.start.is_some() && clock.mode == ClockMode::Real {
         errors.push(
             ScenarioError::new(
                 Kind::BadValue,

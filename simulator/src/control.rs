@@ -46,7 +46,10 @@ async fn require_control_token(
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        if presented != Some(expected) {
+        let matches = presented.is_some_and(|token| {
+            crate::store::constant_time_eq(token.as_bytes(), expected.as_bytes())
+        });
+        if !matches {
             return Err(AppError::ControlTokenMissing);
         }
     }

@@ -135,7 +135,9 @@ impl Store {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares secrets without returning early at the first difference, so response timing
+/// does not reveal how much of a guess was right.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

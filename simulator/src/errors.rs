@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::clock::ClockError;
-use crate::scenario::ScenarioErrors;
+use crate::scenario::{Network, ScenarioErrors};
 
 /// Starting a simulator failed; nothing is left running.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +73,25 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     InvalidScenario(#[from] ScenarioErrors),
+    #[error("malformed token request: {0}")]
+    TokenRequestMalformed(String),
+    #[error("grant type `{0}` is not supported; use `client_credentials`")]
+    UnsupportedGrantType(String),
+    #[error("unknown client id or wrong client secret")]
+    InvalidClient {
+        /// The credentials came in a Basic header, so the challenge names Basic.
+        basic: bool,
+    },
+    #[error(
+        "this call needs `Authorization: Bearer <access token>`; get one from POST /connect/token"
+    )]
+    Unauthenticated,
+    #[error("{0}")]
+    InvalidToken(String),
+    #[error("{0}")]
+    MalformedParticipantId(String),
+    #[error("no participant `{id}` is registered on {network}")]
+    ParticipantNotFound { id: String, network: Network },
     #[error("{0}")]
     Clock(#[from] ClockError),
     #[error("internal error: {0}")]
@@ -90,6 +109,13 @@ impl AppError {
             AppError::UnsupportedMediaType { .. } => "unsupported-media-type",
             AppError::PayloadTooLarge { .. } => "payload-too-large",
             AppError::InvalidScenario(_) => "invalid-scenario",
+            AppError::TokenRequestMalformed(_) => "token-request-malformed",
+            AppError::UnsupportedGrantType(_) => "unsupported-grant-type",
+            AppError::InvalidClient { .. } => "invalid-client",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::InvalidToken(_) => "invalid-token",
+            AppError::MalformedParticipantId(_) => "malformed-participant-id",
+            AppError::ParticipantNotFound { .. } => "participant-not-found",
             AppError::Clock(ClockError::Backwards { .. }) => "clock-backwards",
             AppError::Clock(_) => "clock",
             AppError::Internal(_) => "internal",
@@ -105,6 +131,14 @@ impl AppError {
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::InvalidScenario(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TokenRequestMalformed(_) | AppError::UnsupportedGrantType(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            AppError::InvalidClient { .. }
+            | AppError::Unauthenticated
+            | AppError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            AppError::MalformedParticipantId(_) => StatusCode::BAD_REQUEST,
+            AppError::ParticipantNotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Clock(ClockError::Backwards { .. }) => StatusCode::CONFLICT,
             AppError::Clock(_) => StatusCode::BAD_REQUEST,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -120,8 +154,42 @@ impl AppError {
             AppError::UnsupportedMediaType { .. } => "Unsupported media type",
             AppError::PayloadTooLarge { .. } => "Payload too large",
             AppError::InvalidScenario(_) => "Invalid scenario",
+            AppError::TokenRequestMalformed(_) => "Malformed token request",
+            AppError::UnsupportedGrantType(_) => "Unsupported grant type",
+            AppError::InvalidClient { .. } => "Invalid client",
+            AppError::Unauthenticated => "Authentication required",
+            AppError::InvalidToken(_) => "Invalid access token",
+            AppError::MalformedParticipantId(_) => "Malformed participant id",
+            AppError::ParticipantNotFound { .. } => "Participant not found",
             AppError::Clock(_) => "Clock cannot do that",
             AppError::Internal(_) => "Internal error",
+        }
+    }
+
+    /// The RFC 6749 §5.2 error code, for OAuth clients that read `error` rather than `type`.
+    fn oauth_error(&self) -> Option<&'static str> {
+        match self {
+            AppError::TokenRequestMalformed(_) => Some("invalid_request"),
+            AppError::UnsupportedGrantType(_) => Some("unsupported_grant_type"),
+            AppError::InvalidClient { .. } => Some("invalid_client"),
+            AppError::InvalidToken(_) => Some("invalid_token"),
+            _ => None,
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge a 401 must carry (RFC 9110 §11.6.1, RFC 6750 §3).
+    fn challenge(&self) -> Option<String> {
+        match self {
+            AppError::ControlTokenMissing => Some("Bearer realm=\"eisim-control\"".into()),
+            AppError::InvalidClient { basic: true } => Some("Basic realm=\"eisim\"".into()),
+            AppError::InvalidClient { basic: false } | AppError::Unauthenticated => {
+                Some("Bearer realm=\"eisim\"".into())
+            }
+            AppError::InvalidToken(why) => Some(format!(
+                "Bearer realm=\"eisim\", error=\"invalid_token\", error_description=\"{}\"",
+                why.replace('"', "'")
+            )),
+            _ => None,
         }
     }
 
@@ -133,6 +201,10 @@ impl AppError {
             "status": self.status().as_u16(),
             "detail": self.to_string(),
         });
+        if let (Some(code), Some(map)) = (self.oauth_error(), body.as_object_mut()) {
+            map.insert("error".into(), json!(code));
+            map.insert("error_description".into(), json!(self.to_string()));
+        }
         if let (AppError::InvalidScenario(errors), Some(map)) = (self, body.as_object_mut()) {
             let list: Vec<Value> = errors
                 .errors
@@ -164,11 +236,13 @@ impl IntoResponse for AppError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if matches!(self, AppError::ControlTokenMissing) {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"eisim-control\""),
-            );
+        if let Some(value) = self
+            .challenge()
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+        {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
         }
         response
     }

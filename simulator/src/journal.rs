@@ -61,6 +61,22 @@ pub enum Record {
     },
     /// Something happened to the simulator itself: start, scenario load, reset, clock moves.
     Simulator { message: String },
+    /// The integration did something a real provider blocks or throttles (the seed's
+    /// "integration anti-patterns"): the evidence the conformance suite grades on.
+    AntiPattern {
+        pattern: AntiPattern,
+        detail: String,
+    },
+}
+
+/// Integration habits a real provider counts against the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AntiPattern {
+    /// `/connect/token` without grant type or client credentials, or with a placeholder id.
+    MalformedTokenRequest,
+    /// A new access token while an earlier one for the same client was still valid.
+    TokenNotReused,
 }
 
 /// The filterable names of [`Record`] variants.
@@ -71,6 +87,7 @@ pub enum RecordKind {
     StateChange,
     EventFired,
     Simulator,
+    AntiPattern,
 }
 
 impl Record {
@@ -80,6 +97,7 @@ impl Record {
             Record::StateChange { .. } => RecordKind::StateChange,
             Record::EventFired { .. } => RecordKind::EventFired,
             Record::Simulator { .. } => RecordKind::Simulator,
+            Record::AntiPattern { .. } => RecordKind::AntiPattern,
         }
     }
 }
@@ -93,8 +111,9 @@ impl std::str::FromStr for RecordKind {
             "state_change" => Ok(RecordKind::StateChange),
             "event_fired" => Ok(RecordKind::EventFired),
             "simulator" => Ok(RecordKind::Simulator),
+            "anti_pattern" => Ok(RecordKind::AntiPattern),
             other => Err(format!(
-                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`"
+                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`, `anti_pattern`"
             )),
         }
     }
@@ -125,15 +144,9 @@ pub struct BodyDigest {
 
 impl BodyDigest {
     pub fn of(bytes: &[u8]) -> Self {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(bytes);
-        let mut hex = String::with_capacity(64);
-        for byte in digest.iter() {
-            hex.push_str(&format!("{byte:02x}"));
-        }
         BodyDigest {
             size: bytes.len() as u64,
-            sha256: hex,
+            sha256: crate::digest::sha256_hex(bytes),
         }
     }
 }

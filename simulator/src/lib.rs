@@ -22,7 +22,9 @@
 pub mod agenda;
 pub mod clock;
 mod control;
+pub mod digest;
 pub mod errors;
+mod gateway;
 pub mod journal;
 pub mod scenario;
 pub mod scheduler;

@@ -2,7 +2,7 @@
 //! through, and `run(listener, shutdown)`, which tests call with a port-0 listener.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::Router;
@@ -16,6 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::control;
 use crate::errors::AppError;
+use crate::gateway;
 use crate::journal::{BodyDigest, HttpExchange, Record};
 use crate::store::TenantId;
 use crate::world::World;
@@ -42,6 +43,11 @@ impl Default for ServerSettings {
     }
 }
 
+/// Filled in by authentication, so the journal can name the tenant of a request even when
+/// its handler failed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TenantSlot(pub(crate) Arc<OnceLock<TenantId>>);
+
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
     pub(crate) world: Arc<World>,
@@ -58,6 +64,7 @@ pub fn app(world: Arc<World>, settings: ServerSettings) -> Router {
     let limit = state.settings.body_limit;
     Router::new()
         .nest("/_sim", control::routes(state.clone()))
+        .merge(gateway::routes())
         .fallback(no_route)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -95,7 +102,9 @@ async fn record_exchange(State(state): State<AppState>, request: Request, next: 
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().map(str::to_string);
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    let slot = TenantSlot::default();
+    parts.extensions.insert(slot.clone());
 
     let (request_body, response) = match read_body(body, state.settings.body_limit).await {
         Ok(bytes) => {
@@ -106,7 +115,11 @@ async fn record_exchange(State(state): State<AppState>, request: Request, next: 
         Err(error) => (BodyDigest::of(&[]), error.into_response()),
     };
 
-    let tenant = response.extensions().get::<TenantId>().cloned();
+    let tenant = response
+        .extensions()
+        .get::<TenantId>()
+        .cloned()
+        .or_else(|| slot.0.get().cloned());
     let (response_parts, response_body) = response.into_parts();
     let (response_bytes, response) = match axum::body::to_bytes(response_body, usize::MAX).await {
         Ok(bytes) => (

@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 
 use crate::agenda::{Agenda, EventContext};
 use crate::clock::{Clock, ClockError, ClockMode};
+use crate::gateway::{AccessTokens, DEFAULT_TOKEN_TTL};
 use crate::journal::{Journal, Record};
 use crate::scenario::Scenario;
 use crate::store::Store;
@@ -36,6 +37,10 @@ pub struct Epoch {
     pub clock: Clock,
     pub store: Store,
     pub agenda: Agenda,
+    /// Access tokens issued by the gateway in this run; a reset invalidates them all.
+    pub(crate) tokens: AccessTokens,
+    /// Lifetime of gateway access tokens: `limits.token_ttl`, or the providers' 60 minutes.
+    pub token_ttl: Duration,
     /// Held while due events run so they run one at a time, in order, even when the driver
     /// and an explicit advance both reach for them.
     firing: Mutex<()>,
@@ -55,6 +60,11 @@ impl Epoch {
             seed: overrides.seed.unwrap_or(scenario.seed),
             store: Store::from_scenario(&scenario),
             agenda: Agenda::new(),
+            tokens: AccessTokens::default(),
+            token_ttl: scenario
+                .limits
+                .token_ttl
+                .map_or(DEFAULT_TOKEN_TTL, |ttl| ttl.as_std()),
             firing: Mutex::new(()),
             clock,
             origin,

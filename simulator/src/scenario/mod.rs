@@ -57,6 +57,21 @@ pub fn default_scenario() -> Result<Scenario, ScenarioErrors> {
     parse(DEFAULT_SCENARIO_YAML, DEFAULT_ORIGIN)
 }
 
+/// Reads a participant id as the networks write it (`0208:0123456749`, `SDI:ABC1234`,
+/// `KSEF:5265877635`) and says which network it belongs to, or what is wrong with it.
+pub fn check_participant_id(id: &str) -> Result<Network, String> {
+    let network = participant_id::network_of(id).ok_or_else(|| {
+        format!(
+            "expected a participant id `ICD:identifier` (Peppol, e.g. `0208:0123456749`), `SDI:<code>` or `KSEF:<NIP>`, found `{id}`"
+        )
+    })?;
+    participant_id::check(id, network).map_err(|problem| match problem.help {
+        Some(help) => format!("{}; {help}", problem.message),
+        None => problem.message,
+    })?;
+    Ok(network)
+}
+
 /// Reads and parses a scenario file; errors name `path` as given.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
     let origin = path.display().to_string();

@@ -94,7 +94,9 @@ pub struct Participant {
 }
 
 /// The e-invoicing networks eisim simulates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Network {
     Peppol,

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use super::error::{ScenarioError, ScenarioErrorKind as Kind};
+use super::limits::Limits;
 use super::model::Scenario;
 use super::positions::{Position, ScenarioPositions, top_level_key};
 use super::{participant_id, suggest};
@@ -22,9 +23,30 @@ pub(crate) fn validate(
     check_clock(scenario, positions, &mut errors);
     check_tenants(scenario, positions, &mut errors);
     check_participants(scenario, positions, &mut errors);
+    check_limits(scenario, source, &mut errors);
     refuse_unsupported_sections(scenario, source, &mut errors);
     errors.sort_by_key(|error| (error.line.unwrap_or(u64::MAX), error.column));
     errors
+}
+
+/// A token that is dead on arrival would make every call fail, which no network does.
+fn check_limits(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
+    if scenario
+        .limits
+        .token_ttl
+        .is_some_and(|ttl| ttl.as_std().is_zero())
+    {
+        errors.push(
+            ScenarioError::new(
+                Kind::BadValue,
+                "expected a `token_ttl` longer than zero, found `0s`",
+            )
+            .at_position(top_level_key(source, "limits"))
+            .with_suggestion(Some(
+                "leave `token_ttl` out for the providers' 60 minutes".to_string(),
+            )),
+        );
+    }
 }
 
 fn check_name(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
@@ -191,8 +213,12 @@ fn refuse_unsupported_sections(scenario: &Scenario, source: &str, errors: &mut V
         ),
         (
             "limits",
-            scenario.limits.is_empty(),
-            "arrives with rate limits and token lifetimes",
+            Limits {
+                token_ttl: None,
+                ..scenario.limits.clone()
+            }
+            .is_empty(),
+            "only `token_ttl` works today; duplicate_submission, rate and max_body arrive with the gateway's throttling",
         ),
         (
             "webhooks",

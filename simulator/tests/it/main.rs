@@ -5,6 +5,7 @@
 
 mod check_cli;
 mod control_api;
+mod gateway_tokens;
 mod journal_file;
 mod time_travel;
 

@@ -46,14 +46,7 @@ tenants:
 #[tokio::test]
 async fn loading_a_scenario_starts_a_fresh_run_of_it() {
     let t = TestSim::virtual_clock().await;
-    let response = t
-        .http
-        .post(t.url("/_sim/scenario"))
-        .header("content-type", "application/yaml")
-        .body(TWO_TENANTS)
-        .send()
-        .await
-        .unwrap();
+    let response = t.load_scenario(TWO_TENANTS).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["scenario"]["name"], "two-tenants");
@@ -68,14 +61,7 @@ async fn loading_a_scenario_starts_a_fresh_run_of_it() {
 #[tokio::test]
 async fn a_broken_scenario_is_refused_with_its_location_and_changes_nothing() {
     let t = TestSim::virtual_clock().await;
-    let response = t
-        .http
-        .post(t.url("/_sim/scenario"))
-        .header("content-type", "application/yaml")
-        .body("name: typo\ntenats: []\n")
-        .send()
-        .await
-        .unwrap();
+    let response = t.load_scenario("name: typo\ntenats: []\n").await;
     assert_eq!(response.status(), 422);
     assert_eq!(
         response.headers()["content-type"],
@@ -118,14 +104,7 @@ async fn bodies_over_the_limit_get_413_and_are_journaled() {
     )
     .await;
     let big = format!("name: big\ndescription: \"{}\"\n", "x".repeat(4096));
-    let response = t
-        .http
-        .post(t.url("/_sim/scenario"))
-        .header("content-type", "application/yaml")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
+    let response = t.load_scenario(&big).await;
     assert_eq!(response.status(), 413);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["type"], "urn:eisim:problem:payload-too-large");

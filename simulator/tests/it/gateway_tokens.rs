@@ -258,14 +258,7 @@ tenants:
 #[tokio::test]
 async fn the_scenario_sets_the_token_lifetime() {
     let t = TestSim::virtual_clock().await;
-    let response = t
-        .http
-        .post(t.url("/_sim/scenario"))
-        .header("content-type", "application/yaml")
-        .body(SHORT_TOKENS)
-        .send()
-        .await
-        .unwrap();
+    let response = t.load_scenario(SHORT_TOKENS).await;
     assert_eq!(response.status(), StatusCode::OK);
     let response = form_token(
         &t,
@@ -309,14 +302,7 @@ async fn token_for(t: &TestSim, id: &str, secret: &str) -> String {
 #[tokio::test]
 async fn the_journal_tells_a_client_that_caches_its_token_from_one_that_does_not() {
     let t = TestSim::virtual_clock().await;
-    let loaded = t
-        .http
-        .post(t.url("/_sim/scenario"))
-        .header("content-type", "application/yaml")
-        .body(TWO_CLIENTS)
-        .send()
-        .await
-        .unwrap();
+    let loaded = t.load_scenario(TWO_CLIENTS).await;
     assert_eq!(loaded.status(), StatusCode::OK);
 
     const CALLS: usize = 10;

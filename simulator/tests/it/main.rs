@@ -54,4 +54,15 @@ impl TestSim {
         let status = response.status().as_u16();
         (status, response.json().await.unwrap())
     }
+
+    /// Loads a scenario through the control API, as a test harness would.
+    pub(crate) async fn load_scenario(&self, yaml: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/_sim/scenario"))
+            .header("content-type", "application/yaml")
+            .body(yaml.to_string())
+            .send()
+            .await
+            .unwrap()
+    }
 }

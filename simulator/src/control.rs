@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::errors::AppError;
 use crate::journal::JournalQuery;
 use crate::scenario::{self, Duration};
-use crate::server::AppState;
+use crate::server::{AppState, media_type};
 use crate::store::Tenant;
 use crate::world::{Advanced, Epoch};
 
@@ -188,21 +188,13 @@ async fn load_scenario(
     headers: HeaderMap,
     body: String,
 ) -> Result<Json<Loaded>, AppError> {
-    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
-        let essence = content_type
-            .to_str()
-            .unwrap_or("")
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if !YAML_TYPES.contains(&essence.as_str()) {
-            return Err(AppError::UnsupportedMediaType {
-                expected: "application/yaml",
-                found: essence,
-            });
-        }
+    if let Some(essence) = media_type(&headers)
+        && !YAML_TYPES.contains(&essence.as_str())
+    {
+        return Err(AppError::UnsupportedMediaType {
+            expected: "application/yaml",
+            found: essence,
+        });
     }
     let parsed = scenario::parse(&body, "<request body>")?;
     state.world.load(parsed, "<request body>".into());

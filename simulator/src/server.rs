@@ -8,7 +8,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{Method, Uri};
+use axum::http::{HeaderMap, Method, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
@@ -75,6 +75,19 @@ pub fn app(world: Arc<World>, settings: ServerSettings) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The media type of a request body without its parameters, lower-cased (`Application/JSON;
+/// charset=utf-8` reads `application/json`); `None` when no `Content-Type` was sent, an empty
+/// string when one was sent but is not readable text.
+pub(crate) fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?;
+    let essence = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default();
+    Some(essence.trim().to_ascii_lowercase())
 }
 
 async fn no_route(method: Method, uri: Uri) -> AppError {

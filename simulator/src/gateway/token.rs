@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::errors::AppError;
 use crate::journal::{AntiPattern, Record};
-use crate::server::AppState;
+use crate::server::{AppState, media_type};
 use crate::store::TenantId;
 
 /// How long an access token lives when the scenario does not say (`limits.token_ttl`): the
@@ -210,12 +210,7 @@ pub(crate) async fn issue(
 }
 
 fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<TokenRequest, AppError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let content_type = media_type(headers).unwrap_or_default();
     match content_type.as_str() {
         "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| {
             AppError::TokenRequestMalformed(format!("the form body cannot be read: {e}"))

@@ -6,7 +6,7 @@
 //! requests (no grant type, an empty, `0` or placeholder client id, no secret) and asking for
 //! a new token while the last one is still valid.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -47,14 +47,23 @@ const PLACEHOLDER_CLIENT_IDS: [&str; 10] = [
 /// Access tokens issued in the current run, checked on every authenticated call.
 #[derive(Debug, Default)]
 pub(crate) struct AccessTokens {
-    grants: Mutex<HashMap<String, Grant>>,
+    ledger: Mutex<Ledger>,
     issued: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Ledger {
+    grants: HashMap<String, Grant>,
+    /// Expiry of each token still valid, per client, oldest first. A run has one token
+    /// lifetime and a clock that never goes back, so tokens expire in the order they were
+    /// issued: the front is the next to expire and the back the latest. This keeps the
+    /// "still holds a valid token" check off a scan of every grant on each login.
+    expiries: HashMap<String, VecDeque<Timestamp>>,
 }
 
 #[derive(Debug, Clone)]
 struct Grant {
     tenant: TenantId,
-    client_id: String,
     expires_at: Timestamp,
 }
 
@@ -86,26 +95,30 @@ impl AccessTokens {
             "eisim_at_{}",
             &crate::digest::sha256_hex(material.as_bytes())[..40]
         );
-        let mut grants = self.grants.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
         // A client that asks for a token per call would otherwise grow this map for ever.
         if n % 1024 == 1023 {
-            grants.retain(|_, grant| grant.expires_at > now);
+            ledger.grants.retain(|_, grant| grant.expires_at > now);
         }
-        grants.insert(
+        ledger.grants.insert(
             token.clone(),
             Grant {
                 tenant: tenant.clone(),
-                client_id: client_id.to_string(),
                 expires_at,
             },
         );
+        ledger
+            .expiries
+            .entry(client_id.to_string())
+            .or_default()
+            .push_back(expires_at);
         Ok((token, expires_at))
     }
 
     /// The tenant a bearer token belongs to, if it is one of ours and still valid at `now`.
     pub(crate) fn check(&self, token: &str, now: Timestamp) -> Result<TenantId, TokenRejection> {
-        let grants = self.grants.lock().unwrap_or_else(PoisonError::into_inner);
-        let grant = grants.get(token).ok_or(TokenRejection::Unknown)?;
+        let ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
+        let grant = ledger.grants.get(token).ok_or(TokenRejection::Unknown)?;
         if grant.expires_at <= now {
             return Err(TokenRejection::Expired);
         }
@@ -114,13 +127,14 @@ impl AccessTokens {
 
     /// How many tokens issued to `client_id` are still valid at `now`, and the latest expiry.
     fn still_valid(&self, client_id: &str, now: Timestamp) -> (usize, Option<Timestamp>) {
-        let grants = self.grants.lock().unwrap_or_else(PoisonError::into_inner);
-        grants
-            .values()
-            .filter(|g| g.client_id == client_id && g.expires_at > now)
-            .fold((0, None), |(count, latest), g| {
-                (count + 1, latest.max(Some(g.expires_at)))
-            })
+        let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(expiries) = ledger.expiries.get_mut(client_id) else {
+            return (0, None);
+        };
+        while expiries.front().is_some_and(|&at| at <= now) {
+            expiries.pop_front();
+        }
+        (expiries.len(), expiries.back().copied())
     }
 }
 
@@ -364,6 +378,31 @@ mod tests {
             tokens.check("eisim_at_forged", now),
             Err(TokenRejection::Unknown)
         );
+    }
+
+    #[test]
+    fn still_valid_counts_only_unexpired_tokens_of_that_client() {
+        let tokens = AccessTokens::default();
+        let tenant = TenantId::new("demo");
+        let t0: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let minute = Duration::from_secs(60);
+        let ttl = 10 * minute;
+        for i in 0..3 {
+            let at = t0.checked_add(i * minute).unwrap();
+            tokens.issue(&tenant, "a", at, ttl, 1).unwrap();
+        }
+        tokens.issue(&tenant, "b", t0, ttl, 1).unwrap();
+        let latest = t0.checked_add(2 * minute + ttl).unwrap();
+        assert_eq!(tokens.still_valid("a", t0), (3, Some(latest)));
+        // The first token (issued at t0) expires at t0 + 10m; the others are later.
+        let at = t0.checked_add(ttl).unwrap();
+        assert_eq!(tokens.still_valid("a", at), (2, Some(latest)));
+        assert_eq!(tokens.still_valid("a", latest), (0, None));
+        assert_eq!(
+            tokens.still_valid("b", t0),
+            (1, Some(t0.checked_add(ttl).unwrap()))
+        );
+        assert_eq!(tokens.still_valid("nobody", t0), (0, None));
     }
 
     #[test]

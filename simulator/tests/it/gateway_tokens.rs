@@ -14,18 +14,7 @@ async fn form_token(t: &TestSim, fields: &[(&str, &str)]) -> reqwest::Response {
 }
 
 async fn demo_token(t: &TestSim) -> String {
-    let response = form_token(
-        t,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", "demo-client"),
-            ("client_secret", "demo-secret"),
-        ],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_string()
+    token_for(t, "demo-client", "demo-secret").await
 }
 
 async fn lookup(t: &TestSim, id: &str, token: Option<&str>) -> (StatusCode, Option<String>, Value) {
@@ -295,6 +284,7 @@ async fn token_for(t: &TestSim, id: &str, secret: &str) -> String {
         ],
     )
     .await;
+    assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     body["access_token"].as_str().unwrap().to_string()
 }

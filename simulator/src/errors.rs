@@ -94,6 +94,52 @@ pub enum AppError {
     ParticipantNotFound { id: String, network: Network },
     #[error("{0}")]
     Clock(#[from] ClockError),
+    #[error("{0}")]
+    InvalidEnvelope(String),
+    #[error("{0}")]
+    DocumentUnreadable(String),
+    #[error("{0}")]
+    HostileXml(String),
+    #[error("{0}")]
+    UnsupportedDocumentFormat(String),
+    #[error("the {format} document breaks {} rule(s) of its network", findings.len())]
+    DocumentInvalid {
+        format: &'static str,
+        findings: Vec<crate::documents::Finding>,
+        corrections: Vec<crate::documents::Correction>,
+    },
+    #[error("{0}")]
+    RecipientNotReachable(String),
+    #[error("{reason}; the original is {original_id}")]
+    DuplicateSubmission { original_id: String, reason: String },
+    #[error(
+        "too many duplicate submissions: submissions from this account are throttled; retry after {retry_after} seconds, and do not resubmit documents that were answered with a 2xx"
+    )]
+    DuplicateThrottled {
+        status: u16,
+        retry_after: u64,
+        /// The document this submission repeated, when a duplicate set the throttle off.
+        original_id: Option<String>,
+    },
+    #[error(
+        "rate limit of {} requests per {} seconds for `{}` calls exceeded; retry after {retry_after} seconds",
+        quota.requests, quota.per.as_secs(), group.as_str()
+    )]
+    RateLimited {
+        group: crate::scenario::EndpointGroup,
+        quota: crate::limits::Quota,
+        retry_after: u64,
+    },
+    #[error(
+        "this Idempotency-Key was already used with a different request; use a new key for a new request"
+    )]
+    IdempotencyKeyReused,
+    #[error("a request with this Idempotency-Key is still being processed; retry shortly")]
+    IdempotencyKeyInFlight,
+    #[error("no document `{0}` for this account")]
+    DocumentNotFound(String),
+    #[error("no submission `{0}` for this account")]
+    SubmissionNotFound(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -118,6 +164,19 @@ impl AppError {
             AppError::ParticipantNotFound { .. } => "participant-not-found",
             AppError::Clock(ClockError::Backwards { .. }) => "clock-backwards",
             AppError::Clock(_) => "clock",
+            AppError::InvalidEnvelope(_) => "invalid-envelope",
+            AppError::DocumentUnreadable(_) => "document-unreadable",
+            AppError::HostileXml(_) => "hostile-xml",
+            AppError::UnsupportedDocumentFormat(_) => "unsupported-document-format",
+            AppError::DocumentInvalid { .. } => "document-invalid",
+            AppError::RecipientNotReachable(_) => "recipient-not-reachable",
+            AppError::DuplicateSubmission { .. } => "duplicate-submission",
+            AppError::DuplicateThrottled { .. } => "duplicate-submissions-throttled",
+            AppError::RateLimited { .. } => "rate-limited",
+            AppError::IdempotencyKeyReused => "idempotency-key-reused",
+            AppError::IdempotencyKeyInFlight => "idempotency-key-in-flight",
+            AppError::DocumentNotFound(_) => "document-not-found",
+            AppError::SubmissionNotFound(_) => "submission-not-found",
             AppError::Internal(_) => "internal",
         }
     }
@@ -141,6 +200,23 @@ impl AppError {
             AppError::ParticipantNotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Clock(ClockError::Backwards { .. }) => StatusCode::CONFLICT,
             AppError::Clock(_) => StatusCode::BAD_REQUEST,
+            AppError::InvalidEnvelope(_)
+            | AppError::DocumentUnreadable(_)
+            | AppError::HostileXml(_) => StatusCode::BAD_REQUEST,
+            AppError::UnsupportedDocumentFormat(_)
+            | AppError::DocumentInvalid { .. }
+            | AppError::RecipientNotReachable(_)
+            | AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::DuplicateSubmission { .. } | AppError::IdempotencyKeyInFlight => {
+                StatusCode::CONFLICT
+            }
+            AppError::DuplicateThrottled { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::TOO_MANY_REQUESTS)
+            }
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::DocumentNotFound(_) | AppError::SubmissionNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -162,6 +238,19 @@ impl AppError {
             AppError::MalformedParticipantId(_) => "Malformed participant id",
             AppError::ParticipantNotFound { .. } => "Participant not found",
             AppError::Clock(_) => "Clock cannot do that",
+            AppError::InvalidEnvelope(_) => "Invalid submission envelope",
+            AppError::DocumentUnreadable(_) => "Document is not readable XML",
+            AppError::HostileXml(_) => "Hostile XML refused",
+            AppError::UnsupportedDocumentFormat(_) => "Unsupported document format",
+            AppError::DocumentInvalid { .. } => "Document failed validation",
+            AppError::RecipientNotReachable(_) => "Recipient not reachable",
+            AppError::DuplicateSubmission { .. } => "Duplicate submission",
+            AppError::DuplicateThrottled { .. } => "Duplicate submissions throttled",
+            AppError::RateLimited { .. } => "Too many requests",
+            AppError::IdempotencyKeyReused => "Idempotency key reused",
+            AppError::IdempotencyKeyInFlight => "Idempotency key in use",
+            AppError::DocumentNotFound(_) => "Document not found",
+            AppError::SubmissionNotFound(_) => "Submission not found",
             AppError::Internal(_) => "Internal error",
         }
     }
@@ -193,6 +282,30 @@ impl AppError {
         }
     }
 
+    /// `Retry-After` and the IETF RateLimit fields on refusals that ask the client to wait.
+    fn throttle_headers(&self) -> Vec<(header::HeaderName, String)> {
+        match self {
+            AppError::RateLimited {
+                group,
+                quota,
+                retry_after,
+            } => {
+                let mut headers = vec![(header::RETRY_AFTER, retry_after.to_string())];
+                headers.extend(crate::limits::rate_limit_fields(
+                    *group,
+                    *quota,
+                    0,
+                    *retry_after,
+                ));
+                headers
+            }
+            AppError::DuplicateThrottled { retry_after, .. } => {
+                vec![(header::RETRY_AFTER, retry_after.to_string())]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The problem document (RFC 9457) for this error.
     pub fn problem(&self) -> Value {
         let mut body = json!({
@@ -204,6 +317,37 @@ impl AppError {
         if let (Some(code), Some(map)) = (self.oauth_error(), body.as_object_mut()) {
             map.insert("error".into(), json!(code));
             map.insert("error_description".into(), json!(self.to_string()));
+        }
+        if let Some(map) = body.as_object_mut() {
+            match self {
+                AppError::DocumentInvalid {
+                    format,
+                    findings,
+                    corrections,
+                } => {
+                    map.insert("format".into(), json!(format));
+                    map.insert("errors".into(), json!(findings));
+                    map.insert("warnings".into(), json!(corrections));
+                }
+                AppError::DuplicateSubmission { original_id, .. }
+                | AppError::DuplicateThrottled {
+                    original_id: Some(original_id),
+                    ..
+                } => {
+                    map.insert(
+                        "original".into(),
+                        json!({ "id": original_id, "href": format!("/api/v1/invoices/{original_id}") }),
+                    );
+                }
+                _ => {}
+            }
+            match self {
+                AppError::DuplicateThrottled { retry_after, .. }
+                | AppError::RateLimited { retry_after, .. } => {
+                    map.insert("retry_after".into(), json!(retry_after));
+                }
+                _ => {}
+            }
         }
         if let (AppError::InvalidScenario(errors), Some(map)) = (self, body.as_object_mut()) {
             let list: Vec<Value> = errors
@@ -236,6 +380,11 @@ impl IntoResponse for AppError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        for (name, value) in self.throttle_headers() {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
         if let Some(value) = self
             .challenge()
             .and_then(|c| HeaderValue::from_str(&c).ok())

@@ -77,6 +77,13 @@ pub enum AntiPattern {
     MalformedTokenRequest,
     /// A new access token while an earlier one for the same client was still valid.
     TokenNotReused,
+    /// A document submitted again after it was answered with a 2xx.
+    DuplicateSubmission,
+    /// A call to the deliberately expensive "recent documents" list, which the seed says
+    /// should be a search instead.
+    RecentDocumentsPolled,
+    /// A call refused by a rate limit: the integration is not pacing itself.
+    RateLimitExceeded,
 }
 
 /// The filterable names of [`Record`] variants.

@@ -16,6 +16,7 @@ use crate::agenda::{Agenda, EventContext};
 use crate::clock::{Clock, ClockError, ClockMode};
 use crate::gateway::{AccessTokens, DEFAULT_TOKEN_TTL};
 use crate::journal::{Journal, Record};
+use crate::limits::Throttle;
 use crate::scenario::Scenario;
 use crate::store::Store;
 
@@ -41,6 +42,8 @@ pub struct Epoch {
     pub(crate) tokens: AccessTokens,
     /// Lifetime of gateway access tokens: `limits.token_ttl`, or the providers' 60 minutes.
     pub token_ttl: Duration,
+    /// Rate limits and duplicate throttling with their counters.
+    pub throttle: Throttle,
     /// Held while due events run so they run one at a time, in order, even when the driver
     /// and an explicit advance both reach for them.
     firing: Mutex<()>,
@@ -65,6 +68,7 @@ impl Epoch {
                 .limits
                 .token_ttl
                 .map_or(DEFAULT_TOKEN_TTL, |ttl| ttl.as_std()),
+            throttle: Throttle::from_limits(&scenario.limits),
             firing: Mutex::new(()),
             clock,
             origin,

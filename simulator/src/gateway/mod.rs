@@ -6,18 +6,88 @@
 //! and the networks, and say what went wrong as problem+json.
 
 mod auth;
+mod envelope;
+mod idempotency;
+mod intake;
+mod invoices;
+mod lifecycle;
+mod meter;
+mod openapi;
 mod participants;
+mod printout;
+mod submissions;
 mod token;
+mod views;
+
+use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, post};
 
 use crate::server::AppState;
 
 pub(crate) use token::{AccessTokens, DEFAULT_TOKEN_TTL};
 
+/// Every gateway route, in one table: the router is built from it and the OpenAPI test
+/// compares it with `openapi.json`, so the two cannot drift apart.
+pub(crate) fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::POST, "/connect/token", post(token::issue)),
+        (Method::GET, "/api/v1/openapi.json", get(openapi::serve)),
+        (Method::POST, "/api/v1/invoices", post(invoices::submit)),
+        (Method::GET, "/api/v1/invoices", get(invoices::list)),
+        (
+            Method::GET,
+            "/api/v1/invoices/recent",
+            get(invoices::recent),
+        ),
+        (Method::GET, "/api/v1/invoices/{id}", get(invoices::get)),
+        (
+            Method::GET,
+            "/api/v1/invoices/{id}/status",
+            get(invoices::status),
+        ),
+        (
+            Method::GET,
+            "/api/v1/invoices/{id}/document",
+            get(invoices::document),
+        ),
+        (
+            Method::GET,
+            "/api/v1/invoices/{id}/printout",
+            get(invoices::printout),
+        ),
+        (
+            Method::POST,
+            "/api/v1/submissions",
+            post(submissions::submit),
+        ),
+        (
+            Method::GET,
+            "/api/v1/submissions/{id}",
+            get(submissions::get),
+        ),
+        (
+            Method::GET,
+            "/api/v1/participants/{id}",
+            get(participants::lookup),
+        ),
+    ]
+}
+
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/connect/token", post(token::issue))
-        .route("/api/v1/participants/{id}", get(participants::lookup))
+    let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
+    for (_, path, handler) in route_table() {
+        let merged = match by_path.remove(path) {
+            Some(existing) => existing.merge(handler),
+            None => handler,
+        };
+        by_path.insert(path, merged);
+    }
+    by_path
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| {
+            router.route(path, handler)
+        })
 }

@@ -36,7 +36,7 @@ pub use clock_spec::ClockSpec;
 pub use duration::{Duration, DurationError};
 pub use error::{ScenarioError, ScenarioErrorKind, ScenarioErrors};
 pub use faults::{Fault, FaultKind};
-pub use limits::{DuplicateSubmissionLimit, Limits, RateLimit};
+pub use limits::{DuplicateSubmissionLimit, EndpointGroup, Limits, RateLimit, parse_byte_size};
 pub use model::*;
 pub use parse::parse;
 pub use probability::Probability;

@@ -505,9 +505,7 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
         assert_eq!(
             refused,
             [
-                (9, "behaviours"),
                 (12, "faults"),
-                (14, "limits"),
                 (17, "webhooks"),
                 (18, "steps"),
                 (20, "expect"),

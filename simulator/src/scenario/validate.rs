@@ -6,8 +6,10 @@
 
 use std::collections::HashMap;
 
+use super::behaviours::{KSEF_CODES, Outcome, PEPPOL_CODES, SDI_NOTIFICATIONS};
 use super::error::{ScenarioError, ScenarioErrorKind as Kind};
-use super::limits::Limits;
+use super::limits::{RateLimit, parse_byte_size};
+use super::model::Network;
 use super::model::Scenario;
 use super::positions::{Position, ScenarioPositions, top_level_key};
 use super::{participant_id, suggest};
@@ -24,6 +26,7 @@ pub(crate) fn validate(
     check_tenants(scenario, positions, &mut errors);
     check_participants(scenario, positions, &mut errors);
     check_limits(scenario, source, &mut errors);
+    check_behaviours(scenario, source, &mut errors);
     refuse_unsupported_sections(scenario, source, &mut errors);
     errors.sort_by_key(|error| (error.line.unwrap_or(u64::MAX), error.column));
     errors
@@ -47,6 +50,153 @@ fn check_limits(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioErro
             )),
         );
     }
+    let limits = &scenario.limits;
+    let mut bad = |message: String, suggestion: Option<&str>| {
+        errors.push(
+            ScenarioError::new(Kind::BadValue, message)
+                .at_position(top_level_key(source, "limits"))
+                .with_suggestion(suggestion.map(str::to_owned)),
+        );
+    };
+    if let Some(size) = &limits.max_body
+        && let Err(message) = parse_byte_size(size)
+    {
+        bad(
+            format!("`max_body`: {message}"),
+            Some("write it like `5MB`"),
+        );
+    }
+    let rates = limits
+        .rate
+        .iter()
+        .map(|rate| ("rate".to_owned(), rate))
+        .chain(
+            limits
+                .endpoints
+                .iter()
+                .map(|(group, rate)| (format!("endpoints.{}", group.as_str()), rate)),
+        );
+    for (key, RateLimit { requests, per }) in rates {
+        if *requests == 0 || per.as_std().is_zero() {
+            bad(
+                format!("`{key}`: expected at least one request in a window longer than zero"),
+                Some("leave the limit out to leave the endpoint unlimited"),
+            );
+        }
+    }
+    if let Some(dup) = &limits.duplicate_submission
+        && !(400..=599).contains(&dup.status)
+    {
+        bad(
+            format!(
+                "`duplicate_submission.status`: expected an error status (4xx or 5xx), found {}",
+                dup.status
+            ),
+            Some("429 is what providers answer"),
+        );
+    }
+}
+
+/// Every outcome must say what happens, in codes the named network really uses.
+fn check_behaviours(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
+    let position = top_level_key(source, "behaviours");
+    let known: Vec<&str> = scenario
+        .participants
+        .iter()
+        .map(|p| p.id.as_str())
+        .collect();
+    for (index, behaviour) in scenario.behaviours.iter().enumerate() {
+        let rule = index + 1;
+        if let Some(recipient) = behaviour.when.recipient.as_deref()
+            && !known.contains(&recipient)
+        {
+            errors.push(
+                ScenarioError::new(
+                    Kind::BadValue,
+                    format!(
+                        "behaviour {rule}: `when.recipient` `{recipient}` is not one of the participants"
+                    ),
+                )
+                .at_position(position)
+                .with_suggestion(
+                    suggest::nearest(recipient, known.iter().copied()).map(suggest::did_you_mean),
+                ),
+            );
+        }
+        if behaviour.then.is_empty() {
+            errors.push(
+                ScenarioError::new(
+                    Kind::BadValue,
+                    format!("behaviour {rule}: `then` needs at least one outcome"),
+                )
+                .at_position(position),
+            );
+        }
+        for (step, outcome) in behaviour.then.iter().enumerate() {
+            if let Err(message) = check_outcome(outcome, behaviour.when.network) {
+                errors.push(
+                    ScenarioError::new(
+                        Kind::BadValue,
+                        format!("behaviour {rule}, outcome {}: {message}", step + 1),
+                    )
+                    .at_position(position),
+                );
+            }
+        }
+    }
+}
+
+fn check_outcome(outcome: &Outcome, network: Option<Network>) -> Result<(), String> {
+    let codes = [
+        outcome.sdi.is_some().then_some(Network::Sdi),
+        outcome.ksef.is_some().then_some(Network::Ksef),
+        outcome.peppol.is_some().then_some(Network::Peppol),
+    ];
+    let named: Vec<Network> = codes.into_iter().flatten().collect();
+    if named.len() > 1 {
+        return Err("name the code of one network only (`sdi`, `ksef` or `peppol`)".into());
+    }
+    if let (Some(code_network), Some(network)) = (named.first(), network)
+        && *code_network != network
+    {
+        return Err(format!(
+            "a {} code on a behaviour for {network} documents",
+            code_network.display_name()
+        ));
+    }
+    if let Some(sdi) = outcome.sdi.as_deref()
+        && !SDI_NOTIFICATIONS.contains(&sdi.to_ascii_uppercase().as_str())
+    {
+        return Err(format!(
+            "`sdi: {sdi}` is not an SDI notification; expected one of {}",
+            SDI_NOTIFICATIONS.join(", ")
+        ));
+    }
+    if let Some(code) = outcome.ksef
+        && !KSEF_CODES.contains(&code)
+    {
+        return Err(format!(
+            "`ksef: {code}` is not a KSeF invoice status code; expected one of {}",
+            KSEF_CODES.map(|c| c.to_string()).join(", ")
+        ));
+    }
+    if let Some(peppol) = outcome.peppol.as_deref()
+        && !PEPPOL_CODES.contains(&peppol.to_ascii_uppercase().as_str())
+    {
+        return Err(format!(
+            "`peppol: {peppol}` is not a Peppol response code; expected one of {}",
+            PEPPOL_CODES.join(", ")
+        ));
+    }
+    if outcome.state == Some(crate::store::DocumentState::Received) {
+        return Err(
+            "`state: received` is where every document starts; an outcome moves it on".into(),
+        );
+    }
+    if outcome.gateway_state().is_none() {
+        return Err("say what happens: give a `state` (sent, accepted, delivered, refused, failed) or a network code (`sdi`, `ksef`, `peppol`)".into());
+    }
+    Ok(())
 }
 
 fn check_name(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
@@ -202,23 +352,9 @@ fn check_participants(
 fn refuse_unsupported_sections(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
     let sections = [
         (
-            "behaviours",
-            scenario.behaviours.is_empty(),
-            "arrives with the network engines",
-        ),
-        (
             "faults",
             scenario.faults.is_empty(),
             "arrives with fault injection",
-        ),
-        (
-            "limits",
-            Limits {
-                token_ttl: None,
-                ..scenario.limits.clone()
-            }
-            .is_empty(),
-            "only `token_ttl` works today; duplicate_submission, rate and max_body arrive with the gateway's throttling",
         ),
         (
             "webhooks",

@@ -275,18 +275,7 @@ participants:
 ";
 
 async fn token_for(t: &TestSim, id: &str, secret: &str) -> String {
-    let response = form_token(
-        t,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", id),
-            ("client_secret", secret),
-        ],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_string()
+    t.token(id, secret).await
 }
 
 #[tokio::test]

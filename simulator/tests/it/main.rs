@@ -5,6 +5,9 @@
 
 mod check_cli;
 mod control_api;
+mod fixtures;
+mod gateway_invoices;
+mod gateway_properties;
 mod gateway_tokens;
 mod journal_file;
 mod time_travel;
@@ -53,6 +56,31 @@ impl TestSim {
             .unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap())
+    }
+
+    /// A simulator running `yaml` (which should fix its clock start and seed, so bodies are
+    /// stable enough to snapshot).
+    pub(crate) async fn with_scenario(yaml: &str) -> TestSim {
+        let scenario = eisim::scenario::parse(yaml, "test.yaml").unwrap();
+        Self::start(eisim::SimulatorConfig::new().scenario(scenario, "test.yaml")).await
+    }
+
+    /// Logs in with client credentials and returns the access token.
+    pub(crate) async fn token(&self, client_id: &str, secret: &str) -> String {
+        let response = self
+            .http
+            .post(self.url("/connect/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id),
+                ("client_secret", secret),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_string()
     }
 
     /// Loads a scenario through the control API, as a test harness would.

@@ -8,6 +8,15 @@
 //! The participant directory is different on purpose: who can receive on Peppol, SDI or KSeF
 //! is public network knowledge (an SMP lookup, a codice destinatario, a NIP), so it is shared.
 
+mod documents;
+mod ledger;
+
+pub use documents::{
+    BusinessKey, Direction, DocumentRecord, DocumentState, NetworkDetail, StateChange,
+    SubmissionItem, SubmissionRecord,
+};
+pub use ledger::{DocumentFilter, Duplicate, IdempotencyCheck, Ledger, StoredResponse, Transition};
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{PoisonError, RwLock};
@@ -61,6 +70,8 @@ pub struct Store {
     tenants: BTreeMap<TenantId, Tenant>,
     clients: HashMap<String, ClientSecret>,
     directory: Vec<Participant>,
+    /// Documents, submissions and idempotency keys of every tenant.
+    pub ledger: Ledger,
 }
 
 impl Store {
@@ -104,6 +115,7 @@ impl Store {
             tenants,
             clients,
             directory: scenario.participants.clone(),
+            ledger: Ledger::default(),
         }
     }
 

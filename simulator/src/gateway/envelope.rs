@@ -1,0 +1,143 @@
+//! How documents arrive at `POST /invoices` and `POST /submissions`: a raw XML body (with
+//! its envelope fields in the query string), or JSON envelopes carrying the document in
+//! base64 with the network, recipient and the integrator's own reference.
+
+use axum::http::HeaderMap;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+
+use super::intake::Incoming;
+use crate::errors::AppError;
+use crate::scenario::Network;
+use crate::server::media_type;
+
+/// Most documents a batch may hold; more is refused whole rather than half-taken.
+pub(crate) const MAX_BATCH: usize = 100;
+
+/// Envelope fields for a raw XML body, given in the query string.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct XmlQuery {
+    network: Option<String>,
+    recipient: Option<String>,
+    reference: Option<String>,
+    file_name: Option<String>,
+}
+
+/// One document in JSON.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Envelope {
+    /// The document, base64-encoded (standard alphabet, padded).
+    document: String,
+    network: Option<String>,
+    recipient: Option<String>,
+    reference: Option<String>,
+    file_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    documents: Vec<Envelope>,
+}
+
+fn is_xml(media: &str) -> bool {
+    media == "application/xml" || media == "text/xml" || media.ends_with("+xml")
+}
+
+/// Reads the body of `POST /invoices`.
+pub(crate) fn single(headers: &HeaderMap, query: &str, body: &[u8]) -> Result<Incoming, AppError> {
+    let media = media_type(headers).unwrap_or_default();
+    if is_xml(&media) {
+        let fields: XmlQuery = serde_urlencoded::from_str(query)
+            .map_err(|e| AppError::InvalidEnvelope(format!("query string: {e}")))?;
+        return Ok(Incoming {
+            bytes: body.to_vec(),
+            network: fields.network.as_deref().map(network).transpose()?,
+            recipient: fields.recipient,
+            reference: fields.reference,
+            file_name: fields.file_name,
+        });
+    }
+    if media == "application/json" {
+        let envelope: Envelope = serde_json::from_slice(body)
+            .map_err(|e| AppError::InvalidEnvelope(format!("JSON envelope: {e}")))?;
+        return open(envelope, None);
+    }
+    Err(unsupported(&media))
+}
+
+/// Reads the body of `POST /submissions`: `{"documents": [envelope, ...]}`.
+pub(crate) fn batch(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<Result<Incoming, AppError>>, AppError> {
+    let media = media_type(headers).unwrap_or_default();
+    if media != "application/json" {
+        return Err(AppError::UnsupportedMediaType {
+            expected: "application/json",
+            found: if media.is_empty() {
+                "nothing".into()
+            } else {
+                media
+            },
+        });
+    }
+    let batch: Batch = serde_json::from_slice(body)
+        .map_err(|e| AppError::InvalidEnvelope(format!("JSON batch: {e}")))?;
+    if batch.documents.is_empty() || batch.documents.len() > MAX_BATCH {
+        return Err(AppError::InvalidEnvelope(format!(
+            "a batch holds 1 to {MAX_BATCH} documents, this one holds {}",
+            batch.documents.len()
+        )));
+    }
+    Ok(batch
+        .documents
+        .into_iter()
+        .enumerate()
+        .map(|(index, envelope)| open(envelope, Some(index)))
+        .collect())
+}
+
+fn open(envelope: Envelope, index: Option<usize>) -> Result<Incoming, AppError> {
+    let at = index.map_or(String::new(), |i| format!("documents[{i}]: "));
+    let bytes = STANDARD
+        .decode(envelope.document.trim())
+        .map_err(|e| AppError::InvalidEnvelope(format!("{at}`document` is not base64: {e}")))?;
+    Ok(Incoming {
+        bytes,
+        network: envelope
+            .network
+            .as_deref()
+            .map(network)
+            .transpose()
+            .map_err(|e| AppError::InvalidEnvelope(format!("{at}{e}")))?,
+        recipient: envelope.recipient,
+        reference: envelope.reference,
+        file_name: envelope.file_name,
+    })
+}
+
+fn network(name: &str) -> Result<Network, AppError> {
+    Network::ALL
+        .into_iter()
+        .find(|n| n.as_str().eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| {
+            AppError::InvalidEnvelope(format!(
+                "unknown network `{name}`; expected peppol, sdi or ksef"
+            ))
+        })
+}
+
+fn unsupported(media: &str) -> AppError {
+    AppError::UnsupportedMediaType {
+        expected: "application/xml or application/json",
+        found: if media.is_empty() {
+            "nothing".into()
+        } else {
+            media.to_owned()
+        },
+    }
+}

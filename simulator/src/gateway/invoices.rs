@@ -1,0 +1,346 @@
+//! `/api/v1/invoices`: submit one document, read it back, poll its status, list and search,
+//! download the original, print it.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::auth::Authenticated;
+use super::envelope;
+use super::idempotency::{Reply, idempotent};
+use super::intake::{Desk, Taken};
+use super::meter::meter;
+use super::printout;
+use super::views::{DocumentView, ListView, StatusView, SummaryView};
+use crate::errors::AppError;
+use crate::journal::{AntiPattern, Record};
+use crate::scenario::{EndpointGroup, Network};
+use crate::server::AppState;
+use crate::store::{DocumentFilter, DocumentRecord, SubmissionItem, SubmissionRecord};
+
+/// Page size of `GET /invoices` when the caller gives none, and the most it may ask for.
+pub(crate) const DEFAULT_PAGE: usize = 50;
+pub(crate) const MAX_PAGE: usize = 200;
+/// How many documents `GET /invoices/recent` returns.
+pub(crate) const RECENT: usize = 20;
+
+/// `POST /api/v1/invoices`.
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let epoch = state.world.epoch();
+    let journal = &state.world.journal;
+    let rate = meter(&epoch, journal, &tenant, EndpointGroup::Submit)?;
+    if body.len() > epoch.throttle.max_body() {
+        return Err(AppError::PayloadTooLarge {
+            limit: epoch.throttle.max_body(),
+        });
+    }
+    let desk = Desk {
+        epoch: &epoch,
+        journal,
+        tenant: &tenant,
+        now: epoch.clock.now(),
+    };
+    let mut response = idempotent(
+        &epoch,
+        &tenant,
+        &headers,
+        "POST /api/v1/invoices",
+        &body,
+        || {
+            desk.check_not_throttled()?;
+            let incoming = envelope::single(&headers, query.as_deref().unwrap_or(""), &body)?;
+            let submission_id = epoch.store.ledger.mint_id("sub", epoch.seed);
+            let doc = match desk.take(incoming, &submission_id, false)? {
+                Taken::Accepted(doc) => doc,
+                Taken::Invalid(_) => {
+                    return Err(AppError::Internal(
+                        "an invalid document was stored from a single submission".into(),
+                    ));
+                }
+            };
+            epoch.store.ledger.insert_submission(
+                &tenant,
+                SubmissionRecord {
+                    id: submission_id,
+                    created_at: desk.now,
+                    items: vec![SubmissionItem::Document {
+                        document_id: doc.id.clone(),
+                    }],
+                },
+            );
+            Reply::json(
+                StatusCode::CREATED,
+                Some(format!("/api/v1/invoices/{}", doc.id)),
+                &DocumentView::from(doc.as_ref()),
+            )
+        },
+    )?;
+    rate.apply(response.headers_mut());
+    Ok(response)
+}
+
+fn find(
+    state: &AppState,
+    tenant: &crate::store::TenantId,
+    id: &str,
+) -> Result<DocumentRecord, AppError> {
+    state
+        .world
+        .epoch()
+        .store
+        .ledger
+        .document(tenant, id)
+        .ok_or_else(|| AppError::DocumentNotFound(id.to_owned()))
+}
+
+/// `GET /api/v1/invoices/{id}`.
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let rate = meter(
+        &state.world.epoch(),
+        &state.world.journal,
+        &tenant,
+        EndpointGroup::Status,
+    )?;
+    let doc = find(&state, &tenant, &id)?;
+    Ok((rate, Json(DocumentView::from(&doc))).into_response())
+}
+
+/// `GET /api/v1/invoices/{id}/status`.
+pub(crate) async fn status(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let rate = meter(
+        &state.world.epoch(),
+        &state.world.journal,
+        &tenant,
+        EndpointGroup::Status,
+    )?;
+    let doc = find(&state, &tenant, &id)?;
+    Ok((rate, Json(StatusView::from(&doc))).into_response())
+}
+
+/// `GET /api/v1/invoices/{id}/document`: the bytes exactly as submitted.
+pub(crate) async fn document(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let rate = meter(
+        &state.world.epoch(),
+        &state.world.journal,
+        &tenant,
+        EndpointGroup::Document,
+    )?;
+    let doc = find(&state, &tenant, &id)?;
+    let mut response = (rate, doc.bytes.to_vec()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}.xml\"", doc.id)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", doc.content_hash)) {
+        headers.insert(header::ETAG, value);
+    }
+    Ok(response)
+}
+
+/// `GET /api/v1/invoices/{id}/printout`: a page for a person, throttled against mass use.
+pub(crate) async fn printout(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let rate = meter(
+        &state.world.epoch(),
+        &state.world.journal,
+        &tenant,
+        EndpointGroup::Printout,
+    )?;
+    let doc = find(&state, &tenant, &id)?;
+    Ok((rate, Html(printout::render(&doc))).into_response())
+}
+
+/// `GET /api/v1/invoices/recent`: expensive on a real provider and throttled hard; every
+/// call is noted in the journal, since a search is what integrators should use.
+pub(crate) async fn recent(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+) -> Result<Response, AppError> {
+    let epoch = state.world.epoch();
+    let rate = meter(&epoch, &state.world.journal, &tenant, EndpointGroup::Recent)?;
+    state.world.journal.append(
+        epoch.clock.now(),
+        Some(tenant.clone()),
+        Record::AntiPattern {
+            pattern: AntiPattern::RecentDocumentsPolled,
+            detail: "GET /api/v1/invoices/recent; use GET /api/v1/invoices with filters, or GET /api/v1/submissions/{id} for a submission's progress".into(),
+        },
+    );
+    let items = epoch
+        .store
+        .ledger
+        .recent(&tenant, RECENT)
+        .iter()
+        .map(SummaryView::from)
+        .collect();
+    Ok((
+        rate,
+        Json(ListView {
+            items,
+            next_cursor: None,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    state: Option<String>,
+    network: Option<String>,
+    direction: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+/// `GET /api/v1/invoices`: filter by state, network, direction and creation time, paged by
+/// an opaque cursor.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let epoch = state.world.epoch();
+    let rate = meter(&epoch, &state.world.journal, &tenant, EndpointGroup::Search)?;
+    let query: ListQuery = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map_err(|e| AppError::BadRequest(format!("query string: {e}")))?;
+    let filter = DocumentFilter {
+        state: query
+            .state
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(AppError::BadRequest)?,
+        network: query.network.as_deref().map(network).transpose()?,
+        direction: query
+            .direction
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(AppError::BadRequest)?,
+        from: query
+            .from
+            .as_deref()
+            .map(|v| instant("from", v))
+            .transpose()?,
+        to: query.to.as_deref().map(|v| instant("to", v)).transpose()?,
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(AppError::BadRequest(format!(
+            "`limit` must be 1 to {MAX_PAGE}, found {limit}"
+        )));
+    }
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let (page, next) = epoch.store.ledger.list(&tenant, &filter, after, limit);
+    let view = ListView {
+        items: page.iter().map(SummaryView::from).collect(),
+        next_cursor: next.map(encode_cursor),
+    };
+    Ok((rate, Json(view)).into_response())
+}
+
+fn network(name: &str) -> Result<Network, AppError> {
+    Network::ALL
+        .into_iter()
+        .find(|n| n.as_str().eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "unknown network `{name}`; expected peppol, sdi or ksef"
+            ))
+        })
+}
+
+/// An RFC 3339 instant with its offset, or a date (taken as midnight UTC).
+fn instant(key: &str, value: &str) -> Result<Timestamp, AppError> {
+    if let Ok(ts) = value.parse::<Timestamp>() {
+        return Ok(ts);
+    }
+    value
+        .parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|date| date.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map(|zoned| zoned.timestamp())
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "`{key}` must be a date (2026-01-31) or a date-time with offset (2026-01-31T12:00:00+01:00), found `{value}`"
+            ))
+        })
+}
+
+const CURSOR_PREFIX: &str = "after:";
+
+fn encode_cursor(seq: u64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{seq}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<u64, AppError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix(CURSOR_PREFIX).and_then(|n| n.parse().ok()))
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                "`cursor` is not one this API returned; pass `next_cursor` from the previous page unchanged".into(),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_forgeries() {
+        assert_eq!(decode_cursor(&encode_cursor(42)).unwrap(), 42);
+        assert!(decode_cursor("42").is_err());
+        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("before:1")).is_err());
+    }
+
+    #[test]
+    fn instants_take_dates_and_offsets() {
+        assert_eq!(
+            instant("from", "2026-01-31").unwrap(),
+            "2026-01-31T00:00:00Z".parse::<Timestamp>().unwrap()
+        );
+        assert_eq!(
+            instant("from", "2026-01-31T12:00:00+01:00").unwrap(),
+            "2026-01-31T11:00:00Z".parse::<Timestamp>().unwrap()
+        );
+        assert!(instant("from", "31/01/2026").is_err());
+    }
+}

@@ -1,0 +1,238 @@
+//! What happens to a document after the gateway takes it in, until the network engines
+//! arrive: the scenario's behaviours, run on the simulator clock.
+//!
+//! The first behaviour whose `when` matches a document decides its outcomes; a document no
+//! behaviour matches goes the ordinary way (sent, accepted by the network, delivered) on
+//! [`DEFAULT_LIFECYCLE`]. Each outcome is one event on the agenda, so a virtual clock
+//! advanced by 15 days runs a 15-day lifecycle in milliseconds, in order.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::digest::sha256_hex;
+use crate::journal::Record;
+use crate::scenario::{Behaviour, Match, Network, Outcome};
+use crate::store::{DocumentRecord, DocumentState, NetworkDetail, TenantId};
+use crate::world::Epoch;
+
+/// The unremarkable path of a document, as delays after the previous step: handed to the
+/// network after 1 s, taken by it 4 s later, delivered 25 s after that.
+pub(crate) const DEFAULT_LIFECYCLE: [(Duration, DocumentState); 3] = [
+    (Duration::from_secs(1), DocumentState::Sent),
+    (Duration::from_secs(4), DocumentState::Accepted),
+    (Duration::from_secs(25), DocumentState::Delivered),
+];
+
+/// One planned step: when, which state, and what the network says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Step {
+    after: Duration,
+    state: DocumentState,
+    detail: NetworkDetail,
+}
+
+/// Plans the rest of `doc`'s life on the agenda, starting from `now`.
+pub(crate) fn plan(epoch: &Epoch, tenant: &TenantId, doc: &DocumentRecord, now: Timestamp) {
+    let steps = steps_for(epoch.seed, &epoch.scenario.behaviours, doc);
+    let mut at = now;
+    for step in steps {
+        at = at.checked_add(step.after).unwrap_or(Timestamp::MAX);
+        let tenant = tenant.clone();
+        let id = doc.id.clone();
+        let label = format!("document {} -> {}", doc.id, step.state.as_str());
+        epoch.agenda.schedule(at, label, move |ctx| {
+            let status = step.detail.status.clone();
+            if let Some(change) = ctx.epoch.store.ledger.transition(
+                &tenant,
+                &id,
+                step.state,
+                Some(step.detail),
+                ctx.now,
+            ) {
+                ctx.journal.append(
+                    ctx.now,
+                    Some(tenant),
+                    Record::StateChange {
+                        subject: format!("document {id}"),
+                        from: Some(change.from.as_str().to_owned()),
+                        to: change.to.as_str().to_owned(),
+                        detail: status.map(|s| format!("network status {s}")),
+                    },
+                );
+            }
+        });
+    }
+}
+
+fn steps_for(seed: u64, behaviours: &[Behaviour], doc: &DocumentRecord) -> Vec<Step> {
+    let chosen = behaviours
+        .iter()
+        .enumerate()
+        .find(|(index, behaviour)| matches(seed, *index, &behaviour.when, doc));
+    match chosen {
+        Some((_, behaviour)) => behaviour
+            .then
+            .iter()
+            .filter_map(|outcome| {
+                Some(Step {
+                    after: outcome.after.as_std(),
+                    state: outcome.gateway_state()?,
+                    detail: detail_of(outcome),
+                })
+            })
+            .collect(),
+        None => DEFAULT_LIFECYCLE
+            .iter()
+            .map(|(after, state)| Step {
+                after: *after,
+                state: *state,
+                detail: default_detail(doc.network, *state),
+            })
+            .collect(),
+    }
+}
+
+fn matches(seed: u64, index: usize, when: &Match, doc: &DocumentRecord) -> bool {
+    when.network.is_none_or(|n| n == doc.network)
+        && when
+            .recipient
+            .as_deref()
+            .is_none_or(|r| doc.recipient.as_deref() == Some(r))
+        && when.invoice_number.as_deref().is_none_or(|pattern| {
+            doc.facts
+                .invoices
+                .iter()
+                .any(|invoice| glob(pattern, &invoice.number))
+        })
+        && when
+            .probability
+            .is_none_or(|p| draw(seed, index, &doc.id) < p.get())
+}
+
+/// A number in [0, 1) fixed by the seed, the behaviour and the document: the same scenario
+/// and seed pick the same documents every run.
+fn draw(seed: u64, index: usize, document_id: &str) -> f64 {
+    let digest = sha256_hex(format!("{seed}:{index}:{document_id}").as_bytes());
+    let top = u64::from_str_radix(digest.get(..13).unwrap_or("0"), 16).unwrap_or(0);
+    // 13 hex digits are 52 bits: exact in an f64.
+    #[allow(clippy::cast_precision_loss)]
+    let value = top as f64 / (1u64 << 52) as f64;
+    value
+}
+
+/// `*` matches any run of characters, `?` exactly one; everything else literally.
+fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                backtrack = Some((pi, ti));
+                pi += 1;
+            }
+            Some(c) if *c == '?' || *c == t[ti] => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match backtrack {
+                Some((star, matched)) => {
+                    pi = star + 1;
+                    ti = matched + 1;
+                    backtrack = Some((star, matched + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+fn detail_of(outcome: &Outcome) -> NetworkDetail {
+    let status = outcome.network_status();
+    NetworkDetail {
+        description: status.as_deref().and_then(description),
+        status,
+        errors: outcome.errors.clone(),
+    }
+}
+
+fn default_detail(network: Network, state: DocumentState) -> NetworkDetail {
+    let status = match (network, state) {
+        (Network::Peppol, DocumentState::Accepted) => Some("AB"),
+        (Network::Peppol, DocumentState::Delivered) => Some("AP"),
+        (Network::Sdi, DocumentState::Delivered) => Some("RC"),
+        (Network::Ksef, DocumentState::Sent) => Some("100"),
+        (Network::Ksef, DocumentState::Accepted) => Some("150"),
+        (Network::Ksef, DocumentState::Delivered) => Some("200"),
+        _ => None,
+    };
+    NetworkDetail {
+        status: status.map(str::to_owned),
+        description: status.and_then(description),
+        errors: Vec::new(),
+    }
+}
+
+/// The network's own name for a status, in its own language.
+fn description(status: &str) -> Option<String> {
+    let text = match status {
+        "RC" => "Ricevuta di consegna",
+        "NS" => "Notifica di scarto",
+        "MC" => "Notifica di mancata consegna",
+        "NE" => "Notifica esito committente",
+        "DT" => "Notifica di decorrenza termini",
+        "AT" => "Attestazione di avvenuta trasmissione della fattura con impossibilità di recapito",
+        "100" => "Faktura przyjęta do dalszego przetwarzania",
+        "150" => "Trwa przetwarzanie",
+        "200" => "Sukces",
+        "405" => "Przetwarzanie anulowane z powodu błędu sesji",
+        "410" => "Nieprawidłowy zakres uprawnień",
+        "415" => "Brak możliwości wysyłania faktury z załącznikiem",
+        "430" => "Błąd weryfikacji pliku faktury",
+        "435" => "Błąd odszyfrowania pliku",
+        "440" => "Duplikat faktury",
+        "450" => "Błąd weryfikacji semantyki dokumentu faktury",
+        "500" => "Nieznany błąd",
+        "550" => "Operacja została anulowana przez system",
+        "AB" => "Message acknowledgement",
+        "IP" => "In process",
+        "UQ" => "Under query",
+        "CA" => "Conditionally accepted",
+        "RE" => "Rejected",
+        "AP" => "Accepted",
+        "PD" => "Fully paid",
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("DUP-*", "DUP-0001"));
+        assert!(glob("DUP-*", "DUP-"));
+        assert!(!glob("DUP-*", "XDUP-1"));
+        assert!(glob("*-7", "INV-7"));
+        assert!(glob("INV-??", "INV-12"));
+        assert!(!glob("INV-??", "INV-123"));
+        assert!(glob("*", ""));
+        assert!(glob("a*b*c", "axxbyyc"));
+        assert!(!glob("a*b*c", "axxbyy"));
+    }
+
+    #[test]
+    fn draws_are_fixed_by_seed_and_spread_over_the_unit_interval() {
+        assert_eq!(draw(1, 0, "inv_a"), draw(1, 0, "inv_a"));
+        assert_ne!(draw(1, 0, "inv_a"), draw(2, 0, "inv_a"));
+        let below_half = (0..1000)
+            .filter(|i| draw(7, 0, &format!("inv_{i}")) < 0.5)
+            .count();
+        assert!((400..600).contains(&below_half), "{below_half}");
+    }
+}

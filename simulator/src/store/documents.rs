@@ -1,0 +1,203 @@
+//! The records the gateway keeps for each document and each submission.
+//!
+//! A document's life is network-neutral (`received -> sent -> accepted -> delivered |
+//! refused | failed`, the states integrators map onto their ERP) with the network's own word
+//! on it alongside (an SDI notification, a KSeF status code, a Peppol response code), because
+//! integrators need both: the neutral state to drive their workflow, the network detail to
+//! explain it to a user.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::documents::{Correction, Facts, Finding, Format};
+use crate::scenario::Network;
+
+/// Where a document is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentState {
+    /// Taken in and validated by the access point.
+    Received,
+    /// Handed to the network.
+    Sent,
+    /// The network took it (SDI passed its checks, KSeF is processing, the receiving access
+    /// point acknowledged it).
+    Accepted,
+    /// It reached the recipient. Final.
+    Delivered,
+    /// The network or the recipient refused it. Final.
+    Refused,
+    /// It could not be validated or delivered. Final.
+    Failed,
+}
+
+impl DocumentState {
+    pub const ALL: [Self; 6] = [
+        Self::Received,
+        Self::Sent,
+        Self::Accepted,
+        Self::Delivered,
+        Self::Refused,
+        Self::Failed,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Sent => "sent",
+            Self::Accepted => "accepted",
+            Self::Delivered => "delivered",
+            Self::Refused => "refused",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Nothing more will happen to a document in a final state.
+    pub const fn is_final(self) -> bool {
+        matches!(self, Self::Delivered | Self::Refused | Self::Failed)
+    }
+}
+
+impl std::str::FromStr for DocumentState {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|state| state.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!(
+                    "unknown state `{s}`; expected one of received, sent, accepted, delivered, refused, failed"
+                )
+            })
+    }
+}
+
+/// Sent by the integrator, or received for it from the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Outbound,
+    Inbound,
+}
+
+impl std::str::FromStr for Direction {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "outbound" => Ok(Self::Outbound),
+            "inbound" => Ok(Self::Inbound),
+            _ => Err(format!(
+                "unknown direction `{s}`; expected outbound or inbound"
+            )),
+        }
+    }
+}
+
+/// The network's own account of the document, as its latest message put it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NetworkDetail {
+    /// SDI notification type (`RC`, `NS`...), KSeF status code (`200`, `450`...) or Peppol
+    /// response code (`AB`, `AP`, `RE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The network's error codes, e.g. SDI `00404`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+/// One step of a document's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StateChange {
+    pub state: DocumentState,
+    pub at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_status: Option<String>,
+}
+
+/// Everything known about one document.
+#[derive(Clone, Debug)]
+pub struct DocumentRecord {
+    pub id: String,
+    pub submission_id: String,
+    /// The integrator's own reference, echoed everywhere so it can match our ids to its own.
+    pub reference: Option<String>,
+    pub direction: Direction,
+    pub network: Network,
+    pub recipient: Option<String>,
+    pub format: Format,
+    pub state: DocumentState,
+    pub history: Vec<StateChange>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// SHA-256 of the bytes as received: the duplicate check's content key.
+    pub content_hash: String,
+    /// The original bytes, served back unchanged by `/document`.
+    pub bytes: Arc<[u8]>,
+    pub facts: Facts,
+    pub findings: Vec<Finding>,
+    pub corrections: Vec<Correction>,
+    pub network_detail: NetworkDetail,
+}
+
+impl DocumentRecord {
+    /// The (seller, number, year) key networks use to call an invoice a duplicate; `None`
+    /// when the document lacks one of them.
+    pub fn business_keys(&self) -> Vec<BusinessKey> {
+        let Some(seller) = self.facts.seller_tax_id.as_deref() else {
+            return Vec::new();
+        };
+        self.facts
+            .invoices
+            .iter()
+            .filter(|invoice| !invoice.number.is_empty())
+            .map(|invoice| BusinessKey {
+                seller: seller.to_owned(),
+                number: invoice.number.clone(),
+                year: invoice.issue_date.chars().take(4).collect(),
+            })
+            .collect()
+    }
+}
+
+/// Seller, invoice number and year: what SDI (00404), KSeF (440) and providers compare.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BusinessKey {
+    pub seller: String,
+    pub number: String,
+    pub year: String,
+}
+
+impl std::fmt::Display for BusinessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "seller {}, number {}, year {}",
+            self.seller, self.number, self.year
+        )
+    }
+}
+
+/// One batch (or a single invoice, which is a batch of one).
+#[derive(Clone, Debug)]
+pub struct SubmissionRecord {
+    pub id: String,
+    pub created_at: Timestamp,
+    pub items: Vec<SubmissionItem>,
+}
+
+/// What became of one document of a submission.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubmissionItem {
+    /// Stored as a document (valid, or failed validation).
+    Document { document_id: String },
+    /// Not stored: a duplicate of an earlier document.
+    Duplicate { document_id: String, reason: String },
+    /// Not stored: unreadable, hostile or of an unknown format.
+    Unreadable { problem: String },
+}

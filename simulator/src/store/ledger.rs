@@ -1,0 +1,370 @@
+//! The gateway's books: documents, submissions and idempotency keys, one book per tenant.
+//!
+//! Duplicate detection and idempotency are check-then-insert operations, so each book sits
+//! behind one lock and [`Ledger::admit`] checks and inserts in one step: two identical
+//! submissions racing each other cannot both get in. Every method takes a [`TenantId`] and
+//! touches only that tenant's book.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use jiff::Timestamp;
+
+use super::TenantId;
+use super::documents::{
+    BusinessKey, Direction, DocumentRecord, DocumentState, NetworkDetail, StateChange,
+    SubmissionRecord,
+};
+use crate::scenario::Network;
+
+/// An earlier document the new one repeats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Duplicate {
+    pub original_id: String,
+    /// Which key matched, in words.
+    pub reason: String,
+}
+
+/// A response kept for an idempotency key, replayed byte for byte.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub content_type: String,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// What an `Idempotency-Key` says about a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdempotencyCheck {
+    /// First use: go ahead, then [`Ledger::idempotency_finish`].
+    Proceed,
+    /// Same key, same request, already answered: send this again.
+    Replay(StoredResponse),
+    /// Same key, different request.
+    Mismatch,
+    /// Same key, same request, still being answered.
+    InFlight,
+}
+
+#[derive(Debug)]
+enum IdempotencyEntry {
+    InFlight {
+        fingerprint: String,
+    },
+    Done {
+        fingerprint: String,
+        response: StoredResponse,
+    },
+}
+
+/// A change of state, as [`Ledger::transition`] reports it for the journal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transition {
+    pub from: DocumentState,
+    pub to: DocumentState,
+}
+
+/// Filters for listing documents.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentFilter {
+    pub state: Option<DocumentState>,
+    pub network: Option<Network>,
+    pub direction: Option<Direction>,
+    /// Created at or after.
+    pub from: Option<Timestamp>,
+    /// Created before.
+    pub to: Option<Timestamp>,
+}
+
+impl DocumentFilter {
+    fn matches(&self, doc: &DocumentRecord) -> bool {
+        self.state.is_none_or(|s| doc.state == s)
+            && self.network.is_none_or(|n| doc.network == n)
+            && self.direction.is_none_or(|d| doc.direction == d)
+            && self.from.is_none_or(|from| doc.created_at >= from)
+            && self.to.is_none_or(|to| doc.created_at < to)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Book {
+    /// Keyed by creation sequence, which is what cursors point into.
+    documents: BTreeMap<u64, DocumentRecord>,
+    by_id: HashMap<String, u64>,
+    /// Content hash and business keys of documents that still count for duplicate checks
+    /// (a refused or failed document no longer blocks a corrected resubmission).
+    by_hash: HashMap<String, String>,
+    by_key: HashMap<BusinessKey, String>,
+    submissions: HashMap<String, SubmissionRecord>,
+    idempotency: HashMap<String, IdempotencyEntry>,
+    next_seq: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Ledger {
+    books: Mutex<HashMap<TenantId, Book>>,
+    minted: AtomicU64,
+}
+
+impl Ledger {
+    /// A new id such as `inv_3f9a0c1d2e4b5a697887`: derived from the seed and a counter, so
+    /// the same scenario run mints the same ids, yet ids do not reveal how many documents
+    /// other tenants hold.
+    pub fn mint_id(&self, prefix: &str, seed: u64) -> String {
+        let n = self.minted.fetch_add(1, Ordering::Relaxed);
+        let digest = crate::digest::sha256_hex(format!("{seed}:{prefix}:{n}").as_bytes());
+        format!("{prefix}_{}", digest.get(..20).unwrap_or(&digest))
+    }
+
+    fn books(&self) -> MutexGuard<'_, HashMap<TenantId, Book>> {
+        self.books.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The duplicate an incoming document would be, if any, without storing anything: lets a
+    /// handler refuse early. [`Ledger::admit`] checks again atomically.
+    pub fn find_duplicate(
+        &self,
+        tenant: &TenantId,
+        content_hash: &str,
+        keys: &[BusinessKey],
+    ) -> Option<Duplicate> {
+        let books = self.books();
+        books
+            .get(tenant)
+            .and_then(|book| duplicate_in(book, content_hash, keys))
+    }
+
+    /// Stores a document unless it duplicates one still standing. Documents that failed
+    /// validation are stored (the integrator can read why) but never block later ones.
+    pub fn admit(&self, tenant: &TenantId, doc: DocumentRecord) -> Result<(), Duplicate> {
+        let mut books = self.books();
+        let book = books.entry(tenant.clone()).or_default();
+        let counts = !doc.state.is_final();
+        let keys = doc.business_keys();
+        if counts && let Some(duplicate) = duplicate_in(book, &doc.content_hash, &keys) {
+            return Err(duplicate);
+        }
+        let seq = book.next_seq;
+        book.next_seq += 1;
+        if counts {
+            book.by_hash
+                .insert(doc.content_hash.clone(), doc.id.clone());
+            for key in keys {
+                book.by_key.insert(key, doc.id.clone());
+            }
+        }
+        book.by_id.insert(doc.id.clone(), seq);
+        book.documents.insert(seq, doc);
+        Ok(())
+    }
+
+    pub fn insert_submission(&self, tenant: &TenantId, submission: SubmissionRecord) {
+        let mut books = self.books();
+        books
+            .entry(tenant.clone())
+            .or_default()
+            .submissions
+            .insert(submission.id.clone(), submission);
+    }
+
+    pub fn document(&self, tenant: &TenantId, id: &str) -> Option<DocumentRecord> {
+        let books = self.books();
+        let book = books.get(tenant)?;
+        book.by_id
+            .get(id)
+            .and_then(|seq| book.documents.get(seq))
+            .cloned()
+    }
+
+    /// A submission and the current state of each of its documents.
+    pub fn submission(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Option<(SubmissionRecord, Vec<DocumentRecord>)> {
+        let books = self.books();
+        let book = books.get(tenant)?;
+        let submission = book.submissions.get(id)?.clone();
+        let documents = submission
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                super::documents::SubmissionItem::Document { document_id } => book
+                    .by_id
+                    .get(document_id)
+                    .and_then(|seq| book.documents.get(seq))
+                    .cloned(),
+                _ => None,
+            })
+            .collect();
+        Some((submission, documents))
+    }
+
+    /// Moves a document to `to` at `at`. Returns `None` when the document does not exist or
+    /// is already final (a late event never reopens a settled document).
+    pub fn transition(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        to: DocumentState,
+        detail: Option<NetworkDetail>,
+        at: Timestamp,
+    ) -> Option<Transition> {
+        let mut books = self.books();
+        let book = books.get_mut(tenant)?;
+        let seq = *book.by_id.get(id)?;
+        let doc = book.documents.get_mut(&seq)?;
+        if doc.state.is_final() {
+            return None;
+        }
+        let from = doc.state;
+        doc.state = to;
+        doc.updated_at = at;
+        if let Some(detail) = detail {
+            doc.network_detail = detail;
+        }
+        doc.history.push(StateChange {
+            state: to,
+            at,
+            network_status: doc.network_detail.status.clone(),
+        });
+        if matches!(to, DocumentState::Refused | DocumentState::Failed) {
+            let hash = doc.content_hash.clone();
+            let keys = doc.business_keys();
+            let id = doc.id.clone();
+            book.by_hash
+                .retain(|h, owner| !(h == &hash && owner == &id));
+            for key in keys {
+                if book.by_key.get(&key) == Some(&id) {
+                    book.by_key.remove(&key);
+                }
+            }
+        }
+        Some(Transition { from, to })
+    }
+
+    /// Documents matching `filter` in creation order, starting after the cursor `after`;
+    /// returns the page and the cursor of the next page, if there is one.
+    pub fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &DocumentFilter,
+        after: Option<u64>,
+        limit: usize,
+    ) -> (Vec<DocumentRecord>, Option<u64>) {
+        let books = self.books();
+        let Some(book) = books.get(tenant) else {
+            return (Vec::new(), None);
+        };
+        let start = after.map_or(0, |seq| seq.saturating_add(1));
+        let mut page = Vec::new();
+        let mut last_seq = None;
+        let mut more = false;
+        for (seq, doc) in book.documents.range(start..) {
+            if !filter.matches(doc) {
+                continue;
+            }
+            if page.len() == limit {
+                more = true;
+                break;
+            }
+            page.push(doc.clone());
+            last_seq = Some(*seq);
+        }
+        (page, if more { last_seq } else { None })
+    }
+
+    /// The `n` most recently changed documents, newest first.
+    pub fn recent(&self, tenant: &TenantId, n: usize) -> Vec<DocumentRecord> {
+        let books = self.books();
+        let Some(book) = books.get(tenant) else {
+            return Vec::new();
+        };
+        let mut docs: Vec<&DocumentRecord> = book.documents.values().collect();
+        docs.sort_by_key(|doc| std::cmp::Reverse(doc.updated_at));
+        docs.into_iter().take(n).cloned().collect()
+    }
+
+    pub fn document_count(&self, tenant: &TenantId) -> usize {
+        self.books()
+            .get(tenant)
+            .map_or(0, |book| book.documents.len())
+    }
+
+    /// Claims an idempotency key for a request with this fingerprint.
+    pub fn idempotency_begin(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        fingerprint: &str,
+    ) -> IdempotencyCheck {
+        let mut books = self.books();
+        let book = books.entry(tenant.clone()).or_default();
+        match book.idempotency.get(key) {
+            None => {
+                book.idempotency.insert(
+                    key.to_owned(),
+                    IdempotencyEntry::InFlight {
+                        fingerprint: fingerprint.to_owned(),
+                    },
+                );
+                IdempotencyCheck::Proceed
+            }
+            Some(IdempotencyEntry::InFlight { fingerprint: f }) if f == fingerprint => {
+                IdempotencyCheck::InFlight
+            }
+            Some(IdempotencyEntry::Done {
+                fingerprint: f,
+                response,
+            }) if f == fingerprint => IdempotencyCheck::Replay(response.clone()),
+            Some(_) => IdempotencyCheck::Mismatch,
+        }
+    }
+
+    /// Keeps the answer to replay for later uses of the key.
+    pub fn idempotency_finish(&self, tenant: &TenantId, key: &str, response: StoredResponse) {
+        let mut books = self.books();
+        let book = books.entry(tenant.clone()).or_default();
+        if let Some(entry) = book.idempotency.get_mut(key) {
+            let fingerprint = match entry {
+                IdempotencyEntry::InFlight { fingerprint }
+                | IdempotencyEntry::Done { fingerprint, .. } => std::mem::take(fingerprint),
+            };
+            *entry = IdempotencyEntry::Done {
+                fingerprint,
+                response,
+            };
+        }
+    }
+
+    /// Frees a key whose request ended without an answer worth replaying (a rate limit, a
+    /// server error), so a retry is treated as new.
+    pub fn idempotency_abandon(&self, tenant: &TenantId, key: &str) {
+        let mut books = self.books();
+        if let Some(book) = books.get_mut(tenant)
+            && matches!(
+                book.idempotency.get(key),
+                Some(IdempotencyEntry::InFlight { .. })
+            )
+        {
+            book.idempotency.remove(key);
+        }
+    }
+}
+
+fn duplicate_in(book: &Book, content_hash: &str, keys: &[BusinessKey]) -> Option<Duplicate> {
+    if let Some(original) = book.by_hash.get(content_hash) {
+        return Some(Duplicate {
+            original_id: original.clone(),
+            reason: "the same document (identical content) was already submitted".into(),
+        });
+    }
+    keys.iter().find_map(|key| {
+        book.by_key.get(key).map(|original| Duplicate {
+            original_id: original.clone(),
+            reason: format!("an invoice with the same {key} was already submitted"),
+        })
+    })
+}

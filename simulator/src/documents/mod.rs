@@ -247,3 +247,68 @@ pub fn inspect(bytes: &[u8], context: &Context) -> Result<Inspection, DocumentEr
         Format::KsefFa3 => fa3::inspect(&mut doc, bytes.len(), context),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const VALID: [&str; 5] = [
+        include_str!("../../../fixtures/peppol/invoice-minimal.xml"),
+        include_str!("../../../fixtures/peppol/creditnote-minimal.xml"),
+        include_str!("../../../fixtures/sdi/FPR12-minimal.xml"),
+        include_str!("../../../fixtures/sdi/FPA12-minimal.xml"),
+        include_str!("../../../fixtures/ksef/fa3-minimal.xml"),
+    ];
+
+    fn context() -> Context {
+        Context::new(jiff::civil::date(2026, 11, 1))
+    }
+
+    #[test]
+    fn the_valid_fixtures_are_detected_and_valid() {
+        let formats: Vec<Format> = VALID
+            .iter()
+            .map(|doc| {
+                let inspection = inspect(doc.as_bytes(), &context()).unwrap();
+                assert!(inspection.is_valid(), "{:?}", inspection.findings);
+                inspection.format
+            })
+            .collect();
+        assert_eq!(
+            formats,
+            [
+                Format::UblInvoice,
+                Format::UblCreditNote,
+                Format::FatturaPaFpr12,
+                Format::FatturaPaFpa12,
+                Format::KsefFa3
+            ]
+        );
+    }
+
+    proptest! {
+        /// Whatever an integrator sends, inspection answers (findings or an error) and never
+        /// panics: cut, duplicated or overwritten stretches of real documents.
+        #[test]
+        fn mangled_documents_never_panic(
+            which in 0..VALID.len(),
+            start in 0.0f64..1.0,
+            len in 0usize..200,
+            action in 0..3u8,
+            byte in any::<u8>(),
+        ) {
+            let mut bytes = VALID[which].as_bytes().to_vec();
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+            let at = (start * bytes.len() as f64) as usize;
+            let end = (at + len).min(bytes.len());
+            match action {
+                0 => { bytes.drain(at..end); }
+                1 => { let copy = bytes[at..end].to_vec(); bytes.splice(at..at, copy); }
+                _ => bytes[at..end].iter_mut().for_each(|b| *b = byte),
+            }
+            let _ = inspect(&bytes, &context());
+        }
+    }
+}

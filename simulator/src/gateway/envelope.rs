@@ -55,7 +55,12 @@ pub(crate) fn single(headers: &HeaderMap, query: &str, body: &[u8]) -> Result<In
             .map_err(|e| AppError::InvalidEnvelope(format!("query string: {e}")))?;
         return Ok(Incoming {
             bytes: body.to_vec(),
-            network: fields.network.as_deref().map(network).transpose()?,
+            network: fields
+                .network
+                .as_deref()
+                .map(network)
+                .transpose()
+                .map_err(AppError::InvalidEnvelope)?,
             recipient: fields.recipient,
             reference: fields.reference,
             file_name: fields.file_name,
@@ -120,15 +125,12 @@ fn open(envelope: Envelope, index: Option<usize>) -> Result<Incoming, AppError> 
     })
 }
 
-fn network(name: &str) -> Result<Network, AppError> {
+/// A network by name, any case; the error is the message to put in a problem.
+pub(crate) fn network(name: &str) -> Result<Network, String> {
     Network::ALL
         .into_iter()
         .find(|n| n.as_str().eq_ignore_ascii_case(name.trim()))
-        .ok_or_else(|| {
-            AppError::InvalidEnvelope(format!(
-                "unknown network `{name}`; expected peppol, sdi or ksef"
-            ))
-        })
+        .ok_or_else(|| format!("unknown network `{name}`; expected peppol, sdi or ksef"))
 }
 
 fn unsupported(media: &str) -> AppError {

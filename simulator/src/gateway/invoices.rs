@@ -15,12 +15,12 @@ use super::auth::Authenticated;
 use super::envelope;
 use super::idempotency::{Reply, idempotent};
 use super::intake::{Desk, Taken};
-use super::meter::meter;
+use super::meter::{RateHeaders, meter};
 use super::printout;
 use super::views::{DocumentView, ListView, StatusView, SummaryView};
 use crate::errors::AppError;
 use crate::journal::{AntiPattern, Record};
-use crate::scenario::{EndpointGroup, Network};
+use crate::scenario::EndpointGroup;
 use crate::server::AppState;
 use crate::store::{DocumentFilter, DocumentRecord, SubmissionItem, SubmissionRecord};
 
@@ -91,18 +91,21 @@ pub(crate) async fn submit(
     Ok(response)
 }
 
-fn find(
+/// Counts the call against `group`, then looks the tenant's document up.
+fn metered_document(
     state: &AppState,
     tenant: &crate::store::TenantId,
     id: &str,
-) -> Result<DocumentRecord, AppError> {
-    state
-        .world
-        .epoch()
+    group: EndpointGroup,
+) -> Result<(RateHeaders, DocumentRecord), AppError> {
+    let epoch = state.world.epoch();
+    let rate = meter(&epoch, &state.world.journal, tenant, group)?;
+    let doc = epoch
         .store
         .ledger
         .document(tenant, id)
-        .ok_or_else(|| AppError::DocumentNotFound(id.to_owned()))
+        .ok_or_else(|| AppError::DocumentNotFound(id.to_owned()))?;
+    Ok((rate, doc))
 }
 
 /// `GET /api/v1/invoices/{id}`.
@@ -111,13 +114,7 @@ pub(crate) async fn get(
     Authenticated(tenant): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let rate = meter(
-        &state.world.epoch(),
-        &state.world.journal,
-        &tenant,
-        EndpointGroup::Status,
-    )?;
-    let doc = find(&state, &tenant, &id)?;
+    let (rate, doc) = metered_document(&state, &tenant, &id, EndpointGroup::Status)?;
     Ok((rate, Json(DocumentView::from(&doc))).into_response())
 }
 
@@ -127,13 +124,7 @@ pub(crate) async fn status(
     Authenticated(tenant): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let rate = meter(
-        &state.world.epoch(),
-        &state.world.journal,
-        &tenant,
-        EndpointGroup::Status,
-    )?;
-    let doc = find(&state, &tenant, &id)?;
+    let (rate, doc) = metered_document(&state, &tenant, &id, EndpointGroup::Status)?;
     Ok((rate, Json(StatusView::from(&doc))).into_response())
 }
 
@@ -143,13 +134,7 @@ pub(crate) async fn document(
     Authenticated(tenant): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let rate = meter(
-        &state.world.epoch(),
-        &state.world.journal,
-        &tenant,
-        EndpointGroup::Document,
-    )?;
-    let doc = find(&state, &tenant, &id)?;
+    let (rate, doc) = metered_document(&state, &tenant, &id, EndpointGroup::Document)?;
     let mut response = (rate, doc.bytes.to_vec()).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -171,13 +156,7 @@ pub(crate) async fn printout(
     Authenticated(tenant): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let rate = meter(
-        &state.world.epoch(),
-        &state.world.journal,
-        &tenant,
-        EndpointGroup::Printout,
-    )?;
-    let doc = find(&state, &tenant, &id)?;
+    let (rate, doc) = metered_document(&state, &tenant, &id, EndpointGroup::Printout)?;
     Ok((rate, Html(printout::render(&doc))).into_response())
 }
 
@@ -244,7 +223,11 @@ pub(crate) async fn list(
             .map(str::parse)
             .transpose()
             .map_err(AppError::BadRequest)?,
-        network: query.network.as_deref().map(network).transpose()?,
+        network: query
+            .network
+            .as_deref()
+            .map(|name| envelope::network(name).map_err(AppError::BadRequest))
+            .transpose()?,
         direction: query
             .direction
             .as_deref()
@@ -271,17 +254,6 @@ pub(crate) async fn list(
         next_cursor: next.map(encode_cursor),
     };
     Ok((rate, Json(view)).into_response())
-}
-
-fn network(name: &str) -> Result<Network, AppError> {
-    Network::ALL
-        .into_iter()
-        .find(|n| n.as_str().eq_ignore_ascii_case(name))
-        .ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "unknown network `{name}`; expected peppol, sdi or ksef"
-            ))
-        })
 }
 
 /// An RFC 3339 instant with its offset, or a date (taken as midnight UTC).

@@ -10,6 +10,7 @@ mod gateway_invoices;
 mod gateway_properties;
 mod gateway_tokens;
 mod journal_file;
+mod schemas;
 mod time_travel;
 
 /// A running simulator on a free port with a virtual clock, plus an HTTP client for it.

@@ -550,3 +550,19 @@ async fn every_document_endpoint_needs_a_token() {
         assert!(response.headers().contains_key("www-authenticate"));
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_served_without_a_token() {
+    let t = TestSim::with_scenario(SCENARIO).await;
+    let response = t
+        .http
+        .get(t.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let doc: Value = response.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/v1/submissions/{id}"]["get"].is_object());
+}

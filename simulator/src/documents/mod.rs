@@ -6,6 +6,7 @@
 //! network, and every correction normalization made. Cross-document checks (duplicates against
 //! earlier submissions) need the store and live with the networks.
 
+mod decimal;
 mod fa3;
 mod fatturapa;
 mod normalize;

@@ -7,8 +7,8 @@
 
 use jiff::civil::Date;
 
+use super::super::decimal::Decimal;
 use super::super::{Context, Element, Finding};
-use super::decimal::Decimal;
 use super::format::date;
 use super::{BODY, HEADER};
 
@@ -478,10 +478,9 @@ fn check_arithmetic(body: &Body<'_>, findings: &mut Vec<Finding>) {
         ) else {
             continue;
         };
-        let Some(expected) = taxable
-            .checked_mul(rate)
+        let Some(expected) = product(taxable, rate)
             .and_then(Decimal::percent)
-            .map(|v| v.round(2))
+            .map(|v| v.round_half_away_from_zero(2))
         else {
             continue;
         };
@@ -491,7 +490,9 @@ fn check_arithmetic(body: &Body<'_>, findings: &mut Vec<Finding>) {
                 format!("{}/Imposta", body.summary_path(i)),
                 format!(
                     "2.2.2.6 <Imposta> non calcolato secondo le regole definite nelle specifiche \
-                     tecniche : indicato {tax}, calcolato {expected}"
+                     tecniche : indicato {}, calcolato {}",
+                    shown(tax),
+                    shown(expected)
                 ),
             ));
         }
@@ -509,7 +510,9 @@ fn check_arithmetic(body: &Body<'_>, findings: &mut Vec<Finding>) {
                 format!("{}/PrezzoTotale", body.line_path(i)),
                 format!(
                     "2.2.1.11 <PrezzoTotale> non calcolato secondo le regole definite nelle \
-                     specifiche tecniche : indicato {total}, calcolato {expected}"
+                     specifiche tecniche : indicato {}, calcolato {}",
+                    shown(total),
+                    shown(expected)
                 ),
             ));
         }
@@ -566,7 +569,9 @@ fn check_taxable_amounts(body: &Body<'_>, findings: &mut Vec<Finding>) {
                 format!("{}/ImponibileImporto", body.summary_path(*first)),
                 format!(
                     "2.2.2.5 <ImponibileImporto> non calcolato secondo le regole definite nelle \
-                     specifiche tecniche : indicato {declared}, calcolato {expected}"
+                     specifiche tecniche : indicato {}, calcolato {}",
+                    shown(declared),
+                    shown(expected)
                 ),
             ));
         }
@@ -575,9 +580,28 @@ fn check_taxable_amounts(body: &Body<'_>, findings: &mut Vec<Finding>) {
 
 /// Adds the values present; `None` on overflow.
 fn sum(items: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal> {
-    items
-        .flatten()
-        .try_fold(Decimal::ZERO, Decimal::checked_add)
+    Decimal::sum(items.flatten())
+}
+
+/// The most decimals the two factors of a product may carry together (trailing zeros aside):
+/// 8-decimal amounts times a few cascading percentages. A deeper cascade of discounts than
+/// any real invoice's is not judged.
+const MAX_PRODUCT_DECIMALS: u32 = 30;
+
+/// `a × b`, exact; `None` on overflow or past [`MAX_PRODUCT_DECIMALS`]. The factors are
+/// reduced first, so that trailing zeros (`1.00000000`) are never what overflows.
+fn product(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let (a, b) = (a.reduced(), b.reduced());
+    if a.scale() + b.scale() > MAX_PRODUCT_DECIMALS {
+        return None;
+    }
+    a.checked_mul(b)
+}
+
+/// An amount as SDI's messages show it: without trailing zeros, but with at least two
+/// decimals (`22.5` as `22.50`, `1.23450000` as `1.2345`).
+fn shown(value: Decimal) -> Decimal {
+    value.reduced().padded(2)
 }
 
 /// `(PrezzoUnitario ± discounts and surcharges) × Quantita`, the discounts applied in
@@ -589,7 +613,7 @@ pub(super) fn line_total(line: &Element) -> Option<Decimal> {
     for sm in line.children_named("ScontoMaggiorazione") {
         let change = match (amount(sm, "Importo"), amount(sm, "Percentuale")) {
             (Some(importo), _) => importo,
-            (None, Some(percent)) => price.checked_mul(percent.percent()?)?,
+            (None, Some(percent)) => product(price, percent.percent()?)?,
             (None, None) => continue,
         };
         price = match sm.text_at(&["Tipo"]) {
@@ -602,7 +626,7 @@ pub(super) fn line_total(line: &Element) -> Option<Decimal> {
         Some(_) => amount(line, "Quantita")?,
         None => Decimal::cents(100),
     };
-    price.checked_mul(quantity)
+    product(price, quantity)
 }
 
 /// 00471-00475: what each type of document requires of the parties.
@@ -780,5 +804,24 @@ mod tests {
             &id("1", d("2026-01-11"), "TD01", false)
         ));
         assert!(duplicates(&art73, &id("1", d("2026-01-10"), "TD01", false)));
+    }
+
+    #[test]
+    fn products_and_messages_keep_the_sdi_conventions() {
+        let dec = |s: &str| Decimal::parse(s).unwrap();
+        for (value, text) in [("1.23450000", "1.2345"), ("22.5", "22.50"), ("7", "7.00")] {
+            assert_eq!(shown(dec(value)).to_string(), text);
+        }
+        // Trailing zeros never overflow a product...
+        let price = dec("99999999999.00000000");
+        let quantity = dec("999999999999.00000000");
+        assert_eq!(price.checked_mul(quantity), None);
+        let exact = Decimal::int(99_999_999_999).checked_mul(Decimal::int(999_999_999_999));
+        assert_eq!(product(price, quantity), exact);
+        // ...and more than 30 decimals between the factors are not judged.
+        let deep = dec("0.12345678").checked_mul(dec("0.12345678")).unwrap();
+        let deeper = deep.checked_mul(dec("0.12345678")).unwrap();
+        assert!(product(deep, dec("0.12345678")).is_some());
+        assert_eq!(product(deeper, dec("0.12345678")), None);
     }
 }

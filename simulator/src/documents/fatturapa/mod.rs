@@ -10,7 +10,6 @@
 //! 00404) need the network's history and are checked there; 00409 (inside one file) is here.
 
 mod content;
-mod decimal;
 mod format;
 mod registry;
 mod schema;

@@ -5,7 +5,7 @@
 //! corrected tree and reports under its official ID: the EN 16931 rules (`BR-*`, from
 //! `CEN-EN16931-UBL.sch`) and the Peppol ones (`PEPPOL-EN16931-*`, `PEPPOL-COMMON-*`, from
 //! `PEPPOL-EN16931-UBL.sch`), both of BIS Billing 3.0.19. The arithmetic rules are evaluated
-//! the way the Schematron evaluates them, on exact decimals ([`decimal`]) with XPath rounding
+//! the way the Schematron evaluates them, on exact decimals ([`super::decimal`]) with XPath rounding
 //! and the tolerances written into each expression, so that eisim accepts and refuses the
 //! same documents as the official validator; [`codes`] holds the code lists and check digits.
 //!
@@ -13,7 +13,6 @@
 //! a value that is not even an `xs:decimal` is reported under the pseudo-rule `XSD`.
 
 mod codes;
-mod decimal;
 mod normalization;
 mod rules;
 

@@ -1,9 +1,9 @@
 //! Rules on the document as a whole and its parties, and the ones whose context is "any such
 //! element anywhere": empty elements, dates, currencies, code lists and check digits.
 
+use super::super::super::decimal::Decimal;
 use super::super::super::xml::Element;
 use super::super::codes::{self, listed};
-use super::super::decimal::Decimal;
 use super::super::{is_vat, vat_scheme, walk};
 use super::catalog::*;
 use super::{Rules, blank, category_id, normalize_space};

@@ -2,8 +2,8 @@
 //! quantity rules and the line net amount (PEPPOL-EN16931-R120), and the percentage
 //! arithmetic of allowances and charges.
 
+use super::super::super::decimal::Decimal;
 use super::super::super::xml::Element;
-use super::super::decimal::Decimal;
 use super::catalog::*;
 use super::{Rules, blank, found_expected, normalize_space, per_cent};
 
@@ -112,16 +112,18 @@ impl Rules<'_> {
                     .filter_map(|ac| ac.child("Amount"))
                     .filter_map(|a| Decimal::parse(a.text())),
             )
-            .and_then(|s| s.round_half_up(2))
+            .and_then(|s| s.round_half_towards_positive_infinity(2))
         };
         let (Some(charges), Some(allowances)) = (sum_of("true"), sum_of("false")) else {
             return;
         };
         // |net − charges + allowances − q·p/b| ≤ 0.02  ⇔  |(net − charges + allowances)·b − q·p| ≤ 0.02·|b|
-        let adjusted = net.sub(charges).and_then(|v| v.add(allowances));
-        let lhs = adjusted.and_then(|v| v.mul(base));
-        let rhs = quantity.mul(price);
-        let slack = Decimal::cents(2).mul(base.abs());
+        let adjusted = net
+            .checked_sub(charges)
+            .and_then(|v| v.checked_add(allowances));
+        let lhs = adjusted.and_then(|v| v.checked_mul(base));
+        let rhs = quantity.checked_mul(price);
+        let slack = Decimal::cents(2).checked_mul(base.abs());
         let holds = match (lhs, rhs, slack) {
             (Some(l), Some(r), Some(s)) => l.within(r, s),
             _ => None,
@@ -191,10 +193,10 @@ impl Rules<'_> {
                     };
                     // |amount − base·factor/100| ≤ 0.02  ⇔  |amount·100 − base·factor| ≤ 2
                     let holds = amount
-                        .mul(Decimal::int(100))
-                        .zip(base.mul(factor))
+                        .checked_mul(Decimal::int(100))
+                        .zip(base.checked_mul(factor))
                         .and_then(|(l, r)| l.within(r, Decimal::int(2)));
-                    let expected = base.mul(factor).map(per_cent);
+                    let expected = base.checked_mul(factor).map(per_cent);
                     self.verdict(
                         R040,
                         format!("{path}/cbc:Amount"),

@@ -20,9 +20,9 @@ mod totals;
 use std::cmp::Ordering;
 
 use super::super::Finding;
+use super::super::decimal::Decimal;
 use super::super::xml::Element;
 use super::DocumentKind;
-use super::decimal::Decimal;
 use catalog::Rule;
 
 /// Runs every rule over the (normalized) document.
@@ -119,19 +119,21 @@ fn normalize_space(s: &str) -> String {
 /// `xs:decimal(a) = b` with XPath's empty-sequence semantics: an absent side makes it false.
 fn equal(a: Option<Decimal>, b: Option<Decimal>) -> Option<bool> {
     match (a, b) {
-        (Some(a), Some(b)) => a.compare(b).map(|o| o == Ordering::Equal),
+        (Some(a), Some(b)) => a.checked_cmp(b).map(|o| o == Ordering::Equal),
         _ => Some(false),
     }
 }
 
 /// `round(x) = 0`.
 fn is_zero_when_rounded(value: Decimal) -> Option<bool> {
-    value.round_half_up(0).map(|r| r == Decimal::ZERO)
+    value
+        .round_half_towards_positive_infinity(0)
+        .map(|r| r == Decimal::ZERO)
 }
 
 /// `x div 100`, exact.
 fn per_cent(value: Decimal) -> Decimal {
-    value.mul(Decimal::cents(1)).unwrap_or(value)
+    value.percent().unwrap_or(value)
 }
 
 fn found_expected(found: Option<Decimal>, expected: Option<Decimal>) -> String {

@@ -1,8 +1,8 @@
 //! The totals and the VAT breakdown: BT-106 to BT-115 against the lines, and each VAT
 //! subtotal against its rate and the amounts filed under it.
 
+use super::super::super::decimal::Decimal;
 use super::super::super::xml::Element;
-use super::super::decimal::Decimal;
 use super::super::is_vat;
 use super::catalog::*;
 use super::{
@@ -34,7 +34,7 @@ impl Rules<'_> {
                 .filter_map(|l| l.child("LineExtensionAmount"))
                 .filter_map(|e| Decimal::parse(e.text())),
         )
-        .and_then(|s| s.round_half_up(2));
+        .and_then(|s| s.round_half_towards_positive_infinity(2));
         let line_total = amount("LineExtensionAmount");
         let holds = equal(line_total, line_sum);
         self.verdict(
@@ -59,7 +59,7 @@ impl Rules<'_> {
                     .filter_map(|ac| ac.child("Amount"))
                     .filter_map(|e| Decimal::parse(e.text())),
             )
-            .and_then(|s| s.round_half_up(2));
+            .and_then(|s| s.round_half_towards_positive_infinity(2));
             let total = amount(total_name);
             let holds = if totals.child(total_name).is_none() && items.is_empty() {
                 Some(true)
@@ -85,13 +85,13 @@ impl Rules<'_> {
         let expected = (|| {
             let mut value = line_total?;
             if let Some(charge) = charges {
-                value = value.add(charge?)?;
+                value = value.checked_add(charge?)?;
             }
             if let Some(allowance) = allowances {
-                value = value.sub(allowance?)?;
+                value = value.checked_sub(allowance?)?;
             }
             if charges.is_some() || allowances.is_some() {
-                value = value.round_half_up(2)?;
+                value = value.round_half_towards_positive_infinity(2)?;
             }
             Some(value)
         })();
@@ -115,8 +115,8 @@ impl Rules<'_> {
             let expected = match tax_amounts.as_slice() {
                 [only] => Decimal::parse(only.text())
                     .zip(tax_exclusive)
-                    .and_then(|(tax, base)| base.add(tax))
-                    .and_then(|s| s.round_half_up(2)),
+                    .and_then(|(tax, base)| base.checked_add(tax))
+                    .and_then(|s| s.round_half_towards_positive_infinity(2)),
                 _ => None,
             };
             let holds = if tax_amounts.len() == 1 {
@@ -141,17 +141,17 @@ impl Rules<'_> {
         let rounding = totals
             .child("PayableRoundingAmount")
             .map(|_| amount("PayableRoundingAmount"));
-        let round2 = |v: Option<Decimal>| v.and_then(|v| v.round_half_up(2));
+        let round2 = |v: Option<Decimal>| v.and_then(|v| v.round_half_towards_positive_infinity(2));
         let due = match prepaid {
-            Some(prepaid) => round2(inclusive.zip(prepaid).and_then(|(i, p)| i.sub(p))),
+            Some(prepaid) => round2(inclusive.zip(prepaid).and_then(|(i, p)| i.checked_sub(p))),
             None => inclusive,
         };
         let paid = match rounding {
-            Some(rounding) => round2(payable.zip(rounding).and_then(|(p, r)| p.sub(r))),
+            Some(rounding) => round2(payable.zip(rounding).and_then(|(p, r)| p.checked_sub(r))),
             None => payable,
         };
         let expected_payable = match rounding {
-            Some(rounding) => due.zip(rounding).and_then(|(d, r)| d.add(r)),
+            Some(rounding) => due.zip(rounding).and_then(|(d, r)| d.checked_add(r)),
             None => due,
         };
         self.verdict(
@@ -197,7 +197,7 @@ impl Rules<'_> {
                     .filter_map(|s| s.child("TaxAmount"))
                     .filter_map(|e| Decimal::parse(e.text())),
             )
-            .and_then(|s| s.round_half_up(2));
+            .and_then(|s| s.round_half_towards_positive_infinity(2));
             self.verdict(
                 BR_CO_14,
                 format!("{total_path}/cbc:TaxAmount"),
@@ -232,12 +232,15 @@ impl Rules<'_> {
         // rate needs |BT-117| within ±1 (exclusive) of round(|BT-116| × BT-119 / 100, 2).
         let expected = taxable
             .zip(percent)
-            .and_then(|(base, rate)| base.abs().mul(rate))
+            .and_then(|(base, rate)| base.abs().checked_mul(rate))
             .map(per_cent)
-            .and_then(|v| v.round_half_up(2));
+            .and_then(|v| v.round_half_towards_positive_infinity(2));
         let holds = match percent {
             None => tax.map_or(Some(false), is_zero_when_rounded),
-            Some(rate) => match rate.round_half_up(0).map(|r| r == Decimal::ZERO) {
+            Some(rate) => match rate
+                .round_half_towards_positive_infinity(0)
+                .map(|r| r == Decimal::ZERO)
+            {
                 None => None,
                 Some(true) => tax.map_or(Some(false), is_zero_when_rounded),
                 Some(false) => match (tax, expected) {
@@ -314,9 +317,9 @@ impl Rules<'_> {
                 .filter_map(|a| Decimal::parse(a.text())),
         )
         .zip(Decimal::sum(document_level(true)))
-        .and_then(|(l, c)| l.add(c))
+        .and_then(|(l, c)| l.checked_add(c))
         .zip(Decimal::sum(document_level(false)))
-        .and_then(|(v, a)| v.sub(a));
+        .and_then(|(v, a)| v.checked_sub(a));
         let holds = if !anything_at_rate {
             Some(false)
         } else {

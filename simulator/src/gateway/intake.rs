@@ -34,8 +34,26 @@ pub(crate) struct Incoming {
 pub(crate) enum Taken {
     /// Valid and stored in state `received`; its lifecycle is planned.
     Accepted(Box<DocumentRecord>),
-    /// Read but broken: the findings say why. Stored only when the caller asks.
-    Invalid(Box<DocumentRecord>),
+    /// Read but broken, and not stored: a single submission answers 422 with
+    /// [`Refusal::into_error`], a batch keeps it with [`Desk::keep_failed`].
+    Invalid(Box<Refusal>),
+}
+
+/// A document that failed validation, with the findings that say why.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    incoming: Incoming,
+    inspection: Inspection,
+}
+
+impl Refusal {
+    pub(crate) fn into_error(self) -> AppError {
+        AppError::DocumentInvalid {
+            format: self.inspection.format.as_str(),
+            findings: self.inspection.findings,
+            corrections: self.inspection.corrections,
+        }
+    }
 }
 
 /// Everything an intake needs from the running simulator.
@@ -64,15 +82,9 @@ impl Desk<'_> {
         }
     }
 
-    /// Reads, validates and (when valid) stores one document of submission `submission_id`.
-    /// Invalid documents are stored as `failed` only when `keep_invalid` is set (a batch
-    /// reports on each of its documents; a single submission just answers 422).
-    pub(crate) fn take(
-        &self,
-        incoming: Incoming,
-        submission_id: &str,
-        keep_invalid: bool,
-    ) -> Result<Taken, AppError> {
+    /// Reads and validates one document of submission `submission_id`, and stores it when it
+    /// is valid.
+    pub(crate) fn take(&self, incoming: Incoming, submission_id: &str) -> Result<Taken, AppError> {
         let context = Context {
             received: self.now.to_zoned(TimeZone::UTC).date(),
             file_name: incoming.file_name.clone(),
@@ -88,35 +100,55 @@ impl Desk<'_> {
                 inspection.format.network()
             )));
         }
-        let valid = inspection.is_valid();
-        if !valid && !keep_invalid {
-            return Err(AppError::DocumentInvalid {
-                format: inspection.format.as_str(),
-                findings: inspection.findings,
-                corrections: inspection.corrections,
-            });
+        if !inspection.is_valid() {
+            return Ok(Taken::Invalid(Box::new(Refusal {
+                incoming,
+                inspection,
+            })));
         }
         let recipient = incoming
             .recipient
             .clone()
             .or_else(|| inspection.facts.recipient.clone());
-        if valid {
-            self.check_recipient(inspection.format, recipient.as_deref())?;
-        }
-        let record = self.record(incoming, inspection, recipient, submission_id, valid);
-        if !valid {
-            let _ = self.epoch.store.ledger.admit(self.tenant, record.clone());
-            self.journal_state(&record.id, None, DocumentState::Failed, "failed validation");
-            return Ok(Taken::Invalid(Box::new(record)));
-        }
+        self.check_recipient(inspection.format, recipient.as_deref())?;
+        let record = self.record(
+            incoming,
+            inspection,
+            recipient,
+            submission_id,
+            DocumentState::Received,
+        );
         match self.epoch.store.ledger.admit(self.tenant, record.clone()) {
             Ok(()) => {
-                self.journal_state(&record.id, None, DocumentState::Received, "validated");
+                self.note(&record.id, DocumentState::Received, "validated");
                 lifecycle::plan(self.epoch, self.tenant, &record, self.now);
                 Ok(Taken::Accepted(Box::new(record)))
             }
             Err(duplicate) => Err(self.duplicate(duplicate)),
         }
+    }
+
+    /// Stores a document that failed validation as `failed`, so a batch can report on it. A
+    /// failed document never blocks a later one, so storing it cannot be refused.
+    pub(crate) fn keep_failed(&self, refusal: Refusal, submission_id: &str) -> DocumentRecord {
+        let Refusal {
+            incoming,
+            inspection,
+        } = refusal;
+        let recipient = incoming
+            .recipient
+            .clone()
+            .or_else(|| inspection.facts.recipient.clone());
+        let record = self.record(
+            incoming,
+            inspection,
+            recipient,
+            submission_id,
+            DocumentState::Failed,
+        );
+        let _ = self.epoch.store.ledger.admit(self.tenant, record.clone());
+        self.note(&record.id, DocumentState::Failed, "failed validation");
+        record
     }
 
     /// Counts a duplicate against the tenant and answers 409, or the throttle's status once
@@ -186,13 +218,8 @@ impl Desk<'_> {
         inspection: Inspection,
         recipient: Option<String>,
         submission_id: &str,
-        valid: bool,
+        state: DocumentState,
     ) -> DocumentRecord {
-        let state = if valid {
-            DocumentState::Received
-        } else {
-            DocumentState::Failed
-        };
         DocumentRecord {
             id: self.epoch.store.ledger.mint_id("inv", self.epoch.seed),
             submission_id: submission_id.to_owned(),
@@ -218,16 +245,16 @@ impl Desk<'_> {
         }
     }
 
-    fn journal_state(&self, id: &str, from: Option<DocumentState>, to: DocumentState, why: &str) {
-        self.journal.append(
+    /// Journals a new document's first state.
+    fn note(&self, id: &str, state: DocumentState, why: &str) {
+        lifecycle::journal_state(
+            self.journal,
             self.now,
-            Some(self.tenant.clone()),
-            Record::StateChange {
-                subject: format!("document {id}"),
-                from: from.map(|s| s.as_str().to_owned()),
-                to: to.as_str().to_owned(),
-                detail: Some(why.to_owned()),
-            },
+            self.tenant,
+            id,
+            None,
+            state,
+            Some(why.to_owned()),
         );
     }
 }
@@ -243,9 +270,7 @@ fn describe(format: Format) -> &'static str {
 
 pub(crate) fn document_error(error: DocumentError) -> AppError {
     match error {
-        DocumentError::NotXml(why) => {
-            AppError::DocumentUnreadable(format!("the document is not well-formed XML: {why}"))
-        }
+        error @ DocumentError::NotXml(_) => AppError::DocumentUnreadable(error.to_string()),
         DocumentError::Hostile(why) => AppError::HostileXml(why),
         DocumentError::UnsupportedFormat(why) => AppError::UnsupportedDocumentFormat(why),
     }

@@ -62,13 +62,9 @@ pub(crate) async fn submit(
             desk.check_not_throttled()?;
             let incoming = envelope::single(&headers, query.as_deref().unwrap_or(""), &body)?;
             let submission_id = epoch.store.ledger.mint_id("sub", epoch.seed);
-            let doc = match desk.take(incoming, &submission_id, false)? {
+            let doc = match desk.take(incoming, &submission_id)? {
                 Taken::Accepted(doc) => doc,
-                Taken::Invalid(_) => {
-                    return Err(AppError::Internal(
-                        "an invalid document was stored from a single submission".into(),
-                    ));
-                }
+                Taken::Invalid(refusal) => return Err(refusal.into_error()),
             };
             epoch.store.ledger.insert_submission(
                 &tenant,

@@ -11,7 +11,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::digest::sha256_hex;
-use crate::journal::Record;
+use crate::journal::{Journal, Record};
 use crate::scenario::{Behaviour, Match, Network, Outcome};
 use crate::store::{DocumentRecord, DocumentState, NetworkDetail, TenantId};
 use crate::world::Epoch;
@@ -42,7 +42,11 @@ pub(crate) fn plan(epoch: &Epoch, tenant: &TenantId, doc: &DocumentRecord, now: 
         let id = doc.id.clone();
         let label = format!("document {} -> {}", doc.id, step.state.as_str());
         epoch.agenda.schedule(at, label, move |ctx| {
-            let status = step.detail.status.clone();
+            let detail = step
+                .detail
+                .status
+                .as_deref()
+                .map(|status| format!("network status {status}"));
             if let Some(change) = ctx.epoch.store.ledger.transition(
                 &tenant,
                 &id,
@@ -50,19 +54,40 @@ pub(crate) fn plan(epoch: &Epoch, tenant: &TenantId, doc: &DocumentRecord, now: 
                 Some(step.detail),
                 ctx.now,
             ) {
-                ctx.journal.append(
+                journal_state(
+                    ctx.journal,
                     ctx.now,
-                    Some(tenant),
-                    Record::StateChange {
-                        subject: format!("document {id}"),
-                        from: Some(change.from.as_str().to_owned()),
-                        to: change.to.as_str().to_owned(),
-                        detail: status.map(|s| format!("network status {s}")),
-                    },
+                    &tenant,
+                    &id,
+                    Some(change.from),
+                    change.to,
+                    detail,
                 );
             }
         });
     }
+}
+
+/// Journals a document's move to `to`: the one shape every document state change takes.
+pub(crate) fn journal_state(
+    journal: &Journal,
+    now: Timestamp,
+    tenant: &TenantId,
+    id: &str,
+    from: Option<DocumentState>,
+    to: DocumentState,
+    detail: Option<String>,
+) {
+    journal.append(
+        now,
+        Some(tenant.clone()),
+        Record::StateChange {
+            subject: format!("document {id}"),
+            from: from.map(|state| state.as_str().to_owned()),
+            to: to.as_str().to_owned(),
+            detail,
+        },
+    );
 }
 
 fn steps_for(seed: u64, behaviours: &[Behaviour], doc: &DocumentRecord) -> Vec<Step> {

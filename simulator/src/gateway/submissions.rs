@@ -63,12 +63,12 @@ pub(crate) async fn submit(
                             .to_string(),
                         };
                     }
-                    match desk.take(incoming, &id, true) {
+                    match desk.take(incoming, &id) {
                         Ok(Taken::Accepted(doc)) => SubmissionItem::Document {
                             document_id: doc.id,
                         },
-                        Ok(Taken::Invalid(doc)) => SubmissionItem::Document {
-                            document_id: doc.id,
+                        Ok(Taken::Invalid(refusal)) => SubmissionItem::Document {
+                            document_id: desk.keep_failed(*refusal, &id).id,
                         },
                         Err(AppError::DuplicateSubmission {
                             original_id,

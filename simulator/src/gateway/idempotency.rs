@@ -8,7 +8,7 @@
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::digest::sha256_hex;
 use crate::errors::AppError;
@@ -131,12 +131,5 @@ fn stored_from_reply(reply: Reply) -> StoredResponse {
         content_type: "application/json".into(),
         location: reply.location,
         body: reply.body,
-    }
-}
-
-/// Lets handlers return a replayable answer directly.
-impl IntoResponse for Reply {
-    fn into_response(self) -> Response {
-        build(&stored_from_reply(self), false)
     }
 }

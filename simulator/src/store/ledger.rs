@@ -122,20 +122,6 @@ impl Ledger {
         self.books.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The duplicate an incoming document would be, if any, without storing anything: lets a
-    /// handler refuse early. [`Ledger::admit`] checks again atomically.
-    pub fn find_duplicate(
-        &self,
-        tenant: &TenantId,
-        content_hash: &str,
-        keys: &[BusinessKey],
-    ) -> Option<Duplicate> {
-        let books = self.books();
-        books
-            .get(tenant)
-            .and_then(|book| duplicate_in(book, content_hash, keys))
-    }
-
     /// Stores a document unless it duplicates one still standing. Documents that failed
     /// validation are stored (the integrator can read why) but never block later ones.
     pub fn admit(&self, tenant: &TenantId, doc: DocumentRecord) -> Result<(), Duplicate> {
@@ -285,12 +271,6 @@ impl Ledger {
         let mut docs: Vec<&DocumentRecord> = book.documents.values().collect();
         docs.sort_by_key(|doc| std::cmp::Reverse(doc.updated_at));
         docs.into_iter().take(n).cloned().collect()
-    }
-
-    pub fn document_count(&self, tenant: &TenantId) -> usize {
-        self.books()
-            .get(tenant)
-            .map_or(0, |book| book.documents.len())
     }
 
     /// Claims an idempotency key for a request with this fingerprint.

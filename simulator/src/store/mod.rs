@@ -2,8 +2,9 @@
 //!
 //! Each integrator (or each parallel CI job) is a tenant with its own client credentials, and
 //! a real provider never lets one customer see another's invoices. eisim enforces that by
-//! construction: per-tenant data lives in [`TenantTable`]s, whose every read and write takes a
-//! [`TenantId`], so there is no call that could return another tenant's rows.
+//! construction: per-tenant data lives in [`TenantTable`]s and in the [`Ledger`]'s
+//! per-tenant books, whose every read and write takes a [`TenantId`], so there is no call that
+//! could return another tenant's rows.
 //!
 //! The participant directory is different on purpose: who can receive on Peppol, SDI or KSeF
 //! is public network knowledge (an SMP lookup, a codice destinatario, a NIP), so it is shared.

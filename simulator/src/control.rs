@@ -191,10 +191,10 @@ async fn load_scenario(
     if let Some(essence) = media_type(&headers)
         && !YAML_TYPES.contains(&essence.as_str())
     {
-        return Err(AppError::UnsupportedMediaType {
-            expected: "application/yaml",
-            found: essence,
-        });
+        return Err(AppError::unsupported_media_type(
+            "application/yaml",
+            &essence,
+        ));
     }
     let parsed = scenario::parse(&body, "<request body>")?;
     state.world.load(parsed, "<request body>".into());

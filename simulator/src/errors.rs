@@ -145,6 +145,19 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A 415 naming what was `expected` and the media type `found` (empty when the request
+    /// had no Content-Type).
+    pub(crate) fn unsupported_media_type(expected: &'static str, found: &str) -> Self {
+        AppError::UnsupportedMediaType {
+            expected,
+            found: if found.is_empty() {
+                "no content type".into()
+            } else {
+                found.to_owned()
+            },
+        }
+    }
+
     /// The stable part of the problem `type` URI; documented in the README.
     pub fn slug(&self) -> &'static str {
         match self {

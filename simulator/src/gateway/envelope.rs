@@ -71,7 +71,10 @@ pub(crate) fn single(headers: &HeaderMap, query: &str, body: &[u8]) -> Result<In
             .map_err(|e| AppError::InvalidEnvelope(format!("JSON envelope: {e}")))?;
         return open(envelope, None);
     }
-    Err(unsupported(&media))
+    Err(AppError::unsupported_media_type(
+        "application/xml or application/json",
+        &media,
+    ))
 }
 
 /// Reads the body of `POST /submissions`: `{"documents": [envelope, ...]}`.
@@ -81,14 +84,7 @@ pub(crate) fn batch(
 ) -> Result<Vec<Result<Incoming, AppError>>, AppError> {
     let media = media_type(headers).unwrap_or_default();
     if media != "application/json" {
-        return Err(AppError::UnsupportedMediaType {
-            expected: "application/json",
-            found: if media.is_empty() {
-                "nothing".into()
-            } else {
-                media
-            },
-        });
+        return Err(AppError::unsupported_media_type("application/json", &media));
     }
     let batch: Batch = serde_json::from_slice(body)
         .map_err(|e| AppError::InvalidEnvelope(format!("JSON batch: {e}")))?;
@@ -131,15 +127,4 @@ pub(crate) fn network(name: &str) -> Result<Network, String> {
         .into_iter()
         .find(|n| n.as_str().eq_ignore_ascii_case(name.trim()))
         .ok_or_else(|| format!("unknown network `{name}`; expected peppol, sdi or ksef"))
-}
-
-fn unsupported(media: &str) -> AppError {
-    AppError::UnsupportedMediaType {
-        expected: "application/xml or application/json",
-        found: if media.is_empty() {
-            "nothing".into()
-        } else {
-            media.to_owned()
-        },
-    }
 }

@@ -232,14 +232,10 @@ fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<TokenRequest, AppEr
         "application/json" => serde_json::from_slice(body).map_err(|e| {
             AppError::TokenRequestMalformed(format!("the JSON body cannot be read: {e}"))
         }),
-        found => Err(AppError::UnsupportedMediaType {
-            expected: "application/x-www-form-urlencoded or application/json",
-            found: if found.is_empty() {
-                "no content type".into()
-            } else {
-                found.to_string()
-            },
-        }),
+        found => Err(AppError::unsupported_media_type(
+            "application/x-www-form-urlencoded or application/json",
+            found,
+        )),
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::documents::{Correction, Finding, InvoiceFacts};
+use crate::documents::{Correction, Finding, InvoiceFacts, Severity};
 use crate::scenario::Network;
 use crate::store::{
     Direction, DocumentRecord, DocumentState, NetworkDetail, StateChange, SubmissionItem,
@@ -66,6 +66,15 @@ pub(crate) struct Warning {
     normalized: Option<String>,
 }
 
+/// The findings that refuse a document; warnings go with the normalizations.
+fn fatal(findings: &[Finding]) -> Vec<Finding> {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Fatal)
+        .cloned()
+        .collect()
+}
+
 fn warnings(findings: &[Finding], corrections: &[Correction]) -> Vec<Warning> {
     let normalized = corrections.iter().map(|c| Warning {
         kind: "normalization",
@@ -77,7 +86,7 @@ fn warnings(findings: &[Finding], corrections: &[Correction]) -> Vec<Warning> {
     });
     let soft = findings
         .iter()
-        .filter(|f| f.severity == crate::documents::Severity::Warning)
+        .filter(|f| f.severity == Severity::Warning)
         .map(|f| Warning {
             kind: "validation",
             rule: Some(f.rule.clone()),
@@ -119,12 +128,7 @@ impl From<&DocumentRecord> for DocumentView {
             updated_at: doc.updated_at,
             content_hash: doc.content_hash.clone(),
             size: doc.bytes.len(),
-            errors: doc
-                .findings
-                .iter()
-                .filter(|f| f.severity == crate::documents::Severity::Fatal)
-                .cloned()
-                .collect(),
+            errors: fatal(&doc.findings),
             warnings: warnings(&doc.findings, &doc.corrections),
             history: doc.history.clone(),
             links: links(doc),
@@ -220,7 +224,7 @@ pub(crate) struct SubmissionView {
     documents: Vec<ItemView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub(crate) struct ItemView {
     index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -262,15 +266,8 @@ impl SubmissionView {
                         reference: doc.and_then(|d| d.reference.clone()),
                         state: doc.map(|d| d.state),
                         network_detail: doc.map(|d| d.network_detail.clone()),
-                        errors: doc.map_or_else(Vec::new, |d| {
-                            d.findings
-                                .iter()
-                                .filter(|f| f.severity == crate::documents::Severity::Fatal)
-                                .cloned()
-                                .collect()
-                        }),
-                        duplicate_of: None,
-                        problem: None,
+                        errors: doc.map_or_else(Vec::new, |d| fatal(&d.findings)),
+                        ..ItemView::default()
                     }
                 }
                 SubmissionItem::Duplicate {
@@ -280,26 +277,17 @@ impl SubmissionView {
                     *counts.entry("duplicate").or_default() += 1;
                     ItemView {
                         index,
-                        id: None,
-                        reference: None,
-                        state: None,
-                        network_detail: None,
-                        errors: Vec::new(),
                         duplicate_of: Some(document_id.clone()),
                         problem: Some(reason.clone()),
+                        ..ItemView::default()
                     }
                 }
                 SubmissionItem::Unreadable { problem } => {
                     *counts.entry("unreadable").or_default() += 1;
                     ItemView {
                         index,
-                        id: None,
-                        reference: None,
-                        state: None,
-                        network_detail: None,
-                        errors: Vec::new(),
-                        duplicate_of: None,
                         problem: Some(problem.clone()),
+                        ..ItemView::default()
                     }
                 }
             })

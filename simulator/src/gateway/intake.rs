@@ -65,7 +65,17 @@ pub(crate) struct Desk<'a> {
     pub(crate) now: Timestamp,
 }
 
-impl Desk<'_> {
+impl<'a> Desk<'a> {
+    /// A desk for `tenant`'s request, at the simulated instant it arrived.
+    pub(crate) fn new(epoch: &'a Arc<Epoch>, journal: &'a Journal, tenant: &'a TenantId) -> Self {
+        Desk {
+            epoch,
+            journal,
+            tenant,
+            now: epoch.clock.now(),
+        }
+    }
+
     /// Refuses every submission while the tenant is throttled for repeated duplicates.
     pub(crate) fn check_not_throttled(&self) -> Result<(), AppError> {
         match self

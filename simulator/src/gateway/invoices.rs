@@ -46,12 +46,7 @@ pub(crate) async fn submit(
             limit: epoch.throttle.max_body(),
         });
     }
-    let desk = Desk {
-        epoch: &epoch,
-        journal,
-        tenant: &tenant,
-        now: epoch.clock.now(),
-    };
+    let desk = Desk::new(&epoch, journal, &tenant);
     let mut response = idempotent(
         &epoch,
         &tenant,

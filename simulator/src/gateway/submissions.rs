@@ -28,12 +28,7 @@ pub(crate) async fn submit(
     let epoch = state.world.epoch();
     let journal = &state.world.journal;
     let rate = meter(&epoch, journal, &tenant, EndpointGroup::Submit)?;
-    let desk = Desk {
-        epoch: &epoch,
-        journal,
-        tenant: &tenant,
-        now: epoch.clock.now(),
-    };
+    let desk = Desk::new(&epoch, journal, &tenant);
     let mut response = idempotent(
         &epoch,
         &tenant,

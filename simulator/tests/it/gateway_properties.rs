@@ -16,22 +16,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use super::gateway_invoices::invoice;
-
-const SCENARIO: &str = r#"
-name: properties
-clock: { mode: virtual, start: 2026-11-02T09:00:00Z }
-seed: 11
-tenants:
-  - id: acme
-    credentials: [ { client_id: acme-client, client_secret: acme-secret } ]
-  - id: globex
-    credentials: [ { client_id: globex-client, client_secret: globex-secret } ]
-participants:
-  - { id: "KSEF:5261040828", network: ksef }
-limits:
-  duplicate_submission: { after: 3, status: 429, retry_after: 1m }
-"#;
+use super::gateway_invoices::{SCENARIO, invoice};
 
 const TENANTS: [(&str, &str); 2] = [
     ("acme-client", "acme-secret"),

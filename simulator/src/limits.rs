@@ -156,21 +156,22 @@ impl Throttle {
         {
             window.pop_front();
         }
+        // Seconds until the oldest counted call leaves the window.
+        let oldest_leaves = |window: &VecDeque<Timestamp>| {
+            window
+                .front()
+                .map_or(1, |first| seconds_until(now, after(*first, quota.per)))
+        };
         let used = u32::try_from(window.len()).unwrap_or(u32::MAX);
         if used >= quota.requests {
-            let retry_after = window
-                .front()
-                .map_or(1, |first| seconds_until(now, after(*first, quota.per)));
             return RateDecision::Limited {
                 group,
                 quota,
-                retry_after,
+                retry_after: oldest_leaves(window),
             };
         }
         window.push_back(now);
-        let reset = window
-            .front()
-            .map_or(1, |first| seconds_until(now, after(*first, quota.per)));
+        let reset = oldest_leaves(window);
         RateDecision::Allowed {
             group,
             quota,

@@ -116,10 +116,7 @@ impl<'a> Desk<'a> {
                 inspection,
             })));
         }
-        let recipient = incoming
-            .recipient
-            .clone()
-            .or_else(|| inspection.facts.recipient.clone());
+        let recipient = recipient_of(&incoming, &inspection);
         self.check_recipient(inspection.format, recipient.as_deref())?;
         let record = self.record(
             incoming,
@@ -145,10 +142,7 @@ impl<'a> Desk<'a> {
             incoming,
             inspection,
         } = refusal;
-        let recipient = incoming
-            .recipient
-            .clone()
-            .or_else(|| inspection.facts.recipient.clone());
+        let recipient = recipient_of(&incoming, &inspection);
         let record = self.record(
             incoming,
             inspection,
@@ -267,6 +261,14 @@ impl<'a> Desk<'a> {
             Some(why.to_owned()),
         );
     }
+}
+
+/// The envelope's recipient if it names one, else the one the document names.
+fn recipient_of(incoming: &Incoming, inspection: &Inspection) -> Option<String> {
+    incoming
+        .recipient
+        .clone()
+        .or_else(|| inspection.facts.recipient.clone())
 }
 
 fn describe(format: Format) -> &'static str {

@@ -21,11 +21,7 @@ impl IntoResponseParts for RateHeaders {
     type Error = std::convert::Infallible;
 
     fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
-        for (name, value) in self.0 {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                res.headers_mut().insert(name, value);
-            }
-        }
+        self.apply(res.headers_mut());
         Ok(res)
     }
 }

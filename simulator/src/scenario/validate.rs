@@ -32,24 +32,9 @@ pub(crate) fn validate(
     errors
 }
 
-/// A token that is dead on arrival would make every call fail, which no network does.
+/// Limits that could never be met, or that would make every call fail (a token dead on
+/// arrival), which no network does.
 fn check_limits(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
-    if scenario
-        .limits
-        .token_ttl
-        .is_some_and(|ttl| ttl.as_std().is_zero())
-    {
-        errors.push(
-            ScenarioError::new(
-                Kind::BadValue,
-                "expected a `token_ttl` longer than zero, found `0s`",
-            )
-            .at_position(top_level_key(source, "limits"))
-            .with_suggestion(Some(
-                "leave `token_ttl` out for the providers' 60 minutes".to_string(),
-            )),
-        );
-    }
     let limits = &scenario.limits;
     let mut bad = |message: String, suggestion: Option<&str>| {
         errors.push(
@@ -58,6 +43,12 @@ fn check_limits(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioErro
                 .with_suggestion(suggestion.map(str::to_owned)),
         );
     };
+    if limits.token_ttl.is_some_and(|ttl| ttl.as_std().is_zero()) {
+        bad(
+            "expected a `token_ttl` longer than zero, found `0s`".to_owned(),
+            Some("leave `token_ttl` out for the providers' 60 minutes"),
+        );
+    }
     if let Some(size) = &limits.max_body
         && let Err(message) = parse_byte_size(size)
     {

@@ -13,6 +13,18 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex
 }
 
+/// A number in [0, 1) fixed by `key`: how seeded choices (which documents a behaviour picks,
+/// which deliveries get a fault) repeat exactly when a scenario is replayed. Callers put the
+/// seed and whatever identifies the choice into the key.
+pub fn unit_draw(key: &str) -> f64 {
+    let digest = sha256_hex(key.as_bytes());
+    let top = u64::from_str_radix(digest.get(..13).unwrap_or("0"), 16).unwrap_or(0);
+    // 13 hex digits are 52 bits: exact in an f64.
+    #[allow(clippy::cast_precision_loss)]
+    let value = top as f64 / (1u64 << 52) as f64;
+    value
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -140,6 +140,18 @@ pub enum AppError {
     DocumentNotFound(String),
     #[error("no submission `{0}` for this account")]
     SubmissionNotFound(String),
+    #[error("no webhook endpoint `{0}` for this account")]
+    EndpointNotFound(String),
+    #[error("{0}")]
+    InvalidSubscription(String),
+    #[error("the ERP callback did not answer the registration ping: {0}")]
+    CallbackUnreachable(String),
+    #[error("no ERP callback is registered for this account; register one with PUT /api/v1/callback")]
+    CallbackNotRegistered,
+    #[error("webhook endpoint `{0}` is disabled; enable it (POST .../enable) before sending to it again")]
+    EndpointDisabled(String),
+    #[error("no event `{event}` was sent to webhook endpoint `{endpoint}`")]
+    WebhookEventNotFound { endpoint: String, event: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -190,6 +202,12 @@ impl AppError {
             AppError::IdempotencyKeyInFlight => "idempotency-key-in-flight",
             AppError::DocumentNotFound(_) => "document-not-found",
             AppError::SubmissionNotFound(_) => "submission-not-found",
+            AppError::EndpointNotFound(_) => "webhook-not-found",
+            AppError::InvalidSubscription(_) => "invalid-subscription",
+            AppError::CallbackUnreachable(_) => "callback-unreachable",
+            AppError::CallbackNotRegistered => "callback-not-registered",
+            AppError::EndpointDisabled(_) => "webhook-disabled",
+            AppError::WebhookEventNotFound { .. } => "webhook-event-not-found",
             AppError::Internal(_) => "internal",
         }
     }
@@ -227,9 +245,15 @@ impl AppError {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::TOO_MANY_REQUESTS)
             }
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::DocumentNotFound(_) | AppError::SubmissionNotFound(_) => {
-                StatusCode::NOT_FOUND
+            AppError::DocumentNotFound(_)
+            | AppError::SubmissionNotFound(_)
+            | AppError::EndpointNotFound(_)
+            | AppError::CallbackNotRegistered
+            | AppError::WebhookEventNotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::InvalidSubscription(_) | AppError::CallbackUnreachable(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
             }
+            AppError::EndpointDisabled(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -264,6 +288,12 @@ impl AppError {
             AppError::IdempotencyKeyInFlight => "Idempotency key in use",
             AppError::DocumentNotFound(_) => "Document not found",
             AppError::SubmissionNotFound(_) => "Submission not found",
+            AppError::EndpointNotFound(_) => "Webhook endpoint not found",
+            AppError::InvalidSubscription(_) => "Invalid subscription",
+            AppError::CallbackUnreachable(_) => "Callback unreachable",
+            AppError::CallbackNotRegistered => "No callback registered",
+            AppError::EndpointDisabled(_) => "Webhook endpoint disabled",
+            AppError::WebhookEventNotFound { .. } => "Webhook event not found",
             AppError::Internal(_) => "Internal error",
         }
     }

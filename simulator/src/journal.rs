@@ -67,6 +67,70 @@ pub enum Record {
         pattern: AntiPattern,
         detail: String,
     },
+    /// One HTTP request eisim made to a webhook endpoint or ERP callback, and how it went.
+    WebhookAttempt(WebhookAttempt),
+    /// A webhook endpoint or callback was created, deleted, rotated, disabled or enabled.
+    WebhookEndpoint {
+        endpoint_id: String,
+        change: String,
+        detail: String,
+    },
+}
+
+/// One outgoing delivery attempt or probe, as the conformance suite grades it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookAttempt {
+    pub endpoint_id: String,
+    /// The `webhook-id` (callbacks: the `deliveryId`): one per event, the same on every retry.
+    pub event_id: String,
+    pub event_type: String,
+    pub method: String,
+    pub url: String,
+    /// 1 for the first attempt; a duplicate or probe carries the attempt it accompanied.
+    pub attempt: u32,
+    /// The simulated instant the attempt was due.
+    pub due_at: Timestamp,
+    /// A deliberate misbehaviour from the scenario's `webhooks` section, if this was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<InjectedFault>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Wall-clock time from sending the request to reading the answer, in microseconds.
+    pub latency_us: u64,
+    pub verdict: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// How an attempt ended, from eisim's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The receiver answered 2xx in time.
+    Acknowledged,
+    /// The receiver answered something else (3xx, 4xx, 5xx).
+    Refused,
+    /// No answer within the timeout (or an injected timeout discarded the answer).
+    TimedOut,
+    /// The connection failed.
+    Unreachable,
+}
+
+/// The webhook faults a scenario can inject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InjectedFault {
+    /// The same event sent again after it was acknowledged; the receiver must deduplicate.
+    Duplicate,
+    /// The event was held back and sent after a later event for the same document.
+    Reordered,
+    /// A probe whose signature no secret of the endpoint produced; it must be refused.
+    ForgedSignature,
+    /// A correctly signed probe with a timestamp outside the verifiers' window; it must be
+    /// refused.
+    StaleTimestamp,
+    /// The answer was discarded as a timeout, so the event is retried although it arrived.
+    Timeout,
 }
 
 /// Integration habits a real provider counts against the caller.
@@ -95,6 +159,8 @@ pub enum RecordKind {
     EventFired,
     Simulator,
     AntiPattern,
+    WebhookAttempt,
+    WebhookEndpoint,
 }
 
 impl Record {
@@ -105,6 +171,8 @@ impl Record {
             Record::EventFired { .. } => RecordKind::EventFired,
             Record::Simulator { .. } => RecordKind::Simulator,
             Record::AntiPattern { .. } => RecordKind::AntiPattern,
+            Record::WebhookAttempt(_) => RecordKind::WebhookAttempt,
+            Record::WebhookEndpoint { .. } => RecordKind::WebhookEndpoint,
         }
     }
 }
@@ -119,8 +187,10 @@ impl std::str::FromStr for RecordKind {
             "event_fired" => Ok(RecordKind::EventFired),
             "simulator" => Ok(RecordKind::Simulator),
             "anti_pattern" => Ok(RecordKind::AntiPattern),
+            "webhook_attempt" => Ok(RecordKind::WebhookAttempt),
+            "webhook_endpoint" => Ok(RecordKind::WebhookEndpoint),
             other => Err(format!(
-                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`, `anti_pattern`"
+                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`, `anti_pattern`, `webhook_attempt`, `webhook_endpoint`"
             )),
         }
     }

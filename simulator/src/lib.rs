@@ -28,11 +28,13 @@ pub mod errors;
 mod gateway;
 pub mod journal;
 pub mod limits;
+pub mod networks;
 pub mod scenario;
 pub mod scheduler;
 mod server;
 mod simulator;
 pub mod store;
+pub mod webhooks;
 pub mod world;
 
 pub use clock::{Clock, ClockMode};

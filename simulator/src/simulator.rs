@@ -19,6 +19,7 @@ use crate::errors::StartError;
 use crate::journal::{DEFAULT_MEMORY_CAP, Journal};
 use crate::scenario::{self, Scenario};
 use crate::server::{self, ServerSettings};
+use crate::webhooks;
 use crate::world::{self, Advanced, Epoch, Overrides, World};
 
 /// How to start a simulator. Defaults: the embedded default scenario, 127.0.0.1, port 0, the
@@ -120,6 +121,7 @@ pub struct Simulator {
     stop: watch::Sender<bool>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     driver: Option<JoinHandle<()>>,
+    sender: Option<JoinHandle<()>>,
 }
 
 impl Simulator {
@@ -167,6 +169,9 @@ impl Simulator {
         let server = tokio::spawn(server::run(listener, app, async move {
             let _ = server_stop.wait_for(|stop| *stop).await;
         }));
+        let sender = world.take_webhook_queue().map(|queue| {
+            tokio::spawn(webhooks::sender::run(world.clone(), queue, stopped.clone()))
+        });
         let driver = tokio::spawn(world::drive(world.clone(), stopped));
         Ok(Simulator {
             address,
@@ -174,6 +179,7 @@ impl Simulator {
             stop,
             server: Some(server),
             driver: Some(driver),
+            sender,
         })
     }
 
@@ -206,6 +212,14 @@ impl Simulator {
         self.world.advance(by)
     }
 
+    /// Waits until every webhook and callback request handed to the sender has been answered
+    /// and judged, so a test can advance the clock to the next retry knowing the last attempt
+    /// is on record.
+    pub async fn webhooks_settled(&self) {
+        let hub = self.world.epoch().webhooks.clone();
+        hub.settled().await;
+    }
+
     /// Stops accepting connections, lets in-flight requests finish, stops the event driver
     /// and syncs the journal file.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
@@ -218,6 +232,9 @@ impl Simulator {
         };
         if let Some(driver) = self.driver.take() {
             let _ = driver.await;
+        }
+        if let Some(sender) = self.sender.take() {
+            let _ = sender.await;
         }
         self.world.journal.sync().map_err(std::io::Error::other)?;
         served

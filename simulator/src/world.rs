@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 
 use crate::agenda::{Agenda, EventContext};
 use crate::clock::{Clock, ClockError, ClockMode};
@@ -19,6 +19,7 @@ use crate::journal::{Journal, Record};
 use crate::limits::Throttle;
 use crate::scenario::Scenario;
 use crate::store::Store;
+use crate::webhooks::{Hub, Job};
 
 /// Settings that override the scenario for a whole process (`eisim serve --clock ...`).
 #[derive(Debug, Clone, Default)]
@@ -44,13 +45,20 @@ pub struct Epoch {
     pub token_ttl: Duration,
     /// Rate limits and duplicate throttling with their counters.
     pub throttle: Throttle,
+    /// Webhook endpoints, ERP callbacks and their deliveries.
+    pub webhooks: Arc<Hub>,
     /// Held while due events run so they run one at a time, in order, even when the driver
     /// and an explicit advance both reach for them.
     firing: Mutex<()>,
 }
 
 impl Epoch {
-    fn new(scenario: Arc<Scenario>, origin: String, overrides: &Overrides) -> Self {
+    fn new(
+        scenario: Arc<Scenario>,
+        origin: String,
+        overrides: &Overrides,
+        jobs: &mpsc::UnboundedSender<(Job, Arc<Hub>)>,
+    ) -> Self {
         let mode = overrides.clock.unwrap_or(scenario.clock.mode);
         let clock = Clock::new(mode, scenario.clock.start);
         // Auto-advance only means something to a virtual clock; a scenario asking for it is
@@ -59,8 +67,10 @@ impl Epoch {
             .auto_advance
             .unwrap_or(scenario.clock.auto_advance);
         clock.set_auto_advance(auto_advance && mode == ClockMode::Virtual);
+        let seed = overrides.seed.unwrap_or(scenario.seed);
         Epoch {
-            seed: overrides.seed.unwrap_or(scenario.seed),
+            seed,
+            webhooks: Arc::new(Hub::new(scenario.webhooks.clone(), seed, jobs.clone())),
             store: Store::from_scenario(&scenario),
             agenda: Agenda::new(),
             tokens: AccessTokens::default(),
@@ -92,16 +102,22 @@ pub struct World {
     epoch: RwLock<Arc<Epoch>>,
     /// Wakes the driver when a new epoch replaces the one it is watching.
     pub(crate) epoch_changed: Notify,
+    /// Where every run's webhook requests go, and the other end for the sender task.
+    jobs: mpsc::UnboundedSender<(Job, Arc<Hub>)>,
+    queue: Mutex<Option<mpsc::UnboundedReceiver<(Job, Arc<Hub>)>>>,
 }
 
 impl World {
     pub fn new(scenario: Scenario, origin: String, overrides: Overrides, journal: Journal) -> Self {
-        let epoch = Epoch::new(Arc::new(scenario), origin, &overrides);
+        let (jobs, queue) = mpsc::unbounded_channel();
+        let epoch = Epoch::new(Arc::new(scenario), origin, &overrides, &jobs);
         let world = World {
             journal,
             overrides,
             epoch: RwLock::new(Arc::new(epoch)),
             epoch_changed: Notify::new(),
+            jobs,
+            queue: Mutex::new(Some(queue)),
         };
         world.note_epoch("scenario loaded");
         world
@@ -118,7 +134,12 @@ impl World {
 
     /// Replaces the scenario and starts a fresh run of it.
     pub fn load(&self, scenario: Scenario, origin: String) {
-        self.replace(Epoch::new(Arc::new(scenario), origin, &self.overrides));
+        self.replace(Epoch::new(
+            Arc::new(scenario),
+            origin,
+            &self.overrides,
+            &self.jobs,
+        ));
         self.note_epoch("scenario loaded");
     }
 
@@ -130,8 +151,19 @@ impl World {
             current.scenario.clone(),
             current.origin.clone(),
             &self.overrides,
+            &self.jobs,
         ));
         self.note_epoch("reset");
+    }
+
+    /// The webhook request queue, for the one sender task that drains it.
+    pub(crate) fn take_webhook_queue(
+        &self,
+    ) -> Option<mpsc::UnboundedReceiver<(Job, Arc<Hub>)>> {
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     fn replace(&self, epoch: Epoch) {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use serde_json::json;
 
 use super::lifecycle;
 use crate::digest::sha256_hex;
@@ -15,8 +16,10 @@ use crate::journal::{AntiPattern, Journal, Record};
 use crate::limits::DuplicateVerdict;
 use crate::scenario::Network;
 use crate::store::{
-    Direction, DocumentRecord, DocumentState, Duplicate, NetworkDetail, StateChange, TenantId,
+    Direction, DocumentRecord, DocumentState, Duplicate, NetworkDetail, StateChange,
+    SubmissionItem, SubmissionRecord, TenantId,
 };
+use crate::webhooks::{self, DocumentChange};
 use crate::world::Epoch;
 
 /// A document as the integrator sent it, with what the envelope said about it.
@@ -127,7 +130,7 @@ impl<'a> Desk<'a> {
         );
         match self.epoch.store.ledger.admit(self.tenant, record.clone()) {
             Ok(()) => {
-                self.note(&record.id, DocumentState::Received, "validated");
+                self.note(&record, "validated");
                 lifecycle::plan(self.epoch, self.tenant, &record, self.now);
                 Ok(Taken::Accepted(Box::new(record)))
             }
@@ -151,8 +154,52 @@ impl<'a> Desk<'a> {
             DocumentState::Failed,
         );
         let _ = self.epoch.store.ledger.admit(self.tenant, record.clone());
-        self.note(&record.id, DocumentState::Failed, "failed validation");
+        self.note(&record, "failed validation");
         record
+    }
+
+    /// Stores a submission and tells the tenant's ERP callback, if it has one, how each of its
+    /// documents was processed.
+    pub(crate) fn file(&self, submission: SubmissionRecord) {
+        let id = submission.id.clone();
+        self.epoch.store.ledger.insert_submission(self.tenant, submission);
+        let Some((submission, documents)) = self.epoch.store.ledger.submission(self.tenant, &id)
+        else {
+            return;
+        };
+        let items = submission
+            .items
+            .iter()
+            .map(|item| match item {
+                SubmissionItem::Document { document_id } => {
+                    let doc = documents.iter().find(|d| &d.id == document_id);
+                    let valid = doc.is_some_and(|d| d.state != DocumentState::Failed);
+                    json!({
+                        "documentId": document_id,
+                        "submissionId": id,
+                        "internalId": doc.and_then(|d| d.reference.clone()),
+                        "status": if valid { "Valid" } else { "Invalid" },
+                        "state": doc.map(|d| d.state.as_str()),
+                        "errors": doc.map(|d| d.findings.clone()).unwrap_or_default(),
+                    })
+                }
+                SubmissionItem::Duplicate {
+                    document_id,
+                    reason,
+                } => json!({
+                    "submissionId": id,
+                    "status": "Invalid",
+                    "duplicateOf": document_id,
+                    "errors": [{ "message": reason }],
+                }),
+                SubmissionItem::Unreadable { problem } => json!({
+                    "submissionId": id,
+                    "status": "Invalid",
+                    "errors": [{ "message": problem }],
+                }),
+            })
+            .collect();
+        webhooks::publish_submission(self.epoch, self.tenant, &id, items, self.now);
     }
 
     /// Counts a duplicate against the tenant and answers 409, or the throttle's status once
@@ -250,14 +297,13 @@ impl<'a> Desk<'a> {
     }
 
     /// Journals a new document's first state.
-    fn note(&self, id: &str, state: DocumentState, why: &str) {
-        lifecycle::journal_state(
+    fn note(&self, record: &DocumentRecord, why: &str) {
+        lifecycle::record_change(
+            self.epoch,
             self.journal,
-            self.now,
             self.tenant,
-            id,
-            None,
-            state,
+            &DocumentChange::first(record),
+            self.now,
             Some(why.to_owned()),
         );
     }

@@ -61,16 +61,13 @@ pub(crate) async fn submit(
                 Taken::Accepted(doc) => doc,
                 Taken::Invalid(refusal) => return Err(refusal.into_error()),
             };
-            epoch.store.ledger.insert_submission(
-                &tenant,
-                SubmissionRecord {
+            desk.file(SubmissionRecord {
                     id: submission_id,
                     created_at: desk.now,
                     items: vec![SubmissionItem::Document {
                         document_id: doc.id.clone(),
                     }],
-                },
-            );
+                });
             Reply::json(
                 StatusCode::CREATED,
                 Some(format!("/api/v1/invoices/{}", doc.id)),

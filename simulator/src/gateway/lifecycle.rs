@@ -10,7 +10,11 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::digest::sha256_hex;
+use jiff::tz::TimeZone;
+
+use crate::digest::unit_draw;
+use crate::networks::ksef::ksef_number;
+use crate::webhooks::{self, DocumentChange};
 use crate::journal::{Journal, Record};
 use crate::scenario::{Behaviour, Match, Network, Outcome};
 use crate::store::{DocumentRecord, DocumentState, NetworkDetail, TenantId};
@@ -41,53 +45,55 @@ pub(crate) fn plan(epoch: &Epoch, tenant: &TenantId, doc: &DocumentRecord, now: 
         let tenant = tenant.clone();
         let id = doc.id.clone();
         let label = format!("document {} -> {}", doc.id, step.state.as_str());
+        let numbered = (doc.network == Network::Ksef && step.detail.status.as_deref() == Some("200"))
+            .then(|| doc.facts.seller_tax_id.clone())
+            .flatten();
+        let seed = epoch.seed;
         epoch.agenda.schedule(at, label, move |ctx| {
-            let detail = step
+            let why = step
                 .detail
                 .status
                 .as_deref()
                 .map(|status| format!("network status {status}"));
-            if let Some(change) = ctx.epoch.store.ledger.transition(
-                &tenant,
-                &id,
-                step.state,
-                Some(step.detail),
-                ctx.now,
-            ) {
-                journal_state(
-                    ctx.journal,
-                    ctx.now,
-                    &tenant,
-                    &id,
-                    Some(change.from),
-                    change.to,
-                    detail,
-                );
+            let mut detail = step.detail;
+            if let Some(nip) = numbered {
+                let date = ctx.now.to_zoned(TimeZone::UTC).date();
+                detail.reference = Some(ksef_number(&nip, date, &format!("{seed}:{id}")));
+            }
+            if let Some(transition) =
+                ctx.epoch
+                    .store
+                    .ledger
+                    .transition(&tenant, &id, step.state, Some(detail), ctx.now)
+            {
+                let change = DocumentChange::moved(&id, transition);
+                record_change(ctx.epoch, ctx.journal, &tenant, &change, ctx.now, why);
             }
         });
     }
 }
 
-/// Journals a document's move to `to`: the one shape every document state change takes.
-pub(crate) fn journal_state(
+/// Journals a document's change of state and raises its webhook events: the one path every
+/// document state change takes.
+pub(crate) fn record_change(
+    epoch: &Epoch,
     journal: &Journal,
-    now: Timestamp,
     tenant: &TenantId,
-    id: &str,
-    from: Option<DocumentState>,
-    to: DocumentState,
-    detail: Option<String>,
+    change: &DocumentChange,
+    now: Timestamp,
+    why: Option<String>,
 ) {
     journal.append(
         now,
         Some(tenant.clone()),
         Record::StateChange {
-            subject: format!("document {id}"),
-            from: from.map(|state| state.as_str().to_owned()),
-            to: to.as_str().to_owned(),
-            detail,
+            subject: format!("document {}", change.document_id),
+            from: change.from.map(|state| state.as_str().to_owned()),
+            to: change.to.as_str().to_owned(),
+            detail: why,
         },
     );
+    webhooks::publish_change(epoch, tenant, change, now);
 }
 
 fn steps_for(seed: u64, behaviours: &[Behaviour], doc: &DocumentRecord) -> Vec<Step> {
@@ -138,12 +144,7 @@ fn matches(seed: u64, index: usize, when: &Match, doc: &DocumentRecord) -> bool 
 /// A number in [0, 1) fixed by the seed, the behaviour and the document: the same scenario
 /// and seed pick the same documents every run.
 fn draw(seed: u64, index: usize, document_id: &str) -> f64 {
-    let digest = sha256_hex(format!("{seed}:{index}:{document_id}").as_bytes());
-    let top = u64::from_str_radix(digest.get(..13).unwrap_or("0"), 16).unwrap_or(0);
-    // 13 hex digits are 52 bits: exact in an f64.
-    #[allow(clippy::cast_precision_loss)]
-    let value = top as f64 / (1u64 << 52) as f64;
-    value
+    unit_draw(&format!("{seed}:{index}:{document_id}"))
 }
 
 /// `*` matches any run of characters, `?` exactly one; everything else literally.
@@ -181,6 +182,7 @@ fn detail_of(outcome: &Outcome) -> NetworkDetail {
         description: status.as_deref().and_then(description),
         status,
         errors: outcome.errors.clone(),
+        reference: None,
     }
 }
 
@@ -198,6 +200,7 @@ fn default_detail(network: Network, state: DocumentState) -> NetworkDetail {
         status: status.map(str::to_owned),
         description: status.and_then(description),
         errors: Vec::new(),
+        reference: None,
     }
 }
 

@@ -18,12 +18,13 @@ mod printout;
 mod submissions;
 mod token;
 mod views;
+mod webhooks;
 
 use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::server::AppState;
 
@@ -72,6 +73,55 @@ pub(crate) fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>
             Method::GET,
             "/api/v1/participants/{id}",
             get(participants::lookup),
+        ),
+        (Method::POST, "/api/v1/webhooks", post(webhooks::create)),
+        (Method::GET, "/api/v1/webhooks", get(webhooks::list)),
+        (Method::GET, "/api/v1/webhooks/{id}", get(webhooks::get)),
+        (
+            Method::DELETE,
+            "/api/v1/webhooks/{id}",
+            delete(webhooks::delete),
+        ),
+        (
+            Method::POST,
+            "/api/v1/webhooks/{id}/rotate-secret",
+            post(webhooks::rotate),
+        ),
+        (
+            Method::POST,
+            "/api/v1/webhooks/{id}/test",
+            post(webhooks::test),
+        ),
+        (
+            Method::POST,
+            "/api/v1/webhooks/{id}/enable",
+            post(webhooks::enable),
+        ),
+        (
+            Method::GET,
+            "/api/v1/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        ),
+        (
+            Method::POST,
+            "/api/v1/webhooks/{id}/deliveries/{event_id}/resend",
+            post(webhooks::resend),
+        ),
+        (
+            Method::POST,
+            "/api/v1/webhooks/{id}/recover",
+            post(webhooks::recover),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/callback",
+            put(webhooks::register_callback),
+        ),
+        (Method::GET, "/api/v1/callback", get(webhooks::get_callback)),
+        (
+            Method::DELETE,
+            "/api/v1/callback",
+            delete(webhooks::delete_callback),
         ),
     ]
 }

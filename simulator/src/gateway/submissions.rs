@@ -96,7 +96,7 @@ pub(crate) async fn submit(
                 created_at: desk.now,
                 items,
             };
-            epoch.store.ledger.insert_submission(&tenant, submission);
+            desk.file(submission);
             let (submission, documents) =
                 epoch.store.ledger.submission(&tenant, &id).ok_or_else(|| {
                     AppError::Internal("a submission vanished as it was stored".into())

@@ -475,7 +475,7 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
         let duplicates = scenario.limits.duplicate_submission.as_ref().unwrap();
         assert_eq!((duplicates.after, duplicates.status), (3, 429));
         assert_eq!(scenario.limits.token_ttl, Some(Duration::from_secs(3_600)));
-        assert_eq!(scenario.webhooks.retry.len(), 7);
+        assert_eq!(scenario.webhooks.retry().len(), 7);
         assert_eq!(scenario.webhooks.duplicate_rate, Probability::new(0.1));
         assert_eq!(
             scenario.steps,
@@ -506,7 +506,6 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
             refused,
             [
                 (12, "faults"),
-                (17, "webhooks"),
                 (18, "steps"),
                 (20, "expect"),
             ]

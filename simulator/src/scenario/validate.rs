@@ -27,6 +27,7 @@ pub(crate) fn validate(
     check_participants(scenario, positions, &mut errors);
     check_limits(scenario, source, &mut errors);
     check_behaviours(scenario, source, &mut errors);
+    check_webhooks(scenario, source, &mut errors);
     refuse_unsupported_sections(scenario, source, &mut errors);
     errors.sort_by_key(|error| (error.line.unwrap_or(u64::MAX), error.column));
     errors
@@ -84,6 +85,17 @@ fn check_limits(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioErro
                 dup.status
             ),
             Some("429 is what providers answer"),
+        );
+    }
+}
+
+/// Webhook settings no delivery could honour.
+fn check_webhooks(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
+    for (key, message, suggestion) in scenario.webhooks.problems() {
+        errors.push(
+            ScenarioError::new(Kind::BadValue, format!("`webhooks.{key}`: {message}"))
+                .at_position(top_level_key(source, "webhooks"))
+                .with_suggestion(Some(suggestion.to_owned())),
         );
     }
 }
@@ -346,11 +358,6 @@ fn refuse_unsupported_sections(scenario: &Scenario, source: &str, errors: &mut V
             "faults",
             scenario.faults.is_empty(),
             "arrives with fault injection",
-        ),
-        (
-            "webhooks",
-            scenario.webhooks.is_empty(),
-            "arrives with webhook delivery",
         ),
         (
             "steps",

@@ -109,6 +109,9 @@ pub struct NetworkDetail {
     /// The network's error codes, e.g. SDI `00404`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// The network's own number for the document once it has one: the KSeF number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 /// One step of a document's history.

@@ -59,11 +59,18 @@ enum IdempotencyEntry {
     },
 }
 
-/// A change of state, as [`Ledger::transition`] reports it for the journal.
+/// A change of state, as [`Ledger::transition`] reports it for the journal and webhooks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transition {
     pub from: DocumentState,
     pub to: DocumentState,
+    pub submission_id: String,
+    pub reference: Option<String>,
+    pub network: Network,
+    pub direction: Direction,
+    pub recipient: Option<String>,
+    pub created_at: Timestamp,
+    pub detail: NetworkDetail,
 }
 
 /// Filters for listing documents.
@@ -216,19 +223,31 @@ impl Ledger {
             at,
             network_status: doc.network_detail.status.clone(),
         });
+        let transition = Transition {
+            from,
+            to,
+            submission_id: doc.submission_id.clone(),
+            reference: doc.reference.clone(),
+            network: doc.network,
+            direction: doc.direction,
+            recipient: doc.recipient.clone(),
+            created_at: doc.created_at,
+            detail: doc.network_detail.clone(),
+        };
         if matches!(to, DocumentState::Refused | DocumentState::Failed) {
             let hash = doc.content_hash.clone();
             let keys = doc.business_keys();
             let id = doc.id.clone();
-            book.by_hash
-                .retain(|h, owner| !(h == &hash && owner == &id));
+            if book.by_hash.get(&hash) == Some(&id) {
+                book.by_hash.remove(&hash);
+            }
             for key in keys {
                 if book.by_key.get(&key) == Some(&id) {
                     book.by_key.remove(&key);
                 }
             }
         }
-        Some(Transition { from, to })
+        Some(transition)
     }
 
     /// Documents matching `filter` in creation order, starting after the cursor `after`;

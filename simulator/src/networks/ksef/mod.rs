@@ -1,0 +1,5 @@
+//! KSeF (Poland).
+
+mod number;
+
+pub use number::{crc8, ksef_number};

@@ -1,0 +1,604 @@
+//! At-least-once delivery: each (event, endpoint) pair is a [`Delivery`] that is attempted at
+//! once, retried on the scenario's schedule on the simulator clock, and ends acknowledged or
+//! failed, never silently dropped. This is also where the scenario's faults are drawn.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::endpoint::{Dialect, Endpoint, Target};
+use super::event::{Event, EventType};
+use super::sender::{Answer, Auth, Job};
+use super::signing::Secret;
+use super::{Book, Hub};
+use crate::agenda::Agenda;
+use crate::digest::unit_draw;
+use crate::journal::{InjectedFault, Journal, Record, Verdict, WebhookAttempt};
+use crate::scheduler::EventId;
+use crate::store::TenantId;
+use crate::world::Epoch;
+
+/// How long a delivery is held back for reordering when no later event overtakes it.
+const HOLD_AT_MOST: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Being attempted, or waiting for its next retry.
+    Pending,
+    /// The endpoint answered 2xx in time.
+    Delivered,
+    /// Given up: retries exhausted, endpoint disabled or deleted, or the receiver said stop.
+    Failed,
+}
+
+/// One event on its way to one endpoint.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub seq: u64,
+    pub event: Arc<Event>,
+    pub endpoint_id: String,
+    pub status: DeliveryStatus,
+    pub failure: Option<String>,
+    /// Attempts made so far (duplicates and probes not counted).
+    pub attempts: u32,
+    pub last_status: Option<u16>,
+    pub next_attempt_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    /// The attempt a manual resend started from; the retry schedule restarts there.
+    round_start: u32,
+    planned: Option<EventId>,
+}
+
+/// Hands `event` to `endpoint`: attempted at once, or held back to be overtaken when the
+/// scenario asks for reordering.
+pub(crate) fn enqueue(
+    hub: &Arc<Hub>,
+    agenda: &Agenda,
+    book: &mut Book,
+    endpoint_id: &str,
+    event: &Arc<Event>,
+    now: Timestamp,
+) {
+    let Some(endpoint) = book.endpoints.get(endpoint_id) else {
+        return;
+    };
+    let seq = book.next_seq;
+    book.next_seq += 1;
+    let mut delivery = Delivery {
+        seq,
+        event: event.clone(),
+        endpoint_id: endpoint_id.to_owned(),
+        status: DeliveryStatus::Pending,
+        failure: None,
+        attempts: 0,
+        last_status: None,
+        next_attempt_at: Some(now),
+        created_at: now,
+        round_start: 0,
+        planned: None,
+    };
+    if !endpoint.enabled {
+        delivery.status = DeliveryStatus::Failed;
+        delivery.failure = Some("endpoint disabled; enable it and recover to send".into());
+        delivery.next_attempt_at = None;
+    }
+    let enabled = endpoint.enabled;
+    let tenant = endpoint.tenant.clone();
+    book.by_event
+        .insert((endpoint_id.to_owned(), event.id.clone()), seq);
+    book.deliveries.insert(seq, delivery);
+    if !enabled {
+        return;
+    }
+    let hold_key = event
+        .subject
+        .clone()
+        .map(|subject| (endpoint_id.to_owned(), subject));
+    if let Some(key) = &hold_key {
+        if let Some((held, planned)) = book.held.remove(key) {
+            // A held delivery waits for exactly this: the next event overtakes it.
+            agenda.cancel(planned);
+            dispatch(hub, book, seq, now, None);
+            dispatch(hub, book, held, now, Some(InjectedFault::Reordered));
+            return;
+        }
+        if chance(hub, hub.policy.reorder_rate, "reorder", &event.id, endpoint_id) {
+            let release_at = now.checked_add(HOLD_AT_MOST).unwrap_or(Timestamp::MAX);
+            let key = key.clone();
+            let release_key = key.clone();
+            let planned = agenda.schedule(
+                release_at,
+                format!("webhook {} released after being held back", event.id),
+                move |ctx| release(ctx.epoch, &tenant, &release_key, ctx.now),
+            );
+            book.held.insert(key, (seq, planned));
+            if let Some(d) = book.deliveries.get_mut(&seq) {
+                d.next_attempt_at = Some(release_at);
+            }
+            return;
+        }
+    }
+    dispatch(hub, book, seq, now, None);
+}
+
+/// A held delivery nobody overtook: send it anyway, as it is overdue.
+fn release(epoch: &Epoch, tenant: &TenantId, key: &(String, String), now: Timestamp) {
+    let hub = &epoch.webhooks;
+    let mut books = hub.books();
+    let Some(book) = books.get_mut(tenant) else {
+        return;
+    };
+    if let Some((seq, _)) = book.held.remove(key) {
+        dispatch(hub, book, seq, now, None);
+    }
+}
+
+/// Makes the next attempt of delivery `seq` now, with the probes the scenario asks for on
+/// a first attempt.
+fn dispatch(hub: &Arc<Hub>, book: &mut Book, seq: u64, now: Timestamp, fault: Option<InjectedFault>) {
+    let Some(delivery) = book.deliveries.get_mut(&seq) else {
+        return;
+    };
+    let Some(endpoint) = book.endpoints.get(&delivery.endpoint_id) else {
+        return;
+    };
+    if delivery.status != DeliveryStatus::Pending || !endpoint.enabled {
+        return;
+    }
+    delivery.attempts += 1;
+    delivery.planned = None;
+    delivery.next_attempt_at = None;
+    let attempt = delivery.attempts;
+    let event = delivery.event.clone();
+    let first = attempt == 1;
+    let id = &event.id;
+    let ep = endpoint.id.as_str();
+    if first && chance(hub, hub.policy.forged_rate, "forged", id, ep) {
+        let forged = Secret::derive(hub.seed, &format!("forged:{id}:{ep}"));
+        hub.send(job(hub, endpoint, &event, seq, attempt, now, Probe::Forged(forged)));
+    }
+    if first
+        && matches!(endpoint.target, Target::Webhook { .. })
+        && chance(hub, hub.policy.stale_rate, "stale", id, ep)
+    {
+        hub.send(job(hub, endpoint, &event, seq, attempt, now, Probe::Stale));
+    }
+    let kind = if first && chance(hub, hub.policy.timeout_rate, "timeout", id, ep) {
+        Probe::InjectedTimeout
+    } else {
+        Probe::Real(fault)
+    };
+    hub.send(job(hub, endpoint, &event, seq, attempt, now, kind));
+}
+
+/// What a request is for.
+enum Probe {
+    /// The delivery itself, possibly labelled with the fault that shaped it (reordering).
+    Real(Option<InjectedFault>),
+    /// The delivery, whose answer will be discarded as a timeout.
+    InjectedTimeout,
+    /// The event again after it was acknowledged.
+    Duplicate,
+    Forged(Secret),
+    Stale,
+}
+
+fn job(
+    hub: &Arc<Hub>,
+    endpoint: &Endpoint,
+    event: &Arc<Event>,
+    seq: u64,
+    attempt: u32,
+    now: Timestamp,
+    probe: Probe,
+) -> Job {
+    let (method, url) = endpoint.destination(event.event_type);
+    let skew = match probe {
+        Probe::Stale => -i64::try_from(hub.policy.stale_by().as_std().as_secs()).unwrap_or(600),
+        _ => 0,
+    };
+    let secrets = match &probe {
+        Probe::Forged(forged) => vec![forged.clone()],
+        _ => endpoint.secrets_at(now),
+    };
+    let (auth, body) = match &endpoint.target {
+        Target::Webhook { dialect, .. } => match dialect {
+            Dialect::Standard | Dialect::Svix => (
+                Auth::Standard {
+                    svix: *dialect == Dialect::Svix,
+                    secrets,
+                    skew,
+                },
+                event.standard_body(),
+            ),
+            Dialect::Provider => (
+                Auth::Provider { secrets, skew },
+                event.provider_body(),
+            ),
+        },
+        Target::Callback { api_key, .. } => {
+            let key = match &probe {
+                Probe::Forged(forged) => forged.as_str().to_owned(),
+                _ => api_key.clone(),
+            };
+            (Auth::ApiKey(key), event.callback_body())
+        }
+    };
+    let (fault, counts) = match probe {
+        Probe::Real(fault) => (fault, true),
+        Probe::InjectedTimeout => (Some(InjectedFault::Timeout), true),
+        Probe::Duplicate => (Some(InjectedFault::Duplicate), false),
+        Probe::Forged(_) => (Some(InjectedFault::ForgedSignature), false),
+        Probe::Stale => (Some(InjectedFault::StaleTimestamp), false),
+    };
+    Job {
+        tenant: endpoint.tenant.clone(),
+        endpoint_id: endpoint.id.clone(),
+        seq,
+        event_id: event.id.clone(),
+        event_type: event.event_type,
+        attempt,
+        due_at: now,
+        fault,
+        counts,
+        method,
+        url,
+        body: body.into(),
+        auth,
+        timeout: hub.policy.timeout().as_std(),
+    }
+}
+
+/// True with the scenario's probability for this fault, event and endpoint.
+fn chance(
+    hub: &Arc<Hub>,
+    rate: Option<crate::scenario::Probability>,
+    fault: &str,
+    event_id: &str,
+    endpoint_id: &str,
+) -> bool {
+    rate.is_some_and(|p| {
+        p.get() > 0.0 && unit_draw(&format!("{}:{fault}:{event_id}:{endpoint_id}", hub.seed)) < p.get()
+    })
+}
+
+/// Judges an answer: journals it, and for a real attempt marks the delivery done, plans the
+/// next retry, gives up, or disables the endpoint.
+pub(crate) fn finish(epoch: &Epoch, journal: &Journal, job: &Job, answer: &Answer) {
+    let verdict = answer.verdict(job.fault == Some(InjectedFault::Timeout));
+    journal.append(
+        job.due_at,
+        Some(job.tenant.clone()),
+        Record::WebhookAttempt(WebhookAttempt {
+            endpoint_id: job.endpoint_id.clone(),
+            event_id: job.event_id.clone(),
+            event_type: job.event_type.as_str().to_owned(),
+            method: job.method.to_owned(),
+            url: job.url.clone(),
+            attempt: job.attempt,
+            due_at: job.due_at,
+            fault: job.fault,
+            status: answer.status,
+            latency_us: answer.latency_us,
+            verdict,
+            detail: answer.detail(job.fault == Some(InjectedFault::Timeout)),
+        }),
+    );
+    if !job.counts {
+        return;
+    }
+    let hub = &epoch.webhooks;
+    let mut books = hub.books();
+    let Some(book) = books.get_mut(&job.tenant) else {
+        return;
+    };
+    let Some(delivery) = book.deliveries.get_mut(&job.seq) else {
+        return;
+    };
+    if delivery.status != DeliveryStatus::Pending || delivery.attempts != job.attempt {
+        return;
+    }
+    delivery.last_status = answer.status;
+    if verdict == Verdict::Acknowledged {
+        delivery.status = DeliveryStatus::Delivered;
+        if let Some(endpoint) = book.endpoints.get_mut(&job.endpoint_id) {
+            endpoint.failing_since = None;
+            if chance(hub, hub.policy.duplicate_rate, "duplicate", &job.event_id, &job.endpoint_id)
+            {
+                let event = delivery.event.clone();
+                hub.send(super::delivery::job(
+                    hub,
+                    endpoint,
+                    &event,
+                    job.seq,
+                    job.attempt,
+                    job.due_at,
+                    Probe::Duplicate,
+                ));
+            }
+        }
+        return;
+    }
+    let failing_since = book
+        .endpoints
+        .get_mut(&job.endpoint_id)
+        .map(|endpoint| *endpoint.failing_since.get_or_insert(job.due_at));
+    let mut exhausted = false;
+    if answer.status == Some(410) {
+        disable_in(
+            epoch,
+            journal,
+            book,
+            &job.endpoint_id,
+            "the endpoint answered 410 Gone",
+            job.due_at,
+        );
+        return;
+    }
+    if answer.abort {
+        delivery.status = DeliveryStatus::Failed;
+        delivery.failure =
+            Some("the receiver answered `webhook-delivery: abort-message`".to_owned());
+    } else {
+        let retry = hub.policy.retry();
+        let index = (job.attempt - delivery.round_start) as usize;
+        match retry.get(index.saturating_sub(1)) {
+            Some(delay) => {
+                let wait = answer
+                    .retry_after
+                    .map_or(delay.as_std(), |r| delay.as_std().max(r));
+                let at = job.due_at.checked_add(wait).unwrap_or(Timestamp::MAX);
+                let tenant = job.tenant.clone();
+                let seq = job.seq;
+                let label = format!(
+                    "webhook {} to {} attempt {}",
+                    job.event_id,
+                    job.endpoint_id,
+                    job.attempt + 1
+                );
+                delivery.planned = Some(epoch.agenda.schedule(at, label, move |ctx| {
+                    let hub = &ctx.epoch.webhooks;
+                    let mut books = hub.books();
+                    if let Some(book) = books.get_mut(&tenant) {
+                        dispatch(hub, book, seq, ctx.now, None);
+                    }
+                }));
+                delivery.next_attempt_at = Some(at);
+            }
+            None => {
+                delivery.status = DeliveryStatus::Failed;
+                delivery.failure = Some(format!("gave up after {} attempts", job.attempt));
+                exhausted = true;
+            }
+        }
+    }
+    if exhausted {
+        let data = serde_json::json!({
+            "endpoint_id": job.endpoint_id,
+            "event_id": job.event_id,
+            "event_type": job.event_type.as_str(),
+            "attempts": job.attempt,
+            "last_status": answer.status,
+        });
+        operational(epoch, book, EventType::AttemptExhausted, data, &job.endpoint_id, job.due_at);
+    }
+    let disable_after = hub.policy.disable_after().as_std();
+    if let Some(since) = failing_since
+        && job.due_at.duration_since(since).unsigned_abs() >= disable_after
+    {
+        let reason = format!(
+            "every delivery failed for {} (since {since})",
+            crate::scenario::Duration::from(disable_after)
+        );
+        disable_in(epoch, journal, book, &job.endpoint_id, &reason, job.due_at);
+    }
+}
+
+/// Sends an operational event (`webhook.*`) to the tenant's other endpoints that asked for it.
+fn operational(
+    epoch: &Epoch,
+    book: &mut Book,
+    event_type: EventType,
+    data: serde_json::Value,
+    about: &str,
+    now: Timestamp,
+) {
+    let hub = &epoch.webhooks;
+    let targets: Vec<String> = book
+        .endpoints
+        .values()
+        .filter(|e| e.id != about && e.enabled && e.wants(event_type))
+        .map(|e| e.id.clone())
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let event = Arc::new(Event {
+        id: hub.mint("evt"),
+        event_type,
+        at: now,
+        subject: None,
+        sequence: 0,
+        data,
+        provider: None,
+    });
+    for target in targets {
+        enqueue(hub, &epoch.agenda, book, &target, &event, now);
+    }
+}
+
+/// Ends every pending delivery to `endpoint_id` as failed with `why`.
+pub(crate) fn fail_pending(book: &mut Book, endpoint_id: &str, why: &str, agenda: &Agenda) {
+    for delivery in book.deliveries.values_mut() {
+        if delivery.endpoint_id == endpoint_id && delivery.status == DeliveryStatus::Pending {
+            if let Some(planned) = delivery.planned.take() {
+                agenda.cancel(planned);
+            }
+            delivery.status = DeliveryStatus::Failed;
+            delivery.failure = Some(why.to_owned());
+            delivery.next_attempt_at = None;
+        }
+    }
+    book.held.retain(|(endpoint, _), (_, planned)| {
+        let keep = endpoint != endpoint_id;
+        if !keep {
+            agenda.cancel(*planned);
+        }
+        keep
+    });
+}
+
+fn disable_in(
+    epoch: &Epoch,
+    journal: &Journal,
+    book: &mut Book,
+    endpoint_id: &str,
+    reason: &str,
+    now: Timestamp,
+) {
+    let Some(endpoint) = book.endpoints.get_mut(endpoint_id) else {
+        return;
+    };
+    if !endpoint.enabled {
+        return;
+    }
+    endpoint.enabled = false;
+    endpoint.disabled_reason = Some(reason.to_owned());
+    let tenant = endpoint.tenant.clone();
+    fail_pending(book, endpoint_id, &format!("endpoint disabled: {reason}"), &epoch.agenda);
+    journal.append(
+        now,
+        Some(tenant.clone()),
+        Record::WebhookEndpoint {
+            endpoint_id: endpoint_id.to_owned(),
+            change: "disabled".into(),
+            detail: reason.to_owned(),
+        },
+    );
+    let data = serde_json::json!({ "endpoint_id": endpoint_id, "reason": reason });
+    operational(epoch, book, EventType::EndpointDisabled, data, endpoint_id, now);
+}
+
+/// Enables an endpoint again; what failed while it was disabled stays failed until recovered.
+pub(crate) fn enable(epoch: &Epoch, journal: &Journal, tenant: &TenantId, endpoint_id: &str) -> bool {
+    let changed = epoch.webhooks.with_endpoint(tenant, endpoint_id, |endpoint| {
+        let was = endpoint.enabled;
+        endpoint.enabled = true;
+        endpoint.disabled_reason = None;
+        endpoint.failing_since = None;
+        !was
+    });
+    match changed {
+        None => false,
+        Some(changed) => {
+            if changed {
+                journal.append(
+                    epoch.clock.now(),
+                    Some(tenant.clone()),
+                    Record::WebhookEndpoint {
+                        endpoint_id: endpoint_id.to_owned(),
+                        change: "enabled".into(),
+                        detail: "enabled by the integrator".into(),
+                    },
+                );
+            }
+            true
+        }
+    }
+}
+
+/// Why a redelivery could not start.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum RedeliveryError {
+    NoEndpoint,
+    NoEvent,
+    Disabled,
+}
+
+/// Sends events to an endpoint again, at once, restarting their retry schedule: one event
+/// (`event_id`), or every failed one created at or after `since`. Returns how many.
+pub(crate) fn redeliver(
+    epoch: &Epoch,
+    tenant: &TenantId,
+    endpoint_id: &str,
+    event_id: Option<&str>,
+    since: Option<Timestamp>,
+) -> Result<usize, RedeliveryError> {
+    let hub = &epoch.webhooks;
+    let now = epoch.clock.now();
+    let mut books = hub.books();
+    let book = books.get_mut(tenant).ok_or(RedeliveryError::NoEndpoint)?;
+    let endpoint = book
+        .endpoints
+        .get(endpoint_id)
+        .ok_or(RedeliveryError::NoEndpoint)?;
+    if !endpoint.enabled {
+        return Err(RedeliveryError::Disabled);
+    }
+    let chosen: Vec<u64> = match event_id {
+        Some(event_id) => vec![
+            *book
+                .by_event
+                .get(&(endpoint_id.to_owned(), event_id.to_owned()))
+                .ok_or(RedeliveryError::NoEvent)?,
+        ],
+        None => book
+            .deliveries
+            .values()
+            .filter(|d| {
+                d.endpoint_id == endpoint_id
+                    && d.status == DeliveryStatus::Failed
+                    && since.is_none_or(|since| d.created_at >= since)
+            })
+            .map(|d| d.seq)
+            .collect(),
+    };
+    for seq in &chosen {
+        if let Some(delivery) = book.deliveries.get_mut(seq) {
+            if let Some(planned) = delivery.planned.take() {
+                epoch.agenda.cancel(planned);
+            }
+            delivery.status = DeliveryStatus::Pending;
+            delivery.failure = None;
+            delivery.round_start = delivery.attempts;
+        }
+        dispatch(hub, book, *seq, now, None);
+    }
+    Ok(chosen.len())
+}
+
+/// `POST /webhooks/{id}/test`: a `webhook.test` event for this endpoint alone.
+pub(crate) fn send_test(epoch: &Epoch, tenant: &TenantId, endpoint_id: &str) -> Option<String> {
+    let hub = &epoch.webhooks;
+    let now = epoch.clock.now();
+    let mut books = hub.books();
+    let book = books.get_mut(tenant)?;
+    book.endpoints.get(endpoint_id)?;
+    let event = Arc::new(Event {
+        id: hub.mint("evt"),
+        event_type: EventType::Test,
+        at: now,
+        subject: None,
+        sequence: 0,
+        data: serde_json::json!({
+            "endpoint_id": endpoint_id,
+            "message": "a test event sent on request; answer 2xx to acknowledge it",
+        }),
+        provider: None,
+    });
+    enqueue(hub, &epoch.agenda, book, endpoint_id, &event, now);
+    Some(event.id.clone())
+}
+
+impl std::fmt::Display for RedeliveryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::NoEndpoint => "no such endpoint",
+            Self::NoEvent => "no such event for this endpoint",
+            Self::Disabled => "the endpoint is disabled",
+        })
+    }
+}

@@ -1,0 +1,364 @@
+//! What eisim tells integrators about: the event types, and each event's body in the two
+//! webhook dialects and the ERP callback shape.
+//!
+//! The body carries the simulated instant the event happened (`timestamp`), while the
+//! signature headers carry the real send time: stock verifiers compare the header with their
+//! own wall clock, so a run fast-forwarded by 15 days still verifies.
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::scenario::Network;
+use crate::store::{Direction, DocumentRecord, DocumentState, NetworkDetail, Transition};
+
+/// Every event type eisim emits, with its wire name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum EventType {
+    /// A document arrived from the network for the integrator (inbound).
+    #[serde(rename = "invoice.received")]
+    Received,
+    /// A submitted document passed validation and was taken in.
+    #[serde(rename = "invoice.validated")]
+    Validated,
+    /// A submitted document failed validation (or could not be delivered).
+    #[serde(rename = "invoice.rejected")]
+    Rejected,
+    #[serde(rename = "invoice.sent")]
+    Sent,
+    #[serde(rename = "invoice.accepted")]
+    Accepted,
+    #[serde(rename = "invoice.delivered")]
+    Delivered,
+    #[serde(rename = "invoice.refused")]
+    Refused,
+    /// Any change of a document's state; sent beside the specific event.
+    #[serde(rename = "invoice.status_updated")]
+    StatusUpdated,
+    /// Sent on request by `POST /api/v1/webhooks/{id}/test`.
+    #[serde(rename = "webhook.test")]
+    Test,
+    /// Another endpoint of the account was disabled after failing for too long.
+    #[serde(rename = "webhook.endpoint_disabled")]
+    EndpointDisabled,
+    /// An event was given up after its last retry.
+    #[serde(rename = "webhook.attempt_exhausted")]
+    AttemptExhausted,
+    /// ERP callback: the processing result of a submission (`PUT /notifications/documents`).
+    #[serde(rename = "callback.documents")]
+    CallbackDocuments,
+    /// ERP callback: a network receipt for a document (`PUT /notifications/receipts`).
+    #[serde(rename = "callback.receipts")]
+    CallbackReceipts,
+}
+
+impl EventType {
+    pub const ALL: [Self; 13] = [
+        Self::Received,
+        Self::Validated,
+        Self::Rejected,
+        Self::Sent,
+        Self::Accepted,
+        Self::Delivered,
+        Self::Refused,
+        Self::StatusUpdated,
+        Self::Test,
+        Self::EndpointDisabled,
+        Self::AttemptExhausted,
+        Self::CallbackDocuments,
+        Self::CallbackReceipts,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "invoice.received",
+            Self::Validated => "invoice.validated",
+            Self::Rejected => "invoice.rejected",
+            Self::Sent => "invoice.sent",
+            Self::Accepted => "invoice.accepted",
+            Self::Delivered => "invoice.delivered",
+            Self::Refused => "invoice.refused",
+            Self::StatusUpdated => "invoice.status_updated",
+            Self::Test => "webhook.test",
+            Self::EndpointDisabled => "webhook.endpoint_disabled",
+            Self::AttemptExhausted => "webhook.attempt_exhausted",
+            Self::CallbackDocuments => "callback.documents",
+            Self::CallbackReceipts => "callback.receipts",
+        }
+    }
+
+    /// What an endpoint subscribed to "everything" (`events: []` or `["*"]`) receives: the
+    /// invoice events, not the operational ones or the callbacks.
+    pub const fn in_everything(self) -> bool {
+        matches!(
+            self,
+            Self::Received
+                | Self::Validated
+                | Self::Rejected
+                | Self::Sent
+                | Self::Accepted
+                | Self::Delivered
+                | Self::Refused
+                | Self::StatusUpdated
+        )
+    }
+
+    /// The event a document's move to `to` raises besides `invoice.status_updated`.
+    pub fn for_state(to: DocumentState, direction: Direction) -> Self {
+        match (to, direction) {
+            (DocumentState::Received, Direction::Inbound) => Self::Received,
+            (DocumentState::Received, Direction::Outbound) => Self::Validated,
+            (DocumentState::Sent, _) => Self::Sent,
+            (DocumentState::Accepted, _) => Self::Accepted,
+            (DocumentState::Delivered, _) => Self::Delivered,
+            (DocumentState::Refused, _) => Self::Refused,
+            (DocumentState::Failed, _) => Self::Rejected,
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EventType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown event type `{s}`; expected `*` or one of {}",
+                    Self::ALL
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+    }
+}
+
+/// The flow state the provider seed names (Sent, Accepted, Delivered, Refused); a document
+/// that failed is Refused from the integrator's point of view.
+pub fn flow_state(state: DocumentState) -> Option<&'static str> {
+    match state {
+        DocumentState::Received => None,
+        DocumentState::Sent => Some("Sent"),
+        DocumentState::Accepted => Some("Accepted"),
+        DocumentState::Delivered => Some("Delivered"),
+        DocumentState::Refused | DocumentState::Failed => Some("Refused"),
+    }
+}
+
+/// A document's change of state, with everything the event bodies tell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DocumentChange {
+    pub document_id: String,
+    pub submission_id: String,
+    pub reference: Option<String>,
+    pub network: Network,
+    pub direction: Direction,
+    pub recipient: Option<String>,
+    pub created_at: Timestamp,
+    pub from: Option<DocumentState>,
+    pub to: DocumentState,
+    pub detail: NetworkDetail,
+    /// Validation findings of a rejected document, as `{rule, message}` objects.
+    pub errors: Vec<Value>,
+}
+
+impl DocumentChange {
+    /// A document's first state, as intake stores it.
+    pub fn first(doc: &DocumentRecord) -> Self {
+        DocumentChange {
+            document_id: doc.id.clone(),
+            submission_id: doc.submission_id.clone(),
+            reference: doc.reference.clone(),
+            network: doc.network,
+            direction: doc.direction,
+            recipient: doc.recipient.clone(),
+            created_at: doc.created_at,
+            from: None,
+            to: doc.state,
+            detail: doc.network_detail.clone(),
+            errors: doc
+                .findings
+                .iter()
+                .filter_map(|finding| serde_json::to_value(finding).ok())
+                .collect(),
+        }
+    }
+
+    /// A later move, as the ledger reports it.
+    pub fn moved(document_id: &str, transition: Transition) -> Self {
+        DocumentChange {
+            document_id: document_id.to_owned(),
+            submission_id: transition.submission_id,
+            reference: transition.reference,
+            network: transition.network,
+            direction: transition.direction,
+            recipient: transition.recipient,
+            created_at: transition.created_at,
+            from: Some(transition.from),
+            to: transition.to,
+            detail: transition.detail,
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// One event, as stored and redelivered: the body is fixed when the event happens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// `webhook-id` and the payload's `id`: unique per event, the same on every retry.
+    pub id: String,
+    pub event_type: EventType,
+    /// When it happened, in simulated time.
+    pub at: Timestamp,
+    /// The document the event is about, for ordering and reordering.
+    pub subject: Option<String>,
+    /// Position among the events about the same document, from 1.
+    pub sequence: u64,
+    /// The `data` of the Standard Webhooks body.
+    pub data: Value,
+    /// The seed's provider body (`UpdatedEntityID`, `EntityDetail`...), when the event has
+    /// one.
+    pub provider: Option<Value>,
+}
+
+impl Event {
+    /// The Standard Webhooks body: `{id, type, timestamp, data}`.
+    pub fn standard_body(&self) -> Vec<u8> {
+        let body = json!({
+            "id": self.id,
+            "type": self.event_type.as_str(),
+            "timestamp": self.at.to_string(),
+            "data": self.data,
+        });
+        serde_json::to_vec(&body).unwrap_or_default()
+    }
+
+    /// The ERP callback body: for callback events, `data` is the whole notification.
+    pub fn callback_body(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.data).unwrap_or_default()
+    }
+
+    /// The provider dialect's body, or the standard one for events the provider never sends.
+    pub fn provider_body(&self) -> Vec<u8> {
+        match &self.provider {
+            Some(body) => serde_json::to_vec(body).unwrap_or_default(),
+            None => self.standard_body(),
+        }
+    }
+}
+
+/// The `data` of an invoice event.
+pub(super) fn document_data(change: &DocumentChange, sequence: u64) -> Value {
+    let mut data = json!({
+        "document_id": change.document_id,
+        "submission_id": change.submission_id,
+        "reference": change.reference,
+        "network": change.network.as_str(),
+        "direction": direction_str(change.direction),
+        "recipient": change.recipient,
+        "state": change.to.as_str(),
+        "previous_state": change.from.map(DocumentState::as_str),
+        "flow_state": flow_state(change.to),
+        "network_detail": change.detail,
+        "sequence": sequence,
+    });
+    if let Some(map) = data.as_object_mut() {
+        if !change.errors.is_empty() {
+            map.insert("errors".into(), Value::Array(change.errors.clone()));
+        }
+        let status = change.detail.status.clone();
+        let own = match change.network {
+            Network::Sdi => ("sdi", json!({ "notification": status })),
+            Network::Ksef => (
+                "ksef",
+                json!({
+                    "status_code": status.as_deref().and_then(|s| s.parse::<u16>().ok()),
+                    "ksef_number": change.detail.reference,
+                }),
+            ),
+            Network::Peppol => ("peppol", json!({ "response_code": status })),
+        };
+        map.insert(own.0.into(), own.1);
+    }
+    data
+}
+
+/// The seed's provider message (Billit's `Message` entity), for changes that have a flow
+/// state.
+pub(super) fn provider_message(change: &DocumentChange, at: Timestamp) -> Option<Value> {
+    let flow = flow_state(change.to)?;
+    let information = change
+        .detail
+        .description
+        .clone()
+        .or_else(|| change.detail.status.clone())
+        .unwrap_or_default();
+    Some(json!({
+        "UpdatedEntityID": change.document_id,
+        "UpdatedEntityType": "Message",
+        "WebhookUpdateTypeTC": "U",
+        "EntityDetail": {
+            "OrderID": change.reference.clone().unwrap_or_else(|| change.document_id.clone()),
+            "Description": format!("{} document {}", change.network.display_name(), change.document_id),
+            "FileID": change.document_id,
+            "CreationDate": change.created_at.to_zoned(TimeZone::UTC).strftime("%d/%m/%Y").to_string(),
+            "TransportType": transport_type(change.network),
+            "Destination": change.recipient,
+            "MessageDirection": match change.direction {
+                Direction::Outbound => "Outgoing",
+                Direction::Inbound => "Incoming",
+            },
+            "MessageAdditionalInformation": {
+                "EInvoiceFlowState": flow,
+                "AdditionalFlowStateInformation": information,
+            },
+        },
+        "EventTime": at.to_string(),
+    }))
+}
+
+fn transport_type(network: Network) -> &'static str {
+    match network {
+        Network::Peppol => "Peppol",
+        Network::Sdi => "SDI",
+        Network::Ksef => "KSeF",
+    }
+}
+
+pub(crate) fn direction_str(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Outbound => "outbound",
+        Direction::Inbound => "inbound",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_types_read_back_their_wire_names() {
+        for event_type in EventType::ALL {
+            assert_eq!(event_type.as_str().parse::<EventType>(), Ok(event_type));
+            assert_eq!(
+                serde_json::to_value(event_type).unwrap(),
+                json!(event_type.as_str())
+            );
+        }
+        assert!("invoice.paid".parse::<EventType>().is_err());
+    }
+}

@@ -1,0 +1,185 @@
+//! Webhooks and ERP callbacks: subscriptions, signing, and at-least-once delivery with
+//! retries on the simulator clock.
+//!
+//! The pieces: [`Hub`] keeps each tenant's endpoints and deliveries for one run; `publish`
+//! turns document changes into events; `delivery` plans attempts on the agenda, decides the
+//! injected faults and judges answers; `sender` is the background task that makes the HTTP
+//! requests (signed at the real send instant) and reports back. A reset starts a new hub, and
+//! answers to requests of an old run are dropped.
+
+mod delivery;
+mod endpoint;
+mod event;
+mod publish;
+pub(crate) mod sender;
+mod signing;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+
+use tokio::sync::{Notify, mpsc};
+
+use crate::scenario::WebhookPolicy;
+use crate::scheduler::EventId;
+use crate::store::TenantId;
+
+pub use delivery::{Delivery, DeliveryStatus};
+pub use endpoint::{Dialect, Endpoint, Target};
+pub use event::{DocumentChange, Event, EventType, flow_state};
+pub(crate) use delivery::{RedeliveryError, enable, redeliver, send_test};
+pub(crate) use publish::{publish_change, publish_submission};
+pub(crate) use sender::Job;
+pub use signing::{SECRET_PREFIX, Secret, provider_header, standard_header};
+
+/// One run's webhook state.
+#[derive(Debug)]
+pub struct Hub {
+    pub(crate) policy: WebhookPolicy,
+    pub(crate) seed: u64,
+    books: Mutex<HashMap<TenantId, Book>>,
+    minted: AtomicU64,
+    jobs: mpsc::UnboundedSender<(Job, Arc<Hub>)>,
+    in_flight: AtomicUsize,
+    idle: Notify,
+}
+
+/// One tenant's endpoints and deliveries.
+#[derive(Debug, Default)]
+pub(crate) struct Book {
+    pub(crate) endpoints: BTreeMap<String, Endpoint>,
+    /// Keyed by creation sequence, so listings come out oldest first.
+    pub(crate) deliveries: BTreeMap<u64, Delivery>,
+    pub(crate) by_event: HashMap<(String, String), u64>,
+    /// Per (endpoint, document): a delivery held back to be sent after the next one.
+    pub(crate) held: HashMap<(String, String), (u64, EventId)>,
+    /// Events so far per document, for the payload's `sequence`.
+    pub(crate) sequences: HashMap<String, u64>,
+    pub(crate) next_seq: u64,
+}
+
+impl Hub {
+    pub(crate) fn new(
+        policy: WebhookPolicy,
+        seed: u64,
+        jobs: mpsc::UnboundedSender<(Job, Arc<Hub>)>,
+    ) -> Self {
+        Hub {
+            policy,
+            seed,
+            books: Mutex::new(HashMap::new()),
+            minted: AtomicU64::new(0),
+            jobs,
+            in_flight: AtomicUsize::new(0),
+            idle: Notify::new(),
+        }
+    }
+
+    pub(crate) fn books(&self) -> MutexGuard<'_, HashMap<TenantId, Book>> {
+        self.books.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A new id such as `evt_3f9a0c1d2e4b5a697887`, fixed by the seed and a counter.
+    pub(crate) fn mint(&self, prefix: &str) -> String {
+        let n = self.minted.fetch_add(1, Ordering::Relaxed);
+        let digest = crate::digest::sha256_hex(format!("{}:{prefix}:{n}", self.seed).as_bytes());
+        format!("{prefix}_{}", digest.get(..20).unwrap_or(&digest))
+    }
+
+    pub fn endpoints(&self, tenant: &TenantId) -> Vec<Endpoint> {
+        self.books()
+            .get(tenant)
+            .map(|book| book.endpoints.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn endpoint(&self, tenant: &TenantId, id: &str) -> Option<Endpoint> {
+        self.books().get(tenant)?.endpoints.get(id).cloned()
+    }
+
+    pub(crate) fn insert_endpoint(&self, endpoint: Endpoint) {
+        self.books()
+            .entry(endpoint.tenant.clone())
+            .or_default()
+            .endpoints
+            .insert(endpoint.id.clone(), endpoint);
+    }
+
+    /// Removes an endpoint; its pending deliveries end as failed, so nothing is left due.
+    pub(crate) fn remove_endpoint(&self, tenant: &TenantId, id: &str, agenda: &crate::agenda::Agenda) -> Option<Endpoint> {
+        let mut books = self.books();
+        let book = books.get_mut(tenant)?;
+        let endpoint = book.endpoints.remove(id)?;
+        delivery::fail_pending(book, id, "endpoint deleted", agenda);
+        Some(endpoint)
+    }
+
+    /// Runs `change` on an endpoint of `tenant`, returning what it returns.
+    pub(crate) fn with_endpoint<R>(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        change: impl FnOnce(&mut Endpoint) -> R,
+    ) -> Option<R> {
+        self.books()
+            .get_mut(tenant)?
+            .endpoints
+            .get_mut(id)
+            .map(change)
+    }
+
+    /// The deliveries to one endpoint, oldest first.
+    pub fn deliveries(&self, tenant: &TenantId, endpoint_id: &str) -> Vec<Delivery> {
+        self.books()
+            .get(tenant)
+            .map(|book| {
+                book.deliveries
+                    .values()
+                    .filter(|d| d.endpoint_id == endpoint_id)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every delivery of the run, for the control API and tests.
+    pub fn all_deliveries(&self) -> Vec<Delivery> {
+        self.books()
+            .values()
+            .flat_map(|book| book.deliveries.values().cloned())
+            .collect()
+    }
+
+    /// Requests handed to the sender and not yet answered.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Waits until every request handed to the sender has been answered and judged.
+    pub async fn settled(&self) {
+        loop {
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.in_flight() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    pub(crate) fn send(self: &Arc<Self>, job: Job) {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        if self.jobs.send((job, self.clone())).is_err() {
+            // No sender task (an app built without a simulator): nothing will answer.
+            self.done();
+        }
+    }
+
+    pub(crate) fn done(&self) {
+        if self.in_flight.fetch_sub(1, Ordering::SeqCst) <= 1 {
+            self.idle.notify_waiters();
+        }
+    }
+}

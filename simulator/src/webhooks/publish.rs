@@ -1,0 +1,146 @@
+//! Turning what happened to documents into events for the tenant's endpoints.
+//!
+//! A document's change of state raises its own event (`invoice.sent`...) and
+//! `invoice.status_updated`; each endpoint gets the ones it subscribed to. ERP callbacks get
+//! the processing result of each submission (`/notifications/documents`) and each later
+//! network receipt (`/notifications/receipts`).
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::delivery::enqueue;
+use super::event::{DocumentChange, Event, EventType, document_data, flow_state, provider_message};
+use crate::store::TenantId;
+use crate::world::Epoch;
+
+/// Raises the events of one document change.
+pub(crate) fn publish_change(
+    epoch: &Epoch,
+    tenant: &TenantId,
+    change: &DocumentChange,
+    now: Timestamp,
+) {
+    let hub = &epoch.webhooks;
+    let mut books = hub.books();
+    let Some(book) = books.get_mut(tenant) else {
+        return;
+    };
+    if book.endpoints.is_empty() {
+        return;
+    }
+    let sequence = {
+        let n = book
+            .sequences
+            .entry(change.document_id.clone())
+            .or_insert(0);
+        *n += 1;
+        *n
+    };
+    let mut types = vec![
+        EventType::for_state(change.to, change.direction),
+        EventType::StatusUpdated,
+    ];
+    if change.from.is_some() {
+        types.push(EventType::CallbackReceipts);
+    }
+    for event_type in types {
+        let targets: Vec<String> = book
+            .endpoints
+            .values()
+            .filter(|endpoint| endpoint.wants(event_type))
+            .map(|endpoint| endpoint.id.clone())
+            .collect();
+        if targets.is_empty() {
+            continue;
+        }
+        let id = hub.mint("evt");
+        let data = if event_type == EventType::CallbackReceipts {
+            callback_body(&id, "DocumentStatusChanged", vec![receipt_item(change, now)])
+        } else {
+            document_data(change, sequence)
+        };
+        let provider = (event_type == EventType::StatusUpdated)
+            .then(|| provider_message(change, now))
+            .flatten();
+        let event = Arc::new(Event {
+            id,
+            event_type,
+            at: now,
+            subject: Some(change.document_id.clone()),
+            sequence,
+            data,
+            provider,
+        });
+        for target in targets {
+            enqueue(hub, &epoch.agenda, book, &target, &event, now);
+        }
+    }
+}
+
+/// Tells the tenant's ERP callback how a submission was processed: one entry per document,
+/// valid or not.
+pub(crate) fn publish_submission(
+    epoch: &Epoch,
+    tenant: &TenantId,
+    submission_id: &str,
+    items: Vec<Value>,
+    now: Timestamp,
+) {
+    let hub = &epoch.webhooks;
+    let mut books = hub.books();
+    let Some(book) = books.get_mut(tenant) else {
+        return;
+    };
+    let targets: Vec<String> = book
+        .endpoints
+        .values()
+        .filter(|endpoint| endpoint.wants(EventType::CallbackDocuments))
+        .map(|endpoint| endpoint.id.clone())
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let id = hub.mint("evt");
+    let event = Arc::new(Event {
+        data: callback_body(&id, "SubmissionProcessed", items),
+        id,
+        event_type: EventType::CallbackDocuments,
+        at: now,
+        subject: Some(submission_id.to_owned()),
+        sequence: 1,
+        provider: None,
+    });
+    for target in targets {
+        enqueue(hub, &epoch.agenda, book, &target, &event, now);
+    }
+}
+
+/// The callback envelope: `deliveryId` (the same on every retry, for deduplication), `type`,
+/// `count` and the `message` list.
+fn callback_body(id: &str, kind: &str, message: Vec<Value>) -> Value {
+    json!({
+        "deliveryId": id,
+        "type": kind,
+        "count": message.len(),
+        "message": message,
+    })
+}
+
+/// One entry of a receipts notification.
+fn receipt_item(change: &DocumentChange, now: Timestamp) -> Value {
+    json!({
+        "documentId": change.document_id,
+        "submissionId": change.submission_id,
+        "internalId": change.reference,
+        "network": change.network.as_str(),
+        "state": change.to.as_str(),
+        "flowState": flow_state(change.to),
+        "networkStatus": change.detail.status,
+        "description": change.detail.description,
+        "errors": change.detail.errors,
+        "networkReference": change.detail.reference,
+        "dateTimeIssued": now.to_string(),
+    })
+}

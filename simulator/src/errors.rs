@@ -146,9 +146,13 @@ pub enum AppError {
     InvalidSubscription(String),
     #[error("the ERP callback did not answer the registration ping: {0}")]
     CallbackUnreachable(String),
-    #[error("no ERP callback is registered for this account; register one with PUT /api/v1/callback")]
+    #[error(
+        "no ERP callback is registered for this account; register one with PUT /api/v1/callback"
+    )]
     CallbackNotRegistered,
-    #[error("webhook endpoint `{0}` is disabled; enable it (POST .../enable) before sending to it again")]
+    #[error(
+        "webhook endpoint `{0}` is disabled; enable it (POST .../enable) before sending to it again"
+    )]
     EndpointDisabled(String),
     #[error("no event `{event}` was sent to webhook endpoint `{endpoint}`")]
     WebhookEventNotFound { endpoint: String, event: String },

@@ -19,7 +19,7 @@ use crate::journal::{Journal, Record};
 use crate::limits::Throttle;
 use crate::scenario::Scenario;
 use crate::store::Store;
-use crate::webhooks::{Hub, Job};
+use crate::webhooks::{Hub, JobQueue, JobSender};
 
 /// Settings that override the scenario for a whole process (`eisim serve --clock ...`).
 #[derive(Debug, Clone, Default)]
@@ -57,7 +57,7 @@ impl Epoch {
         scenario: Arc<Scenario>,
         origin: String,
         overrides: &Overrides,
-        jobs: &mpsc::UnboundedSender<(Job, Arc<Hub>)>,
+        jobs: &JobSender,
     ) -> Self {
         let mode = overrides.clock.unwrap_or(scenario.clock.mode);
         let clock = Clock::new(mode, scenario.clock.start);
@@ -103,8 +103,8 @@ pub struct World {
     /// Wakes the driver when a new epoch replaces the one it is watching.
     pub(crate) epoch_changed: Notify,
     /// Where every run's webhook requests go, and the other end for the sender task.
-    jobs: mpsc::UnboundedSender<(Job, Arc<Hub>)>,
-    queue: Mutex<Option<mpsc::UnboundedReceiver<(Job, Arc<Hub>)>>>,
+    jobs: JobSender,
+    queue: Mutex<Option<JobQueue>>,
 }
 
 impl World {
@@ -157,9 +157,7 @@ impl World {
     }
 
     /// The webhook request queue, for the one sender task that drains it.
-    pub(crate) fn take_webhook_queue(
-        &self,
-    ) -> Option<mpsc::UnboundedReceiver<(Job, Arc<Hub>)>> {
+    pub(crate) fn take_webhook_queue(&self) -> Option<JobQueue> {
         self.queue
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -162,7 +162,10 @@ impl<'a> Desk<'a> {
     /// documents was processed.
     pub(crate) fn file(&self, submission: SubmissionRecord) {
         let id = submission.id.clone();
-        self.epoch.store.ledger.insert_submission(self.tenant, submission);
+        self.epoch
+            .store
+            .ledger
+            .insert_submission(self.tenant, submission);
         let Some((submission, documents)) = self.epoch.store.ledger.submission(self.tenant, &id)
         else {
             return;

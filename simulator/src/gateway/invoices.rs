@@ -62,12 +62,12 @@ pub(crate) async fn submit(
                 Taken::Invalid(refusal) => return Err(refusal.into_error()),
             };
             desk.file(SubmissionRecord {
-                    id: submission_id,
-                    created_at: desk.now,
-                    items: vec![SubmissionItem::Document {
-                        document_id: doc.id.clone(),
-                    }],
-                });
+                id: submission_id,
+                created_at: desk.now,
+                items: vec![SubmissionItem::Document {
+                    document_id: doc.id.clone(),
+                }],
+            });
             Reply::json(
                 StatusCode::CREATED,
                 Some(format!("/api/v1/invoices/{}", doc.id)),

@@ -13,11 +13,11 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::digest::unit_draw;
-use crate::networks::ksef::ksef_number;
-use crate::webhooks::{self, DocumentChange};
 use crate::journal::{Journal, Record};
+use crate::networks::ksef::ksef_number;
 use crate::scenario::{Behaviour, Match, Network, Outcome};
 use crate::store::{DocumentRecord, DocumentState, NetworkDetail, TenantId};
+use crate::webhooks::{self, DocumentChange};
 use crate::world::Epoch;
 
 /// The unremarkable path of a document, as delays after the previous step: handed to the
@@ -45,9 +45,10 @@ pub(crate) fn plan(epoch: &Epoch, tenant: &TenantId, doc: &DocumentRecord, now: 
         let tenant = tenant.clone();
         let id = doc.id.clone();
         let label = format!("document {} -> {}", doc.id, step.state.as_str());
-        let numbered = (doc.network == Network::Ksef && step.detail.status.as_deref() == Some("200"))
-            .then(|| doc.facts.seller_tax_id.clone())
-            .flatten();
+        let numbered = (doc.network == Network::Ksef
+            && step.detail.status.as_deref() == Some("200"))
+        .then(|| doc.facts.seller_tax_id.clone())
+        .flatten();
         let seed = epoch.seed;
         epoch.agenda.schedule(at, label, move |ctx| {
             let why = step
@@ -58,7 +59,7 @@ pub(crate) fn plan(epoch: &Epoch, tenant: &TenantId, doc: &DocumentRecord, now: 
             let mut detail = step.detail;
             if let Some(nip) = numbered {
                 let date = ctx.now.to_zoned(TimeZone::UTC).date();
-                detail.reference = Some(ksef_number(&nip, date, &format!("{seed}:{id}")));
+                detail.network_id = Some(ksef_number(&nip, date, &format!("{seed}:{id}")));
             }
             if let Some(transition) =
                 ctx.epoch
@@ -182,7 +183,7 @@ fn detail_of(outcome: &Outcome) -> NetworkDetail {
         description: status.as_deref().and_then(description),
         status,
         errors: outcome.errors.clone(),
-        reference: None,
+        network_id: None,
     }
 }
 
@@ -200,7 +201,7 @@ fn default_detail(network: Network, state: DocumentState) -> NetworkDetail {
         status: status.map(str::to_owned),
         description: status.and_then(description),
         errors: Vec::new(),
-        reference: None,
+        network_id: None,
     }
 }
 

@@ -180,7 +180,14 @@ pub(crate) async fn delete(
         .webhooks
         .remove_endpoint(&tenant, &id, &epoch.agenda)
         .ok_or_else(|| AppError::EndpointNotFound(id.clone()))?;
-    note(&state, &epoch, &tenant, &id, "deleted", "deleted by the integrator".into());
+    note(
+        &state,
+        &epoch,
+        &tenant,
+        &id,
+        "deleted",
+        "deleted by the integrator".into(),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -381,7 +388,14 @@ pub(crate) async fn delete_callback(
     epoch
         .webhooks
         .remove_endpoint(&tenant, &endpoint.id, &epoch.agenda);
-    note(&state, &epoch, &tenant, &endpoint.id, "deleted", "callback removed".into());
+    note(
+        &state,
+        &epoch,
+        &tenant,
+        &endpoint.id,
+        "deleted",
+        "callback removed".into(),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -403,7 +417,9 @@ async fn ping(base_url: &str, api_key: &str, rin: &str, epoch: &Epoch) -> Result
         .map_err(|e| unreachable(format!("no answer ({e})")))?;
     let status = response.status().as_u16();
     if status != 200 {
-        return Err(unreachable(format!("answered {status}; the ping must answer 200")));
+        return Err(unreachable(format!(
+            "answered {status}; the ping must answer 200"
+        )));
     }
     let answer: Value = response
         .json()
@@ -450,7 +466,14 @@ fn insert(state: &AppState, epoch: &Epoch, endpoint: &Endpoint) -> Result<(), Ap
     Ok(())
 }
 
-fn note(state: &AppState, epoch: &Epoch, tenant: &TenantId, id: &str, change: &str, detail: String) {
+fn note(
+    state: &AppState,
+    epoch: &Epoch,
+    tenant: &TenantId,
+    id: &str,
+    change: &str,
+    detail: String,
+) {
     state.world.journal.append(
         epoch.clock.now(),
         Some(tenant.clone()),
@@ -505,9 +528,8 @@ fn event_filter(events: &[String]) -> Result<Option<BTreeSet<EventType>>, AppErr
 
 /// eisim has no TLS client: it delivers to plain-HTTP receivers (a local ERP, a tunnel).
 fn check_url(url: &str) -> Result<(), AppError> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| {
-        AppError::InvalidSubscription(format!("`{url}` is not a URL: {e}"))
-    })?;
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| AppError::InvalidSubscription(format!("`{url}` is not a URL: {e}")))?;
     match parsed.scheme() {
         "http" if parsed.host_str().is_some() => Ok(()),
         "https" => Err(AppError::InvalidSubscription(format!(
@@ -525,7 +547,10 @@ fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, AppError> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !content_type.starts_with("application/json") {
-        return Err(AppError::unsupported_media_type("application/json", content_type));
+        return Err(AppError::unsupported_media_type(
+            "application/json",
+            content_type,
+        ));
     }
     serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))

@@ -502,14 +502,7 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
                 )
             })
             .collect();
-        assert_eq!(
-            refused,
-            [
-                (12, "faults"),
-                (18, "steps"),
-                (20, "expect"),
-            ]
-        );
+        assert_eq!(refused, [(12, "faults"), (18, "steps"), (20, "expect"),]);
     }
 
     #[test]

@@ -107,7 +107,10 @@ impl WebhookPolicy {
         if timeout.is_zero() || timeout > std::time::Duration::from_secs(300) {
             problems.push((
                 "timeout",
-                format!("expected a timeout from 1ms to 5m, found `{}`", self.timeout()),
+                format!(
+                    "expected a timeout from 1ms to 5m, found `{}`",
+                    self.timeout()
+                ),
                 "Svix and the Standard Webhooks spec use 15s",
             ));
         }

@@ -111,7 +111,7 @@ pub struct NetworkDetail {
     pub errors: Vec<String>,
     /// The network's own number for the document once it has one: the KSeF number.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
+    pub network_id: Option<String>,
 }
 
 /// One step of a document's history.

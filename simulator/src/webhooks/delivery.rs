@@ -22,6 +22,8 @@ use crate::world::Epoch;
 
 /// How long a delivery is held back for reordering when no later event overtakes it.
 const HOLD_AT_MOST: Duration = Duration::from_secs(60);
+/// How long after the overtaking event a held delivery follows.
+const REORDER_GAP: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -65,6 +67,19 @@ pub(crate) fn enqueue(
     let Some(endpoint) = book.endpoints.get(endpoint_id) else {
         return;
     };
+    if matches!(
+        endpoint.target,
+        Target::Webhook {
+            dialect: Dialect::Provider,
+            ..
+        }
+    ) && event.event_type.in_everything()
+        && event.provider.is_none()
+    {
+        // The provider has no message for this change (a document just taken in has no
+        // flow state yet), so its subscribers hear nothing, as they would from the provider.
+        return;
+    }
     let seq = book.next_seq;
     book.next_seq += 1;
     let mut delivery = Delivery {
@@ -99,20 +114,53 @@ pub(crate) fn enqueue(
         .map(|subject| (endpoint_id.to_owned(), subject));
     if let Some(key) = &hold_key {
         if let Some((held, planned)) = book.held.remove(key) {
-            // A held delivery waits for exactly this: the next event overtakes it.
+            // A held delivery waits for exactly this: the next event overtakes it, and the
+            // held one follows a second later, after the newer one has gone out.
             agenda.cancel(planned);
             dispatch(hub, book, seq, now, None);
-            dispatch(hub, book, held, now, Some(InjectedFault::Reordered));
+            let tenant = tenant.clone();
+            let at = now.checked_add(REORDER_GAP).unwrap_or(Timestamp::MAX);
+            let planned = agenda.schedule(
+                at,
+                format!("webhook delivery {held} sent after a newer event overtook it"),
+                move |ctx| {
+                    release(
+                        ctx.epoch,
+                        &tenant,
+                        held,
+                        ctx.now,
+                        Some(InjectedFault::Reordered),
+                    )
+                },
+            );
+            if let Some(d) = book.deliveries.get_mut(&held) {
+                d.planned = Some(planned);
+                d.next_attempt_at = Some(at);
+            }
             return;
         }
-        if chance(hub, hub.policy.reorder_rate, "reorder", &event.id, endpoint_id) {
+        if chance(
+            hub,
+            hub.policy.reorder_rate,
+            "reorder",
+            &event.id,
+            endpoint_id,
+        ) {
             let release_at = now.checked_add(HOLD_AT_MOST).unwrap_or(Timestamp::MAX);
             let key = key.clone();
             let release_key = key.clone();
             let planned = agenda.schedule(
                 release_at,
                 format!("webhook {} released after being held back", event.id),
-                move |ctx| release(ctx.epoch, &tenant, &release_key, ctx.now),
+                move |ctx| {
+                    let hub = &ctx.epoch.webhooks;
+                    let mut books = hub.books();
+                    if let Some(book) = books.get_mut(&tenant)
+                        && let Some((seq, _)) = book.held.remove(&release_key)
+                    {
+                        dispatch(hub, book, seq, ctx.now, None);
+                    }
+                },
             );
             book.held.insert(key, (seq, planned));
             if let Some(d) = book.deliveries.get_mut(&seq) {
@@ -124,21 +172,30 @@ pub(crate) fn enqueue(
     dispatch(hub, book, seq, now, None);
 }
 
-/// A held delivery nobody overtook: send it anyway, as it is overdue.
-fn release(epoch: &Epoch, tenant: &TenantId, key: &(String, String), now: Timestamp) {
+/// Sends delivery `seq` now, if it is still waiting.
+fn release(
+    epoch: &Epoch,
+    tenant: &TenantId,
+    seq: u64,
+    now: Timestamp,
+    fault: Option<InjectedFault>,
+) {
     let hub = &epoch.webhooks;
     let mut books = hub.books();
-    let Some(book) = books.get_mut(tenant) else {
-        return;
-    };
-    if let Some((seq, _)) = book.held.remove(key) {
-        dispatch(hub, book, seq, now, None);
+    if let Some(book) = books.get_mut(tenant) {
+        dispatch(hub, book, seq, now, fault);
     }
 }
 
 /// Makes the next attempt of delivery `seq` now, with the probes the scenario asks for on
 /// a first attempt.
-fn dispatch(hub: &Arc<Hub>, book: &mut Book, seq: u64, now: Timestamp, fault: Option<InjectedFault>) {
+fn dispatch(
+    hub: &Arc<Hub>,
+    book: &mut Book,
+    seq: u64,
+    now: Timestamp,
+    fault: Option<InjectedFault>,
+) {
     let Some(delivery) = book.deliveries.get_mut(&seq) else {
         return;
     };
@@ -158,7 +215,15 @@ fn dispatch(hub: &Arc<Hub>, book: &mut Book, seq: u64, now: Timestamp, fault: Op
     let ep = endpoint.id.as_str();
     if first && chance(hub, hub.policy.forged_rate, "forged", id, ep) {
         let forged = Secret::derive(hub.seed, &format!("forged:{id}:{ep}"));
-        hub.send(job(hub, endpoint, &event, seq, attempt, now, Probe::Forged(forged)));
+        hub.send(job(
+            hub,
+            endpoint,
+            &event,
+            seq,
+            attempt,
+            now,
+            Probe::Forged(forged),
+        ));
     }
     if first
         && matches!(endpoint.target, Target::Webhook { .. })
@@ -214,10 +279,7 @@ fn job(
                 },
                 event.standard_body(),
             ),
-            Dialect::Provider => (
-                Auth::Provider { secrets, skew },
-                event.provider_body(),
-            ),
+            Dialect::Provider => (Auth::Provider { secrets, skew }, event.provider_body()),
         },
         Target::Callback { api_key, .. } => {
             let key = match &probe {
@@ -261,7 +323,8 @@ fn chance(
     endpoint_id: &str,
 ) -> bool {
     rate.is_some_and(|p| {
-        p.get() > 0.0 && unit_draw(&format!("{}:{fault}:{event_id}:{endpoint_id}", hub.seed)) < p.get()
+        p.get() > 0.0
+            && unit_draw(&format!("{}:{fault}:{event_id}:{endpoint_id}", hub.seed)) < p.get()
     })
 }
 
@@ -306,8 +369,13 @@ pub(crate) fn finish(epoch: &Epoch, journal: &Journal, job: &Job, answer: &Answe
         delivery.status = DeliveryStatus::Delivered;
         if let Some(endpoint) = book.endpoints.get_mut(&job.endpoint_id) {
             endpoint.failing_since = None;
-            if chance(hub, hub.policy.duplicate_rate, "duplicate", &job.event_id, &job.endpoint_id)
-            {
+            if chance(
+                hub,
+                hub.policy.duplicate_rate,
+                "duplicate",
+                &job.event_id,
+                &job.endpoint_id,
+            ) {
                 let event = delivery.event.clone();
                 hub.send(super::delivery::job(
                     hub,
@@ -360,11 +428,7 @@ pub(crate) fn finish(epoch: &Epoch, journal: &Journal, job: &Job, answer: &Answe
                     job.attempt + 1
                 );
                 delivery.planned = Some(epoch.agenda.schedule(at, label, move |ctx| {
-                    let hub = &ctx.epoch.webhooks;
-                    let mut books = hub.books();
-                    if let Some(book) = books.get_mut(&tenant) {
-                        dispatch(hub, book, seq, ctx.now, None);
-                    }
+                    release(ctx.epoch, &tenant, seq, ctx.now, None);
                 }));
                 delivery.next_attempt_at = Some(at);
             }
@@ -383,7 +447,14 @@ pub(crate) fn finish(epoch: &Epoch, journal: &Journal, job: &Job, answer: &Answe
             "attempts": job.attempt,
             "last_status": answer.status,
         });
-        operational(epoch, book, EventType::AttemptExhausted, data, &job.endpoint_id, job.due_at);
+        operational(
+            epoch,
+            book,
+            EventType::AttemptExhausted,
+            data,
+            &job.endpoint_id,
+            job.due_at,
+        );
     }
     let disable_after = hub.policy.disable_after().as_std();
     if let Some(since) = failing_since
@@ -468,7 +539,12 @@ fn disable_in(
     endpoint.enabled = false;
     endpoint.disabled_reason = Some(reason.to_owned());
     let tenant = endpoint.tenant.clone();
-    fail_pending(book, endpoint_id, &format!("endpoint disabled: {reason}"), &epoch.agenda);
+    fail_pending(
+        book,
+        endpoint_id,
+        &format!("endpoint disabled: {reason}"),
+        &epoch.agenda,
+    );
     journal.append(
         now,
         Some(tenant.clone()),
@@ -479,18 +555,32 @@ fn disable_in(
         },
     );
     let data = serde_json::json!({ "endpoint_id": endpoint_id, "reason": reason });
-    operational(epoch, book, EventType::EndpointDisabled, data, endpoint_id, now);
+    operational(
+        epoch,
+        book,
+        EventType::EndpointDisabled,
+        data,
+        endpoint_id,
+        now,
+    );
 }
 
 /// Enables an endpoint again; what failed while it was disabled stays failed until recovered.
-pub(crate) fn enable(epoch: &Epoch, journal: &Journal, tenant: &TenantId, endpoint_id: &str) -> bool {
-    let changed = epoch.webhooks.with_endpoint(tenant, endpoint_id, |endpoint| {
-        let was = endpoint.enabled;
-        endpoint.enabled = true;
-        endpoint.disabled_reason = None;
-        endpoint.failing_since = None;
-        !was
-    });
+pub(crate) fn enable(
+    epoch: &Epoch,
+    journal: &Journal,
+    tenant: &TenantId,
+    endpoint_id: &str,
+) -> bool {
+    let changed = epoch
+        .webhooks
+        .with_endpoint(tenant, endpoint_id, |endpoint| {
+            let was = endpoint.enabled;
+            endpoint.enabled = true;
+            endpoint.disabled_reason = None;
+            endpoint.failing_since = None;
+            !was
+        });
     match changed {
         None => false,
         Some(changed) => {

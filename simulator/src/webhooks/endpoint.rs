@@ -37,10 +37,16 @@ impl Dialect {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
-    Webhook { url: String, dialect: Dialect },
+    Webhook {
+        url: String,
+        dialect: Dialect,
+    },
     /// ERP callback mode: `PUT {base_url}/notifications/documents|receipts` with
     /// `Authorization: ApiKey {api_key}`.
-    Callback { base_url: String, api_key: String },
+    Callback {
+        base_url: String,
+        api_key: String,
+    },
 }
 
 /// A subscription: one tenant's endpoint and what it wants to hear about.

@@ -287,7 +287,7 @@ pub(super) fn document_data(change: &DocumentChange, sequence: u64) -> Value {
                 "ksef",
                 json!({
                     "status_code": status.as_deref().and_then(|s| s.parse::<u16>().ok()),
-                    "ksef_number": change.detail.reference,
+                    "ksef_number": change.detail.network_id,
                 }),
             ),
             Network::Peppol => ("peppol", json!({ "response_code": status })),

@@ -18,7 +18,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-
 use tokio::sync::{Notify, mpsc};
 
 use crate::scenario::WebhookPolicy;
@@ -26,12 +25,16 @@ use crate::scheduler::EventId;
 use crate::store::TenantId;
 
 pub use delivery::{Delivery, DeliveryStatus};
+pub(crate) use delivery::{RedeliveryError, enable, redeliver, send_test};
 pub use endpoint::{Dialect, Endpoint, Target};
 pub use event::{DocumentChange, Event, EventType, flow_state};
-pub(crate) use delivery::{RedeliveryError, enable, redeliver, send_test};
 pub(crate) use publish::{publish_change, publish_submission};
 pub(crate) use sender::Job;
 pub use signing::{SECRET_PREFIX, Secret, provider_header, standard_header};
+
+/// The sender's queue: each request with the hub (run) it belongs to.
+pub(crate) type JobSender = mpsc::UnboundedSender<(Job, Arc<Hub>)>;
+pub(crate) type JobQueue = mpsc::UnboundedReceiver<(Job, Arc<Hub>)>;
 
 /// One run's webhook state.
 #[derive(Debug)]
@@ -40,7 +43,7 @@ pub struct Hub {
     pub(crate) seed: u64,
     books: Mutex<HashMap<TenantId, Book>>,
     minted: AtomicU64,
-    jobs: mpsc::UnboundedSender<(Job, Arc<Hub>)>,
+    jobs: JobSender,
     in_flight: AtomicUsize,
     idle: Notify,
 }
@@ -60,11 +63,7 @@ pub(crate) struct Book {
 }
 
 impl Hub {
-    pub(crate) fn new(
-        policy: WebhookPolicy,
-        seed: u64,
-        jobs: mpsc::UnboundedSender<(Job, Arc<Hub>)>,
-    ) -> Self {
+    pub(crate) fn new(policy: WebhookPolicy, seed: u64, jobs: JobSender) -> Self {
         Hub {
             policy,
             seed,
@@ -107,7 +106,12 @@ impl Hub {
     }
 
     /// Removes an endpoint; its pending deliveries end as failed, so nothing is left due.
-    pub(crate) fn remove_endpoint(&self, tenant: &TenantId, id: &str, agenda: &crate::agenda::Agenda) -> Option<Endpoint> {
+    pub(crate) fn remove_endpoint(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        agenda: &crate::agenda::Agenda,
+    ) -> Option<Endpoint> {
         let mut books = self.books();
         let book = books.get_mut(tenant)?;
         let endpoint = book.endpoints.remove(id)?;

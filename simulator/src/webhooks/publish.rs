@@ -30,14 +30,6 @@ pub(crate) fn publish_change(
     if book.endpoints.is_empty() {
         return;
     }
-    let sequence = {
-        let n = book
-            .sequences
-            .entry(change.document_id.clone())
-            .or_insert(0);
-        *n += 1;
-        *n
-    };
     let mut types = vec![
         EventType::for_state(change.to, change.direction),
         EventType::StatusUpdated,
@@ -55,9 +47,21 @@ pub(crate) fn publish_change(
         if targets.is_empty() {
             continue;
         }
+        let sequence = {
+            let n = book
+                .sequences
+                .entry(change.document_id.clone())
+                .or_insert(0);
+            *n += 1;
+            *n
+        };
         let id = hub.mint("evt");
         let data = if event_type == EventType::CallbackReceipts {
-            callback_body(&id, "DocumentStatusChanged", vec![receipt_item(change, now)])
+            callback_body(
+                &id,
+                "DocumentStatusChanged",
+                vec![receipt_item(change, now)],
+            )
         } else {
             document_data(change, sequence)
         };
@@ -140,7 +144,7 @@ fn receipt_item(change: &DocumentChange, now: Timestamp) -> Value {
         "networkStatus": change.detail.status,
         "description": change.detail.description,
         "errors": change.detail.errors,
-        "networkReference": change.detail.reference,
+        "networkReference": change.detail.network_id,
         "dateTimeIssued": now.to_string(),
     })
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, watch};
 
 use super::event::EventType;
 use super::signing::{Secret, provider_header, standard_header};
@@ -93,7 +93,7 @@ impl Answer {
 /// it arrives, and dropped if that run is gone.
 pub(crate) async fn run(
     world: Arc<World>,
-    mut jobs: mpsc::UnboundedReceiver<(Job, Arc<super::Hub>)>,
+    mut jobs: super::JobQueue,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let client = match reqwest::Client::builder()

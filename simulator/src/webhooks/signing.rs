@@ -120,10 +120,7 @@ mod tests {
             1_614_265_330,
             br#"{"test": 2432232314}"#,
         );
-        assert_eq!(
-            signature,
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-        );
+        assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }
 
     #[test]
@@ -146,6 +143,10 @@ mod tests {
         let parts: Vec<&str> = provider.split(',').collect();
         assert_eq!(parts[0], "t=1700000000");
         assert_eq!(parts.len(), 3);
-        assert!(parts[1..].iter().all(|p| p.starts_with("s=") && p.len() == 66));
+        assert!(
+            parts[1..]
+                .iter()
+                .all(|p| p.starts_with("s=") && p.len() == 66)
+        );
     }
 }

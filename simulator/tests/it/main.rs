@@ -12,6 +12,7 @@ mod gateway_tokens;
 mod journal_file;
 mod schemas;
 mod time_travel;
+mod webhooks;
 
 /// A running simulator on a free port with a virtual clock, plus an HTTP client for it.
 pub(crate) struct TestSim {

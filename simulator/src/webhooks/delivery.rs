@@ -215,7 +215,7 @@ fn dispatch(
     let ep = endpoint.id.as_str();
     if first && chance(hub, hub.policy.forged_rate, "forged", id, ep) {
         let forged = Secret::derive(hub.seed, &format!("forged:{id}:{ep}"));
-        hub.send(job(
+        hub.send(request(
             hub,
             endpoint,
             &event,
@@ -229,14 +229,22 @@ fn dispatch(
         && matches!(endpoint.target, Target::Webhook { .. })
         && chance(hub, hub.policy.stale_rate, "stale", id, ep)
     {
-        hub.send(job(hub, endpoint, &event, seq, attempt, now, Probe::Stale));
+        hub.send(request(
+            hub,
+            endpoint,
+            &event,
+            seq,
+            attempt,
+            now,
+            Probe::Stale,
+        ));
     }
     let kind = if first && chance(hub, hub.policy.timeout_rate, "timeout", id, ep) {
         Probe::InjectedTimeout
     } else {
         Probe::Real(fault)
     };
-    hub.send(job(hub, endpoint, &event, seq, attempt, now, kind));
+    hub.send(request(hub, endpoint, &event, seq, attempt, now, kind));
 }
 
 /// What a request is for.
@@ -251,7 +259,7 @@ enum Probe {
     Stale,
 }
 
-fn job(
+fn request(
     hub: &Arc<Hub>,
     endpoint: &Endpoint,
     event: &Arc<Event>,
@@ -377,7 +385,7 @@ pub(crate) fn finish(epoch: &Epoch, journal: &Journal, job: &Job, answer: &Answe
                 &job.endpoint_id,
             ) {
                 let event = delivery.event.clone();
-                hub.send(super::delivery::job(
+                hub.send(request(
                     hub,
                     endpoint,
                     &event,

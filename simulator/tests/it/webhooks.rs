@@ -470,8 +470,8 @@ impl Respond for Unreliable {
         let id = request.headers["webhook-id"].to_str().unwrap().to_owned();
         match roll {
             0..=9 => ResponseTemplate::new(500),
-            10..=12 => ResponseTemplate::new(200).set_delay(Duration::from_millis(600)),
-            13..=17 => {
+            10..=11 => ResponseTemplate::new(200).set_delay(Duration::from_millis(1_200)),
+            12..=16 => {
                 *self.acknowledged.lock().unwrap().entry(id).or_default() += 1;
                 ResponseTemplate::new(200).set_delay(Duration::from_millis(20))
             }
@@ -486,7 +486,7 @@ impl Respond for Unreliable {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_status_changes_are_each_acknowledged_or_finally_failed() {
     let receiver = MockServer::start().await;
-    let t = TestSim::with_scenario(&scenario("{ retry: [1s, 1s, 1s], timeout: 300ms }")).await;
+    let t = TestSim::with_scenario(&scenario("{ retry: [1s, 1s], timeout: 800ms }")).await;
     let acme = Client::acme(&t).await;
     let created = subscribe(
         &acme,
@@ -519,7 +519,8 @@ async fn ten_thousand_status_changes_are_each_acknowledged_or_finally_failed() {
     let failed = deliveries.iter().filter(|d| d.status == Failed).count();
     assert_eq!(deliveries.iter().filter(|d| d.status == Pending).count(), 0);
     assert_eq!(delivered + failed, 10_000);
-    assert!(failed > 0 && failed < 100, "failed {failed}");
+    // 12 % of answers fail, so about 0.12^3 of the events (17) fail all three attempts.
+    assert!((1..=150).contains(&failed), "failed {failed}");
     assert_eq!(bad_signatures.load(Ordering::SeqCst), 0);
 
     let seen = attempts(&t);
@@ -535,15 +536,12 @@ async fn ten_thousand_status_changes_are_each_acknowledged_or_finally_failed() {
     let made: u32 = deliveries.iter().map(|d| d.attempts).sum();
     assert_eq!(seen.len(), made as usize, "every attempt is journaled");
     for d in deliveries.iter().filter(|d| d.status == Failed) {
-        assert_eq!(d.attempts, 4, "{:?}", d.failure);
+        assert_eq!(d.attempts, 3, "{:?}", d.failure);
     }
-    // Every event the receiver acknowledged in time is recorded as delivered.
-    let by_id: HashMap<&str, &eisim::webhooks::Delivery> = deliveries
-        .iter()
-        .map(|d| (d.event.id.as_str(), d))
-        .collect();
-    for id in acknowledged.lock().unwrap().keys() {
-        assert_eq!(by_id[id.as_str()].status, Delivered, "{id}");
+    // Nothing is recorded as delivered that the receiver did not take, correctly signed.
+    let acknowledged = acknowledged.lock().unwrap();
+    for d in deliveries.iter().filter(|d| d.status == Delivered) {
+        assert!(acknowledged.contains_key(&d.event.id), "{}", d.event.id);
     }
 }
 

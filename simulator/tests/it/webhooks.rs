@@ -535,6 +535,9 @@ async fn ten_thousand_status_changes_are_each_acknowledged_or_finally_failed() {
     );
     let made: u32 = deliveries.iter().map(|d| d.attempts).sum();
     assert_eq!(seen.len(), made as usize, "every attempt is journaled");
+    eprintln!(
+        "webhook stress: 10000 events, {delivered} delivered, {failed} finally failed, {made} attempts"
+    );
     for d in deliveries.iter().filter(|d| d.status == Failed) {
         assert_eq!(d.attempts, 3, "{:?}", d.failure);
     }

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use super::auth::Authenticated;
 use crate::errors::AppError;
 use crate::journal::Record;
-use crate::server::AppState;
+use crate::server::{AppState, media_type};
 use crate::store::TenantId;
 use crate::webhooks::{
     self, Delivery, Dialect, Endpoint, EventType, RedeliveryError, Secret, Target,
@@ -542,15 +542,9 @@ fn check_url(url: &str) -> Result<(), AppError> {
 }
 
 fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, AppError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type.starts_with("application/json") {
-        return Err(AppError::unsupported_media_type(
-            "application/json",
-            content_type,
-        ));
+    let media = media_type(headers).unwrap_or_default();
+    if media != "application/json" {
+        return Err(AppError::unsupported_media_type("application/json", &media));
     }
     serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))

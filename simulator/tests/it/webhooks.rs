@@ -662,6 +662,16 @@ async fn subscriptions_are_checked_and_belong_to_one_tenant() {
         );
         assert!(status.is_client_error());
     }
+    let (status, _, problem) = acme
+        .send(
+            t.http
+                .post(t.url("/api/v1/webhooks"))
+                .header("content-type", "text/plain")
+                .body(r#"{"url": "http://127.0.0.1:9/"}"#),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(problem["type"], "urn:eisim:problem:unsupported-media-type");
     let created = subscribe(&acme, json!({ "url": "http://127.0.0.1:9/hooks" })).await;
     let id = created["id"].as_str().unwrap();
     assert_eq!(created["events"], json!(["*"]));

@@ -16,10 +16,10 @@ use crate::journal::{AntiPattern, Journal, Record};
 use crate::limits::DuplicateVerdict;
 use crate::scenario::Network;
 use crate::store::{
-    Direction, DocumentRecord, DocumentState, Duplicate, NetworkDetail, StateChange,
-    SubmissionItem, SubmissionRecord, TenantId,
+    Direction, DocumentChange, DocumentRecord, DocumentState, Duplicate, NetworkDetail,
+    StateChange, SubmissionItem, SubmissionRecord, TenantId,
 };
-use crate::webhooks::{self, DocumentChange};
+use crate::webhooks;
 use crate::world::Epoch;
 
 /// A document as the integrator sent it, with what the envelope said about it.
@@ -305,7 +305,7 @@ impl<'a> Desk<'a> {
             self.epoch,
             self.journal,
             self.tenant,
-            &DocumentChange::first(record),
+            &DocumentChange::of(record, None),
             self.now,
             Some(why.to_owned()),
         );

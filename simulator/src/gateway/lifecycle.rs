@@ -16,8 +16,8 @@ use crate::digest::unit_draw;
 use crate::journal::{Journal, Record};
 use crate::networks::ksef::ksef_number;
 use crate::scenario::{Behaviour, Match, Network, Outcome};
-use crate::store::{DocumentRecord, DocumentState, NetworkDetail, TenantId};
-use crate::webhooks::{self, DocumentChange};
+use crate::store::{DocumentChange, DocumentRecord, DocumentState, NetworkDetail, TenantId};
+use crate::webhooks;
 use crate::world::Epoch;
 
 /// The unremarkable path of a document, as delays after the previous step: handed to the
@@ -61,13 +61,12 @@ pub(crate) fn plan(epoch: &Epoch, tenant: &TenantId, doc: &DocumentRecord, now: 
                 let date = ctx.now.to_zoned(TimeZone::UTC).date();
                 detail.network_id = Some(ksef_number(&nip, date, &format!("{seed}:{id}")));
             }
-            if let Some(transition) =
+            if let Some(change) =
                 ctx.epoch
                     .store
                     .ledger
                     .transition(&tenant, &id, step.state, Some(detail), ctx.now)
             {
-                let change = DocumentChange::moved(&id, transition);
                 record_change(ctx.epoch, ctx.journal, &tenant, &change, ctx.now, why);
             }
         });

@@ -168,6 +168,48 @@ impl DocumentRecord {
     }
 }
 
+/// A document's change of state, with what the journal and the webhook bodies tell about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DocumentChange {
+    pub document_id: String,
+    pub submission_id: String,
+    pub reference: Option<String>,
+    pub network: Network,
+    pub direction: Direction,
+    pub recipient: Option<String>,
+    pub created_at: Timestamp,
+    /// `None` for the state a document is stored in.
+    pub from: Option<DocumentState>,
+    pub to: DocumentState,
+    pub detail: NetworkDetail,
+    /// Validation findings, told with the state intake stored; later changes are the
+    /// network's word, in `detail`.
+    pub errors: Vec<Finding>,
+}
+
+impl DocumentChange {
+    /// `doc`'s move from `from` to its current state.
+    pub fn of(doc: &DocumentRecord, from: Option<DocumentState>) -> Self {
+        DocumentChange {
+            document_id: doc.id.clone(),
+            submission_id: doc.submission_id.clone(),
+            reference: doc.reference.clone(),
+            network: doc.network,
+            direction: doc.direction,
+            recipient: doc.recipient.clone(),
+            created_at: doc.created_at,
+            from,
+            to: doc.state,
+            detail: doc.network_detail.clone(),
+            errors: if from.is_none() {
+                doc.findings.clone()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
 /// Seller, invoice number and year: what SDI (00404), KSeF (440) and providers compare.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BusinessKey {

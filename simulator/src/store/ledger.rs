@@ -13,8 +13,8 @@ use jiff::Timestamp;
 
 use super::TenantId;
 use super::documents::{
-    BusinessKey, Direction, DocumentRecord, DocumentState, NetworkDetail, StateChange,
-    SubmissionRecord,
+    BusinessKey, Direction, DocumentChange, DocumentRecord, DocumentState, NetworkDetail,
+    StateChange, SubmissionRecord,
 };
 use crate::scenario::Network;
 
@@ -57,20 +57,6 @@ enum IdempotencyEntry {
         fingerprint: String,
         response: StoredResponse,
     },
-}
-
-/// A change of state, as [`Ledger::transition`] reports it for the journal and webhooks.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Transition {
-    pub from: DocumentState,
-    pub to: DocumentState,
-    pub submission_id: String,
-    pub reference: Option<String>,
-    pub network: Network,
-    pub direction: Direction,
-    pub recipient: Option<String>,
-    pub created_at: Timestamp,
-    pub detail: NetworkDetail,
 }
 
 /// Filters for listing documents.
@@ -204,7 +190,7 @@ impl Ledger {
         to: DocumentState,
         detail: Option<NetworkDetail>,
         at: Timestamp,
-    ) -> Option<Transition> {
+    ) -> Option<DocumentChange> {
         let mut books = self.books();
         let book = books.get_mut(tenant)?;
         let seq = *book.by_id.get(id)?;
@@ -223,17 +209,7 @@ impl Ledger {
             at,
             network_status: doc.network_detail.status.clone(),
         });
-        let transition = Transition {
-            from,
-            to,
-            submission_id: doc.submission_id.clone(),
-            reference: doc.reference.clone(),
-            network: doc.network,
-            direction: doc.direction,
-            recipient: doc.recipient.clone(),
-            created_at: doc.created_at,
-            detail: doc.network_detail.clone(),
-        };
+        let change = DocumentChange::of(doc, Some(from));
         if matches!(to, DocumentState::Refused | DocumentState::Failed) {
             let hash = doc.content_hash.clone();
             let keys = doc.business_keys();
@@ -247,7 +223,7 @@ impl Ledger {
                 }
             }
         }
-        Some(transition)
+        Some(change)
     }
 
     /// Documents matching `filter` in creation order, starting after the cursor `after`;

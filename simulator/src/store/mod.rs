@@ -13,10 +13,10 @@ mod documents;
 mod ledger;
 
 pub use documents::{
-    BusinessKey, Direction, DocumentRecord, DocumentState, NetworkDetail, StateChange,
-    SubmissionItem, SubmissionRecord,
+    BusinessKey, Direction, DocumentChange, DocumentRecord, DocumentState, NetworkDetail,
+    StateChange, SubmissionItem, SubmissionRecord,
 };
-pub use ledger::{DocumentFilter, Duplicate, IdempotencyCheck, Ledger, StoredResponse, Transition};
+pub use ledger::{DocumentFilter, Duplicate, IdempotencyCheck, Ledger, StoredResponse};
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

@@ -213,38 +213,24 @@ fn dispatch(
     let first = attempt == 1;
     let id = &event.id;
     let ep = endpoint.id.as_str();
+    let send = |probe| hub.send(request(hub, endpoint, &event, seq, attempt, now, probe));
     if first && chance(hub, hub.policy.forged_rate, "forged", id, ep) {
-        let forged = Secret::derive(hub.seed, &format!("forged:{id}:{ep}"));
-        hub.send(request(
-            hub,
-            endpoint,
-            &event,
-            seq,
-            attempt,
-            now,
-            Probe::Forged(forged),
-        ));
+        send(Probe::Forged(Secret::derive(
+            hub.seed,
+            &format!("forged:{id}:{ep}"),
+        )));
     }
     if first
         && matches!(endpoint.target, Target::Webhook { .. })
         && chance(hub, hub.policy.stale_rate, "stale", id, ep)
     {
-        hub.send(request(
-            hub,
-            endpoint,
-            &event,
-            seq,
-            attempt,
-            now,
-            Probe::Stale,
-        ));
+        send(Probe::Stale);
     }
-    let kind = if first && chance(hub, hub.policy.timeout_rate, "timeout", id, ep) {
-        Probe::InjectedTimeout
+    if first && chance(hub, hub.policy.timeout_rate, "timeout", id, ep) {
+        send(Probe::InjectedTimeout);
     } else {
-        Probe::Real(fault)
-    };
-    hub.send(request(hub, endpoint, &event, seq, attempt, now, kind));
+        send(Probe::Real(fault));
+    }
 }
 
 /// What a request is for.
@@ -500,7 +486,6 @@ fn operational(
         event_type,
         at: now,
         subject: None,
-        sequence: 0,
         data,
         provider: None,
     });
@@ -680,7 +665,6 @@ pub(crate) fn send_test(epoch: &Epoch, tenant: &TenantId, endpoint_id: &str) -> 
         event_type: EventType::Test,
         at: now,
         subject: None,
-        sequence: 0,
         data: serde_json::json!({
             "endpoint_id": endpoint_id,
             "message": "a test event sent on request; answer 2xx to acknowledge it",

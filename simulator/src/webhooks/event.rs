@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::scenario::Network;
-use crate::store::{Direction, DocumentRecord, DocumentState, NetworkDetail, Transition};
+use crate::store::{Direction, DocumentChange, DocumentState};
 
 /// Every event type eisim emits, with its wire name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -159,63 +159,6 @@ pub fn flow_state(state: DocumentState) -> Option<&'static str> {
     }
 }
 
-/// A document's change of state, with everything the event bodies tell.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DocumentChange {
-    pub document_id: String,
-    pub submission_id: String,
-    pub reference: Option<String>,
-    pub network: Network,
-    pub direction: Direction,
-    pub recipient: Option<String>,
-    pub created_at: Timestamp,
-    pub from: Option<DocumentState>,
-    pub to: DocumentState,
-    pub detail: NetworkDetail,
-    /// Validation findings of a rejected document, as `{rule, message}` objects.
-    pub errors: Vec<Value>,
-}
-
-impl DocumentChange {
-    /// A document's first state, as intake stores it.
-    pub fn first(doc: &DocumentRecord) -> Self {
-        DocumentChange {
-            document_id: doc.id.clone(),
-            submission_id: doc.submission_id.clone(),
-            reference: doc.reference.clone(),
-            network: doc.network,
-            direction: doc.direction,
-            recipient: doc.recipient.clone(),
-            created_at: doc.created_at,
-            from: None,
-            to: doc.state,
-            detail: doc.network_detail.clone(),
-            errors: doc
-                .findings
-                .iter()
-                .filter_map(|finding| serde_json::to_value(finding).ok())
-                .collect(),
-        }
-    }
-
-    /// A later move, as the ledger reports it.
-    pub fn moved(document_id: &str, transition: Transition) -> Self {
-        DocumentChange {
-            document_id: document_id.to_owned(),
-            submission_id: transition.submission_id,
-            reference: transition.reference,
-            network: transition.network,
-            direction: transition.direction,
-            recipient: transition.recipient,
-            created_at: transition.created_at,
-            from: Some(transition.from),
-            to: transition.to,
-            detail: transition.detail,
-            errors: Vec::new(),
-        }
-    }
-}
-
 /// One event, as stored and redelivered: the body is fixed when the event happens.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
@@ -226,8 +169,6 @@ pub struct Event {
     pub at: Timestamp,
     /// The document the event is about, for ordering and reordering.
     pub subject: Option<String>,
-    /// Position among the events about the same document, from 1.
-    pub sequence: u64,
     /// The `data` of the Standard Webhooks body.
     pub data: Value,
     /// The seed's provider body (`UpdatedEntityID`, `EntityDetail`...), when the event has
@@ -278,7 +219,7 @@ pub(super) fn document_data(change: &DocumentChange, sequence: u64) -> Value {
     });
     if let Some(map) = data.as_object_mut() {
         if !change.errors.is_empty() {
-            map.insert("errors".into(), Value::Array(change.errors.clone()));
+            map.insert("errors".into(), json!(change.errors));
         }
         let status = change.detail.status.clone();
         let own = match change.network {

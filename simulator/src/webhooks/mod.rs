@@ -27,10 +27,10 @@ use crate::store::TenantId;
 pub use delivery::{Delivery, DeliveryStatus};
 pub(crate) use delivery::{RedeliveryError, enable, redeliver, send_test};
 pub use endpoint::{Dialect, Endpoint, Target};
-pub use event::{DocumentChange, Event, EventType, flow_state};
+pub use event::{Event, EventType, flow_state};
 pub(crate) use publish::{publish_change, publish_submission};
 pub(crate) use sender::Job;
-pub use signing::{SECRET_PREFIX, Secret, provider_header, standard_header};
+pub use signing::Secret;
 
 /// The sender's queue: each request with the hub (run) it belongs to.
 pub(crate) type JobSender = mpsc::UnboundedSender<(Job, Arc<Hub>)>;

@@ -11,8 +11,8 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::delivery::enqueue;
-use super::event::{DocumentChange, Event, EventType, document_data, flow_state, provider_message};
-use crate::store::TenantId;
+use super::event::{Event, EventType, document_data, flow_state, provider_message};
+use crate::store::{DocumentChange, TenantId};
 use crate::world::Epoch;
 
 /// Raises the events of one document change.
@@ -73,7 +73,6 @@ pub(crate) fn publish_change(
             event_type,
             at: now,
             subject: Some(change.document_id.clone()),
-            sequence,
             data,
             provider,
         });
@@ -113,7 +112,6 @@ pub(crate) fn publish_submission(
         event_type: EventType::CallbackDocuments,
         at: now,
         subject: Some(submission_id.to_owned()),
-        sequence: 1,
         provider: None,
     });
     for target in targets {

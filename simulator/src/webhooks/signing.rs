@@ -16,7 +16,7 @@ use crate::digest::sha256_hex;
 type HmacSha256 = Hmac<Sha256>;
 
 /// The prefix Standard Webhooks gives symmetric secrets.
-pub const SECRET_PREFIX: &str = "whsec_";
+const SECRET_PREFIX: &str = "whsec_";
 
 /// A `whsec_` secret: 32 bytes, shown Base64-encoded after the prefix.
 #[derive(Clone, PartialEq, Eq)]
@@ -83,7 +83,7 @@ fn hmac(key: &[u8], content: &[u8]) -> Vec<u8> {
 }
 
 /// The `webhook-signature` value: one entry per secret, newest first, space-separated.
-pub fn standard_header(secrets: &[Secret], id: &str, timestamp: i64, body: &[u8]) -> String {
+pub(super) fn standard_header(secrets: &[Secret], id: &str, timestamp: i64, body: &[u8]) -> String {
     secrets
         .iter()
         .map(|secret| secret.sign_standard(id, timestamp, body))
@@ -92,7 +92,7 @@ pub fn standard_header(secrets: &[Secret], id: &str, timestamp: i64, body: &[u8]
 }
 
 /// The `Billit-Signature` value: `t=<unix>` then one `s=<hex>` per secret, newest first.
-pub fn provider_header(secrets: &[Secret], timestamp: i64, body: &[u8]) -> String {
+pub(super) fn provider_header(secrets: &[Secret], timestamp: i64, body: &[u8]) -> String {
     std::iter::once(format!("t={timestamp}"))
         .chain(
             secrets

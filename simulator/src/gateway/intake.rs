@@ -166,6 +166,14 @@ impl<'a> Desk<'a> {
             .store
             .ledger
             .insert_submission(self.tenant, submission);
+        if !self
+            .epoch
+            .webhooks
+            .wanted(self.tenant, webhooks::EventType::CallbackDocuments)
+        {
+            // Reading the documents back is for the callback alone; most tenants have none.
+            return;
+        }
         let Some((submission, documents)) = self.epoch.store.ledger.submission(self.tenant, &id)
         else {
             return;

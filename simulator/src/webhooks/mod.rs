@@ -93,6 +93,13 @@ impl Hub {
             .unwrap_or_default()
     }
 
+    /// Whether any endpoint of `tenant` subscribes to `event_type`.
+    pub fn wanted(&self, tenant: &TenantId, event_type: EventType) -> bool {
+        self.books()
+            .get(tenant)
+            .is_some_and(|book| book.endpoints.values().any(|e| e.wants(event_type)))
+    }
+
     pub fn endpoint(&self, tenant: &TenantId, id: &str) -> Option<Endpoint> {
         self.books().get(tenant)?.endpoints.get(id).cloned()
     }

@@ -18,6 +18,7 @@ use crate::control;
 use crate::errors::AppError;
 use crate::gateway;
 use crate::journal::{BodyDigest, HttpExchange, Record};
+use crate::networks;
 use crate::store::TenantId;
 use crate::world::World;
 
@@ -65,6 +66,7 @@ pub fn app(world: Arc<World>, settings: ServerSettings) -> Router {
     Router::new()
         .nest("/_sim", control::routes(state.clone()))
         .merge(gateway::routes())
+        .merge(networks::ksef::routes(state.clone()))
         .fallback(no_route)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -103,9 +105,13 @@ pub async fn run(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address is KSeF's rate-limit key and its challenge's `clientIp`.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Journals every exchange. The entry is appended (and, with a journal file, flushed) before

@@ -17,6 +17,7 @@ use crate::clock::{Clock, ClockError, ClockMode};
 use crate::gateway::{AccessTokens, DEFAULT_TOKEN_TTL};
 use crate::journal::{Journal, Record};
 use crate::limits::Throttle;
+use crate::networks::ksef::Ksef;
 use crate::scenario::Scenario;
 use crate::store::Store;
 use crate::webhooks::{Hub, JobQueue, JobSender};
@@ -47,6 +48,8 @@ pub struct Epoch {
     pub throttle: Throttle,
     /// Webhook endpoints, ERP callbacks and their deliveries.
     pub webhooks: Arc<Hub>,
+    /// The KSeF API's keys, authentications, sessions and invoices in this run.
+    pub ksef: Ksef,
     /// Held while due events run so they run one at a time, in order, even when the driver
     /// and an explicit advance both reach for them.
     firing: Mutex<()>,
@@ -72,6 +75,7 @@ impl Epoch {
             seed,
             webhooks: Arc::new(Hub::new(scenario.webhooks.clone(), seed, jobs.clone())),
             store: Store::from_scenario(&scenario),
+            ksef: Ksef::new(&scenario, seed, clock.now()),
             agenda: Agenda::new(),
             tokens: AccessTokens::default(),
             token_ttl: scenario

@@ -96,13 +96,23 @@ pub(crate) fn record_change(
     webhooks::publish_change(epoch, tenant, change, now);
 }
 
-fn steps_for(seed: u64, behaviours: &[Behaviour], doc: &DocumentRecord) -> Vec<Step> {
-    let chosen = behaviours
+/// The first behaviour of the scenario whose `when` matches `doc`, if any: the one rule that
+/// decides a document's outcomes, on the gateway and on a network's native API alike.
+pub(crate) fn chosen_behaviour<'a>(
+    seed: u64,
+    behaviours: &'a [Behaviour],
+    doc: &DocumentRecord,
+) -> Option<&'a Behaviour> {
+    behaviours
         .iter()
         .enumerate()
-        .find(|(index, behaviour)| matches(seed, *index, &behaviour.when, doc));
-    match chosen {
-        Some((_, behaviour)) => behaviour
+        .find(|(index, behaviour)| matches(seed, *index, &behaviour.when, doc))
+        .map(|(_, behaviour)| behaviour)
+}
+
+fn steps_for(seed: u64, behaviours: &[Behaviour], doc: &DocumentRecord) -> Vec<Step> {
+    match chosen_behaviour(seed, behaviours, doc) {
+        Some(behaviour) => behaviour
             .then
             .iter()
             .filter_map(|outcome| {

@@ -28,6 +28,7 @@ use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::server::AppState;
 
+pub(crate) use lifecycle::{chosen_behaviour, record_change};
 pub(crate) use token::{AccessTokens, DEFAULT_TOKEN_TTL};
 
 /// Every gateway route, in one table: the router is built from it and the OpenAPI test

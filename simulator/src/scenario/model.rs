@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::behaviours::Behaviour;
 use super::clock_spec::ClockSpec;
 use super::faults::Fault;
+use super::ksef::KsefSettings;
 use super::limits::Limits;
 use super::steps::Step;
 use super::webhooks::WebhookPolicy;
@@ -46,6 +47,9 @@ pub struct Scenario {
     pub limits: Limits,
     #[serde(default)]
     pub webhooks: WebhookPolicy,
+    /// KSeF tokens, processing times, token and session lifetimes, and the native API's limits.
+    #[serde(default)]
+    pub ksef: KsefSettings,
     /// What the conformance suite asks the integration under test to do, in order.
     #[serde(default)]
     pub steps: Vec<Step>,

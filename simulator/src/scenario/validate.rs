@@ -28,6 +28,7 @@ pub(crate) fn validate(
     check_limits(scenario, source, &mut errors);
     check_behaviours(scenario, source, &mut errors);
     check_webhooks(scenario, source, &mut errors);
+    check_ksef(scenario, source, &mut errors);
     refuse_unsupported_sections(scenario, source, &mut errors);
     errors.sort_by_key(|error| (error.line.unwrap_or(u64::MAX), error.column));
     errors
@@ -95,6 +96,49 @@ fn check_webhooks(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioEr
         errors.push(
             ScenarioError::new(Kind::BadValue, format!("`webhooks.{key}`: {message}"))
                 .at_position(top_level_key(source, "webhooks"))
+                .with_suggestion(Some(suggestion.to_owned())),
+        );
+    }
+}
+
+/// KSeF tokens must open a context some tenant owns, or nobody could see what is sent with
+/// them.
+fn check_ksef(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
+    let mut problems = scenario.ksef.problems();
+    for (index, token) in scenario.ksef.tokens.iter().enumerate() {
+        let id = format!("KSEF:{}", token.context);
+        let owned = scenario
+            .participants
+            .iter()
+            .any(|p| p.network == Network::Ksef && p.id == id && p.tenant.is_some());
+        if !owned {
+            problems.push((
+                format!("tokens[{index}].context"),
+                format!("no KSeF participant `{id}` with a `tenant:` is listed"),
+                "list the context's NIP under `participants` as `KSEF:<NIP>` with the tenant it belongs to",
+            ));
+        }
+    }
+    for group in scenario.ksef.rate_limits.groups.keys() {
+        if crate::networks::ksef::RateGroup::from_name(group).is_none() {
+            let names: Vec<&str> = crate::networks::ksef::RateGroup::ALL
+                .iter()
+                .map(|g| g.name())
+                .collect();
+            problems.push((
+                format!("rate_limits.groups.{group}"),
+                format!(
+                    "no KSeF rate-limit group is called `{group}`; the groups are {}",
+                    names.join(", ")
+                ),
+                "use the group names of the KSeF limits table",
+            ));
+        }
+    }
+    for (key, message, suggestion) in problems {
+        errors.push(
+            ScenarioError::new(Kind::BadValue, format!("`ksef.{key}`: {message}"))
+                .at_position(top_level_key(source, "ksef"))
                 .with_suggestion(Some(suggestion.to_owned())),
         );
     }

@@ -139,6 +139,18 @@ impl Ledger {
         Ok(())
     }
 
+    /// Stores a document that a network has already taken in on its own terms (a KSeF
+    /// invoice sent in an online session): KSeF judges duplicates itself (440), so the
+    /// gateway's duplicate keys neither refuse nor remember it.
+    pub fn record(&self, tenant: &TenantId, doc: DocumentRecord) {
+        let mut books = self.books();
+        let book = books.entry(tenant.clone()).or_default();
+        let seq = book.next_seq;
+        book.next_seq += 1;
+        book.by_id.insert(doc.id.clone(), seq);
+        book.documents.insert(seq, doc);
+    }
+
     pub fn insert_submission(&self, tenant: &TenantId, submission: SubmissionRecord) {
         let mut books = self.books();
         books

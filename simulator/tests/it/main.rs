@@ -10,6 +10,7 @@ mod gateway_invoices;
 mod gateway_properties;
 mod gateway_tokens;
 mod journal_file;
+mod ksef;
 mod schemas;
 mod time_travel;
 mod webhooks;

@@ -86,3 +86,27 @@ fn valid_fixtures_pass_the_official_schemas() {
     assert!(checked >= 9, "only {checked} fixtures checked");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Checks a UPO eisim served against the official UPO v4-3 schema (or says plainly that the
+/// check could not run).
+pub(crate) fn assert_upo_valid(xml: &str) {
+    let dir = match schemas_dir() {
+        Ok(dir) => dir,
+        Err(why) => {
+            println!("SKIPPED: UPO schema validation did not run: {why}");
+            return;
+        }
+    };
+    let file = std::env::temp_dir().join(format!(
+        "eisim-upo-{}-{:?}.xml",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::write(&file, xml).unwrap();
+    let verdict = xmllint(&dir, "ksef/faktury/upo/schemy/upo-v4-3.xsd", &file);
+    let _ = std::fs::remove_file(&file);
+    if let Err(why) = verdict {
+        panic!("the UPO breaks upo-v4-3.xsd: {why}\n{xml}");
+    }
+    println!("UPO checked with xmllint against upo-v4-3.xsd");
+}

@@ -35,6 +35,55 @@ pub fn ksef_number(seller_nip: &str, date: Date, unique: &str) -> String {
     format!("{body}-{:02X}", crc8(body.as_bytes()))
 }
 
+/// A 36-character reference number `YYYYMMDD-TT-XXXXXXXXXX-XXXXXXXXXX-CC` for an object of
+/// kind `TT` (`CR` challenge, `AU` authentication, `SO` online session, `EE` invoice, `EU`
+/// UPO page...), its 20 hex digits fixed by `unique`; CRC-8 over the first 33 characters.
+pub fn reference_number(date: Date, kind: &str, unique: &str) -> String {
+    let hex = sha256_hex(unique.as_bytes()).to_ascii_uppercase();
+    let body = format!(
+        "{}-{kind}-{}-{}",
+        date.strftime("%Y%m%d"),
+        hex.get(..10).unwrap_or("0000000000"),
+        hex.get(10..20).unwrap_or("0000000000")
+    );
+    format!("{body}-{:02X}", crc8(body.as_bytes()))
+}
+
+/// True when `text` has the shape of a reference number and its checksum holds.
+pub fn is_reference_number(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let shaped = matches!(parts.as_slice(), [date, kind, a, b, _]
+        if date.len() == 8 && date.bytes().all(|c| c.is_ascii_digit())
+            && kind.len() == 2 && kind.bytes().all(|c| c.is_ascii_uppercase())
+            && [a, b].iter().all(|p| p.len() == 10 && is_upper_hex(p)));
+    shaped && checksum_holds(text, 33)
+}
+
+/// True when `text` has the shape of a 35-character KSeF number and its checksum holds.
+pub fn is_ksef_number(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let shaped = matches!(parts.as_slice(), [nip, date, hex, _]
+        if nip.len() == 10 && nip.bytes().all(|c| c.is_ascii_digit())
+            && date.len() == 8 && date.bytes().all(|c| c.is_ascii_digit())
+            && hex.len() == 12 && is_upper_hex(hex));
+    shaped && checksum_holds(text, 32)
+}
+
+fn is_upper_hex(text: &str) -> bool {
+    text.bytes()
+        .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(&c))
+}
+
+/// The last two characters are the CRC-8 of the first `covered`, after one hyphen.
+fn checksum_holds(text: &str, covered: usize) -> bool {
+    text.len() == covered + 3
+        && text.get(covered..=covered) == Some("-")
+        && text
+            .get(..covered)
+            .zip(text.get(covered + 1..))
+            .is_some_and(|(body, crc)| format!("{:02X}", crc8(body.as_bytes())) == crc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +92,23 @@ mod tests {
     fn the_reference_example_checks_out() {
         let number = "5265877635-20250826-0100001AF629-AF";
         assert_eq!(format!("{:02X}", crc8(&number.as_bytes()[..32])), "AF");
+    }
+
+    #[test]
+    fn the_reference_examples_check_out() {
+        assert!(is_reference_number("20250514-CR-226FB7B000-3ACF9BE4C0-10"));
+        assert!(!is_reference_number("20250514-CR-226FB7B000-3ACF9BE4C0-11"));
+        assert!(is_ksef_number("5265877635-20250826-0100001AF629-AF"));
+        assert!(!is_ksef_number("5265877635-20250826-0100001AF629-AE"));
+        assert!(!is_ksef_number("5265877635-20250826-0100001AF629"));
+    }
+
+    #[test]
+    fn references_have_the_documented_shape() {
+        let reference = reference_number(Date::constant(2026, 11, 21), "SO", "1:session:1");
+        assert_eq!(reference.len(), 36);
+        assert!(reference.starts_with("20261121-SO-"));
+        assert!(is_reference_number(&reference), "{reference}");
     }
 
     #[test]

@@ -1,0 +1,241 @@
+//! The native KSeF API v2 over HTTP, served under `/v2` and under the older `/api/v2`
+//! prefix, exactly alike. Handlers check the bearer token and the rate limit, read the JSON
+//! leniently (enum values in any case, unknown fields ignored, as the real service does), call
+//! into the sessions, and answer in KSeF's shapes; every error is a [`KsefError`] whose body
+//! `render_errors` writes to suit the request.
+
+mod auth;
+mod invoices;
+mod security;
+mod sessions;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{FromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use serde::de::DeserializeOwned;
+
+use super::error::{KsefError, render_errors};
+use super::rate::{RateGroup, RateVerdict};
+use super::state::Grant;
+use crate::errors::AppError;
+use crate::server::AppState;
+use crate::world::{Epoch, World};
+
+/// The KSeF router, mounted at both prefixes, plus the unauthenticated storage links that
+/// stand in for KSeF's pre-signed URLs.
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
+    let api = Router::new()
+        .route(
+            "/security/public-key-certificates",
+            get(security::certificates),
+        )
+        .route("/auth/challenge", post(auth::challenge))
+        .route("/auth/ksef-token", post(auth::ksef_token))
+        .route("/auth/xades-signature", post(auth::xades))
+        .route("/auth/token/redeem", post(auth::redeem))
+        .route("/auth/token/refresh", post(auth::refresh))
+        .route("/auth/{reference}", get(auth::status))
+        .route("/sessions/online", post(sessions::open))
+        .route(
+            "/sessions/online/{reference}/invoices",
+            post(sessions::send),
+        )
+        .route("/sessions/online/{reference}/close", post(sessions::close))
+        .route("/sessions/batch", post(sessions::batch))
+        .route("/sessions/batch/{reference}/close", post(sessions::batch))
+        .route("/sessions", get(sessions::list))
+        .route("/sessions/{reference}", get(sessions::status))
+        .route("/sessions/{reference}/invoices", get(invoices::list))
+        .route(
+            "/sessions/{reference}/invoices/failed",
+            get(invoices::failed),
+        )
+        .route(
+            "/sessions/{reference}/invoices/{invoice}",
+            get(invoices::status),
+        )
+        .route(
+            "/sessions/{reference}/invoices/{invoice}/upo",
+            get(invoices::upo),
+        )
+        .route(
+            "/sessions/{reference}/invoices/ksef/{number}/upo",
+            get(invoices::upo_by_number),
+        )
+        .route("/sessions/{reference}/upo/{page}", get(sessions::upo_page))
+        .route("/invoices/ksef/{number}", get(invoices::download))
+        .route("/rate-limits", get(security::rate_limits))
+        .fallback(unsupported)
+        .layer(middleware::from_fn_with_state(state.clone(), render_errors));
+    let storage = Router::new()
+        .route(
+            "/ksef-storage/{reference}/upo/{page}",
+            get(sessions::stored_upo_page),
+        )
+        .route(
+            "/ksef-storage/{reference}/invoices/{invoice}/upo",
+            get(invoices::stored_upo),
+        )
+        .layer(middleware::from_fn_with_state(state, render_errors));
+    Router::new()
+        .nest("/v2", api.clone())
+        .nest("/api/v2", api)
+        .merge(storage)
+}
+
+/// Endpoints of the real API that eisim does not simulate yet answer 501 saying so; any
+/// other path is simply not there.
+async fn unsupported(method: Method, OriginalUri(uri): OriginalUri) -> Response {
+    const KNOWN: [&str; 10] = [
+        "/tokens",
+        "/permissions",
+        "/certificates",
+        "/testdata",
+        "/invoices/query",
+        "/invoices/exports",
+        "/limits",
+        "/peppol",
+        "/auth/sessions",
+        "/sessions/batch",
+    ];
+    let path = uri.path();
+    let relative = path
+        .strip_prefix("/api/v2")
+        .or_else(|| path.strip_prefix("/v2"))
+        .unwrap_or(path);
+    if KNOWN.iter().any(|known| relative.starts_with(known)) {
+        KsefError::NotSupported(format!("the KSeF endpoint {method} {path}")).into_response()
+    } else {
+        AppError::NoRoute {
+            method: method.to_string(),
+            path: path.to_owned(),
+        }
+        .into_response()
+    }
+}
+
+/// Who is calling and when: what every handler needs before it does anything.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub(crate) world: Arc<World>,
+    pub(crate) epoch: Arc<Epoch>,
+    pub(crate) now: Timestamp,
+    pub(crate) ip: String,
+    pub(crate) headers: HeaderMap,
+    method: Method,
+    /// The route template (`/sessions/{reference}`), which "other" endpoints are counted by.
+    route: String,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = KsefError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, KsefError> {
+        let epoch = state.world.epoch();
+        let now = epoch.clock.now();
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "127.0.0.1".to_owned(), |info| info.0.ip().to_string());
+        let route = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
+        Ok(Caller {
+            world: state.world.clone(),
+            epoch,
+            now,
+            ip,
+            headers: parts.headers.clone(),
+            method: parts.method.clone(),
+            route,
+        })
+    }
+}
+
+impl Caller {
+    pub(crate) fn ksef(&self) -> &super::Ksef {
+        &self.epoch.ksef
+    }
+
+    fn authorization(&self) -> Option<&str> {
+        self.headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The access token's context, after the group's rate limit for that context and IP.
+    pub(crate) fn access(&self, group: RateGroup) -> Result<Grant, KsefError> {
+        let grant = self.ksef().access(self.authorization(), self.now)?;
+        self.limit(group, &grant.context)?;
+        Ok(grant)
+    }
+
+    /// Counts this call against `group` for `key` (a context; empty for per-IP groups).
+    pub(crate) fn limit(&self, group: RateGroup, key: &str) -> Result<(), KsefError> {
+        let endpoint = format!("{} {}", self.method, self.route);
+        match self
+            .ksef()
+            .limiter
+            .check(group, key, &self.ip, &endpoint, self.now)
+        {
+            RateVerdict::Allowed => Ok(()),
+            RateVerdict::Limited {
+                retry_after,
+                message,
+                ..
+            } => Err(KsefError::TooManyRequests {
+                retry_after,
+                detail: message,
+            }),
+        }
+    }
+
+    /// `http://<Host>`: where this client reaches eisim, for the download links.
+    pub(crate) fn base_url(&self) -> String {
+        let host = self
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("127.0.0.1:8080");
+        format!("http://{host}")
+    }
+}
+
+/// Reads a JSON body; anything unreadable is 21405 with serde's words.
+pub(crate) fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, KsefError> {
+    serde_json::from_slice(body).map_err(|e| KsefError::invalid_input(e.to_string()))
+}
+
+/// A JSON answer with this status.
+pub(crate) fn reply(status: axum::http::StatusCode, body: &serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// An XML download with KSeF's `x-ms-meta-hash` (Base64 SHA-256 of the exact body).
+pub(crate) fn xml_download(body: Vec<u8>) -> Response {
+    let hash = super::crypto::sha256_base64(&body);
+    (
+        [
+            (header::CONTENT_TYPE, "application/xml".to_owned()),
+            (header::HeaderName::from_static("x-ms-meta-hash"), hash),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,803 @@
+//! Online sessions and the invoices sent in them: opening with an RSA-wrapped AES key,
+//! sending encrypted invoices, the 100 -> 150 -> 200 (or 4xx) processing on the agenda, KSeF's
+//! global duplicate check, closing, and the UPOs.
+//!
+//! Every invoice is also a gateway document of the session's tenant, so the gateway lists it
+//! and the tenant's webhooks hear about it, exactly like a KSeF invoice submitted through the
+//! gateway.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use super::crypto::{aes256_cbc_decrypt, sha256_base64};
+use super::error::KsefError;
+use super::number::ksef_number;
+use super::state::{Grant, Ksef, date_of};
+use super::upo::{self, Form, UpoEntry, UpoHeader};
+use crate::digest::sha256_hex;
+use crate::documents::{self, DocumentError, Format, Inspection, Severity};
+use crate::gateway::{chosen_behaviour, record_change};
+use crate::journal::Journal;
+use crate::store::{
+    DocumentChange, DocumentRecord, DocumentState, NetworkDetail, StateChange, TenantId,
+};
+use crate::world::Epoch;
+
+/// KSeF refuses the 10 001st invoice of a session.
+pub(crate) const MAX_INVOICES_PER_SESSION: usize = 10_000;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) reference: String,
+    pub(crate) auth: String,
+    pub(crate) context: String,
+    pub(crate) created: Timestamp,
+    pub(crate) updated: Timestamp,
+    pub(crate) valid_until: Timestamp,
+    /// `None` when the wrapped key could not be decrypted: the session is then 415.
+    pub(crate) key: Option<Vec<u8>>,
+    pub(crate) iv: Vec<u8>,
+    pub(crate) closed: Option<Timestamp>,
+    /// Invoice references in ordinal order.
+    pub(crate) invoices: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Invoice {
+    pub(crate) reference: String,
+    pub(crate) session: String,
+    pub(crate) ordinal: u32,
+    pub(crate) document_id: String,
+    pub(crate) invoice_hash: String,
+    pub(crate) invoicing_date: Timestamp,
+    pub(crate) code: u16,
+    pub(crate) details: Vec<String>,
+    pub(crate) extensions: Option<BTreeMap<String, String>>,
+    /// When the status became final.
+    pub(crate) settled: Option<Timestamp>,
+    pub(crate) ksef_number: Option<String>,
+    pub(crate) acquisition: Option<Timestamp>,
+    pub(crate) bytes: Arc<[u8]>,
+    pub(crate) facts: Option<InvoiceKey>,
+    pub(crate) offline: bool,
+}
+
+/// What KSeF reads from a valid invoice: its duplicate key and the UPO's fields.
+#[derive(Debug, Clone)]
+pub(crate) struct InvoiceKey {
+    pub(crate) seller_nip: String,
+    pub(crate) kind: String,
+    pub(crate) number: String,
+    pub(crate) issue_date: Option<Date>,
+}
+
+impl Invoice {
+    pub(crate) fn pending(&self) -> bool {
+        matches!(self.code, 100 | 150)
+    }
+}
+
+/// A session's status as `GET /sessions/{ref}` tells it.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionStatus {
+    pub(crate) code: u16,
+    pub(crate) description: &'static str,
+    pub(crate) details: Vec<String>,
+    pub(crate) updated: Timestamp,
+    pub(crate) counts: (usize, usize, usize),
+    /// UPO page references, at status 200.
+    pub(crate) upo_pages: Vec<String>,
+}
+
+/// The polish text of an invoice status code.
+pub(crate) fn invoice_description(code: u16) -> &'static str {
+    match code {
+        100 => "Faktura przyjęta do dalszego przetwarzania",
+        150 => "Trwa przetwarzanie",
+        200 => "Sukces",
+        405 => "Przetwarzanie anulowane z powodu błędu sesji",
+        410 => "Nieprawidłowy zakres uprawnień",
+        415 => "Brak możliwości wysyłania faktury z załącznikiem",
+        430 => "Błąd weryfikacji pliku faktury",
+        435 => "Błąd odszyfrowania pliku",
+        440 => "Duplikat faktury",
+        450 => "Błąd weryfikacji semantyki dokumentu faktury",
+        550 => "Operacja została anulowana przez system",
+        _ => "Nieznany błąd",
+    }
+}
+
+/// The gateway state a KSeF invoice status puts its document in.
+pub(crate) fn gateway_state(code: u16) -> DocumentState {
+    match code {
+        100 => DocumentState::Sent,
+        150 => DocumentState::Accepted,
+        200 => DocumentState::Delivered,
+        400..=499 => DocumentState::Refused,
+        _ => DocumentState::Failed,
+    }
+}
+
+/// `POST /sessions/online`: opens even when the key cannot be unwrapped (the session then
+/// shows 415 and refuses sends with 21180, which is how integrators find out).
+pub(crate) fn open(
+    ksef: &Ksef,
+    journal: &Journal,
+    grant: &Grant,
+    encrypted_key: &[u8],
+    iv: Vec<u8>,
+    now: Timestamp,
+) -> Result<(String, Timestamp), KsefError> {
+    let key = ksef
+        .keys()?
+        .decrypt(encrypted_key)
+        .ok()
+        .filter(|key| key.len() == 32);
+    let reference = ksef.mint("SO", now);
+    let valid_until = now
+        .checked_add(ksef.settings.session_ttl())
+        .unwrap_or(Timestamp::MAX);
+    let failed = key.is_none();
+    ksef.books().sessions.insert(
+        reference.clone(),
+        Session {
+            reference: reference.clone(),
+            auth: grant.auth.clone(),
+            context: grant.context.clone(),
+            created: now,
+            updated: now,
+            valid_until,
+            key,
+            iv,
+            closed: None,
+            invoices: Vec::new(),
+        },
+    );
+    journal.append(
+        now,
+        Some(grant.tenant.clone()),
+        crate::journal::Record::StateChange {
+            subject: format!("ksef session {reference}"),
+            from: None,
+            to: if failed { "415" } else { "100" }.to_owned(),
+            detail: failed.then(|| "the symmetric key could not be decrypted".to_owned()),
+        },
+    );
+    Ok((reference, valid_until))
+}
+
+/// The session `reference` of the caller's context, or 21173.
+pub(crate) fn session_of(
+    ksef: &Ksef,
+    grant: &Grant,
+    reference: &str,
+) -> Result<Session, KsefError> {
+    ksef.books()
+        .sessions
+        .get(reference)
+        .filter(|s| s.context == grant.context)
+        .cloned()
+        .ok_or_else(|| KsefError::no_session(reference))
+}
+
+/// Works out a session's status at `now` from its invoices and the clock.
+pub(crate) fn status(ksef: &Ksef, session: &Session, now: Timestamp) -> SessionStatus {
+    let books = ksef.books();
+    let invoices: Vec<&Invoice> = session
+        .invoices
+        .iter()
+        .filter_map(|r| books.invoices.get(r))
+        .collect();
+    let ok = invoices.iter().filter(|i| i.code == 200).count();
+    let failed = invoices
+        .iter()
+        .filter(|i| !i.pending() && i.code != 200)
+        .count();
+    let counts = (invoices.len(), ok, failed);
+    let last_activity = invoices
+        .iter()
+        .filter_map(|i| i.settled)
+        .chain([session.updated])
+        .max()
+        .unwrap_or(session.updated);
+    let mut status = SessionStatus {
+        code: 100,
+        description: "Sesja interaktywna otwarta",
+        details: Vec::new(),
+        updated: last_activity,
+        counts,
+        upo_pages: Vec::new(),
+    };
+    if session.key.is_none() {
+        status.code = 415;
+        status.description = "Błąd odszyfrowania dostarczonego klucza";
+        status.updated = session.created;
+        return status;
+    }
+    let closed = session
+        .closed
+        .or((now >= session.valid_until).then_some(session.valid_until));
+    let Some(closed) = closed else {
+        return status;
+    };
+    status.updated = last_activity.max(closed);
+    if invoices.is_empty() {
+        status.code = 440;
+        status.description = "Sesja anulowana";
+        status.details = vec!["Nie przesłano faktur".to_owned()];
+        return status;
+    }
+    let ready = closed
+        .checked_add(ksef.settings.session_upo())
+        .unwrap_or(Timestamp::MAX)
+        .max(last_activity);
+    if invoices.iter().any(|i| i.pending()) || now < ready {
+        status.code = 170;
+        status.description = "Sesja interaktywna zamknięta";
+        return status;
+    }
+    status.updated = ready;
+    if ok == 0 {
+        status.code = 445;
+        status.description = "Błąd weryfikacji, brak poprawnych faktur";
+        return status;
+    }
+    status.code = 200;
+    status.description = "Sesja interaktywna przetworzona pomyślnie";
+    let pages = ok.div_ceil(upo::MAX_DOCUMENTS_PER_PAGE);
+    status.upo_pages = (0..pages)
+        .map(|page| {
+            super::number::reference_number(
+                date_of(ready),
+                "EU",
+                &format!("{}:{}:upo:{page}", ksef.seed(), session.reference),
+            )
+        })
+        .collect();
+    status
+}
+
+/// What the client declared about an invoice it sends.
+#[derive(Debug, Clone)]
+pub(crate) struct Declared {
+    pub(crate) invoice_hash: String,
+    pub(crate) invoice_size: u64,
+    pub(crate) encrypted_hash: String,
+    pub(crate) encrypted_size: u64,
+    pub(crate) content: Vec<u8>,
+    pub(crate) offline: bool,
+}
+
+/// `POST /sessions/online/{ref}/invoices`: the synchronous checks, then the invoice is taken
+/// (202) and its processing planned on the agenda.
+pub(crate) fn send(
+    epoch: &Epoch,
+    journal: &Journal,
+    grant: &Grant,
+    reference: &str,
+    declared: Declared,
+    now: Timestamp,
+) -> Result<String, KsefError> {
+    let ksef = &epoch.ksef;
+    let session = session_of(ksef, grant, reference)?;
+    let current = status(ksef, &session, now);
+    if current.code != 100 {
+        return Err(KsefError::exception(
+            21180,
+            [format!(
+                "Status sesji ({}) uniemożliwia wysyłkę faktur.",
+                current.code
+            )],
+        ));
+    }
+    if session.invoices.len() >= MAX_INVOICES_PER_SESSION {
+        return Err(KsefError::exception(
+            21155,
+            [format!(
+                "Sesja o numerze referencyjnym {reference} osiągnęła dozwolony limit liczby faktur {MAX_INVOICES_PER_SESSION}."
+            )],
+        ));
+    }
+    let wrong_size = || {
+        KsefError::exception(
+            21402,
+            ["Długość treści nie zgadza się z rozmiarem pliku.".to_owned()],
+        )
+    };
+    let wrong_hash = || {
+        KsefError::exception(
+            21403,
+            ["Skrót treści nie zgadza się ze skrótem pliku.".to_owned()],
+        )
+    };
+    if declared.content.len() as u64 != declared.encrypted_size {
+        return Err(wrong_size());
+    }
+    if sha256_base64(&declared.content) != declared.encrypted_hash {
+        return Err(wrong_hash());
+    }
+    let key = session.key.clone().unwrap_or_default();
+    let plain = aes256_cbc_decrypt(&key, &session.iv, &declared.content).ok();
+    if let Some(plain) = &plain {
+        if plain.len() as u64 != declared.invoice_size {
+            return Err(wrong_size());
+        }
+        if sha256_base64(plain) != declared.invoice_hash {
+            return Err(wrong_hash());
+        }
+    }
+    let inspected = plain
+        .as_deref()
+        .map(|plain| documents::inspect(plain, &documents::Context::new(date_of(now))));
+    let verdict = match &inspected {
+        None => Verdict::Refuse(435, vec!["Plik niepoprawnie zaszyfrowany".to_owned()]),
+        Some(inspected) => judge(inspected),
+    };
+    let inspection = inspected.and_then(Result::ok);
+
+    let invoice_ref = ksef.mint("EE", now);
+    let bytes: Arc<[u8]> = Arc::from(plain.unwrap_or(declared.content));
+    let facts = match &verdict {
+        Verdict::Accept(key) => Some(key.clone()),
+        Verdict::Refuse(..) => None,
+    };
+    let record = ledger_record(epoch, grant, reference, &bytes, inspection, now);
+    let document_id = record.id.clone();
+    let ordinal = {
+        let mut books = ksef.books();
+        let Some(session) = books.sessions.get_mut(reference) else {
+            return Err(KsefError::no_session(reference));
+        };
+        session.invoices.push(invoice_ref.clone());
+        session.updated = now;
+        let ordinal = u32::try_from(session.invoices.len()).unwrap_or(u32::MAX);
+        books.invoices.insert(
+            invoice_ref.clone(),
+            Invoice {
+                reference: invoice_ref.clone(),
+                session: reference.to_owned(),
+                ordinal,
+                document_id: document_id.clone(),
+                invoice_hash: declared.invoice_hash.clone(),
+                invoicing_date: now,
+                code: 100,
+                details: Vec::new(),
+                extensions: None,
+                settled: None,
+                ksef_number: None,
+                acquisition: None,
+                bytes: bytes.clone(),
+                facts: facts.clone(),
+                offline: declared.offline,
+            },
+        );
+        ordinal
+    };
+    epoch.store.ledger.record(&grant.tenant, record.clone());
+    record_change(
+        epoch,
+        journal,
+        &grant.tenant,
+        &DocumentChange::of(&record, None),
+        now,
+        Some(format!(
+            "KSeF invoice {invoice_ref} (#{ordinal} in session {reference}): 100"
+        )),
+    );
+    plan(epoch, &grant.tenant, &invoice_ref, &record, verdict, now);
+    Ok(invoice_ref)
+}
+
+/// What processing will make of an invoice.
+#[derive(Debug, Clone)]
+enum Verdict {
+    Accept(InvoiceKey),
+    Refuse(u16, Vec<String>),
+}
+
+/// FA(3) validation as KSeF runs it: anything that is not a valid FA(3) is 450, with the
+/// validator's words as details.
+fn judge(inspected: &Result<Inspection, DocumentError>) -> Verdict {
+    match inspected {
+        Err(DocumentError::NotXml(why) | DocumentError::Hostile(why)) => {
+            Verdict::Refuse(450, vec!["Nieprawidłowy XML".to_owned(), why.clone()])
+        }
+        Err(DocumentError::UnsupportedFormat(why)) => Verdict::Refuse(450, vec![why.clone()]),
+        Ok(inspection) if inspection.format != Format::KsefFa3 => Verdict::Refuse(
+            450,
+            vec![format!(
+                "Dokument {} nie jest fakturą FA (3) zadeklarowaną przy otwarciu sesji.",
+                inspection.format.as_str()
+            )],
+        ),
+        Ok(inspection) if !inspection.is_valid() => Verdict::Refuse(
+            450,
+            inspection
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Fatal)
+                .map(|f| format!("{} ({}): {}", f.location, f.rule, f.message))
+                .collect(),
+        ),
+        Ok(inspection) => {
+            let invoice = inspection
+                .facts
+                .invoices
+                .first()
+                .cloned()
+                .unwrap_or_default();
+            Verdict::Accept(InvoiceKey {
+                seller_nip: inspection.facts.seller_tax_id.clone().unwrap_or_default(),
+                kind: invoice.type_code,
+                number: invoice.number,
+                issue_date: invoice.issue_date.parse().ok(),
+            })
+        }
+    }
+}
+
+/// The gateway document that mirrors a KSeF invoice; the session is its submission.
+fn ledger_record(
+    epoch: &Epoch,
+    grant: &Grant,
+    session_ref: &str,
+    bytes: &Arc<[u8]>,
+    inspection: Option<Inspection>,
+    now: Timestamp,
+) -> DocumentRecord {
+    let (mut facts, findings) = inspection
+        .map(|i| (i.facts, i.findings))
+        .unwrap_or_default();
+    if facts.seller_tax_id.is_none() {
+        facts.seller_tax_id = Some(grant.context.clone());
+    }
+    DocumentRecord {
+        id: epoch.store.ledger.mint_id("inv", epoch.seed),
+        submission_id: session_ref.to_owned(),
+        reference: facts.invoices.first().map(|i| i.number.clone()),
+        direction: crate::store::Direction::Outbound,
+        network: crate::scenario::Network::Ksef,
+        recipient: facts.recipient.clone(),
+        format: Format::KsefFa3,
+        state: DocumentState::Sent,
+        history: vec![StateChange {
+            state: DocumentState::Sent,
+            at: now,
+            network_status: Some("100".to_owned()),
+        }],
+        created_at: now,
+        updated_at: now,
+        content_hash: sha256_hex(bytes),
+        bytes: bytes.clone(),
+        facts,
+        findings,
+        corrections: Vec::new(),
+        network_detail: NetworkDetail {
+            status: Some("100".to_owned()),
+            description: Some(invoice_description(100).to_owned()),
+            errors: Vec::new(),
+            network_id: None,
+        },
+    }
+}
+
+/// Plans the statuses after 100: a refusal after the processing delay; otherwise the first
+/// matching KSeF behaviour of the scenario, or 150 then 200 on the scenario's timing.
+fn plan(
+    epoch: &Epoch,
+    tenant: &TenantId,
+    invoice_ref: &str,
+    record: &DocumentRecord,
+    verdict: Verdict,
+    now: Timestamp,
+) {
+    let settings = &epoch.ksef.settings;
+    let steps: Vec<(Duration, u16, Vec<String>)> = match verdict {
+        Verdict::Refuse(code, details) => vec![(settings.processing(), code, details)],
+        Verdict::Accept(_) => {
+            match chosen_behaviour(epoch.seed, &epoch.scenario.behaviours, record) {
+                Some(behaviour) => behaviour
+                    .then
+                    .iter()
+                    .filter_map(|o| Some((o.after.as_std(), o.ksef?, o.errors.clone())))
+                    .collect(),
+                None => vec![
+                    (settings.processing(), 150, Vec::new()),
+                    (settings.numbering(), 200, Vec::new()),
+                ],
+            }
+        }
+    };
+    let mut at = now;
+    for (after, code, details) in steps {
+        at = at.checked_add(after).unwrap_or(Timestamp::MAX);
+        let tenant = tenant.clone();
+        let reference = invoice_ref.to_owned();
+        epoch.agenda.schedule(
+            at,
+            format!("ksef invoice {invoice_ref} -> {code}"),
+            move |ctx| {
+                advance(
+                    ctx.epoch,
+                    ctx.journal,
+                    &tenant,
+                    &reference,
+                    code,
+                    details,
+                    ctx.now,
+                )
+            },
+        );
+    }
+}
+
+/// One status step of an invoice. A final invoice stays as it is; 200 gets its KSeF number
+/// unless the same (seller, kind, number) already has one, which makes it 440.
+fn advance(
+    epoch: &Epoch,
+    journal: &Journal,
+    tenant: &TenantId,
+    reference: &str,
+    code: u16,
+    details: Vec<String>,
+    now: Timestamp,
+) {
+    let ksef = &epoch.ksef;
+    let (document_id, code, details, number) = {
+        let mut books = ksef.books();
+        let Some(invoice) = books.invoices.get(reference).cloned() else {
+            return;
+        };
+        if !invoice.pending() {
+            return;
+        }
+        let mut code = code;
+        let mut details = details;
+        let mut extensions = None;
+        let mut number = None;
+        if code == 200 {
+            let facts = invoice.facts.clone().unwrap_or(InvoiceKey {
+                seller_nip: String::new(),
+                kind: String::new(),
+                number: String::new(),
+                issue_date: None,
+            });
+            let key = (
+                facts.seller_nip.clone(),
+                facts.kind.clone(),
+                facts.number.clone(),
+            );
+            match books.numbered.get(&key).cloned() {
+                Some((original, session)) => {
+                    code = 440;
+                    details = vec![format!(
+                        "Duplikat faktury. Faktura o numerze KSeF: {original} została już prawidłowo przesłana do systemu w sesji: {session}"
+                    )];
+                    extensions = Some(BTreeMap::from([
+                        ("originalSessionReferenceNumber".to_owned(), session),
+                        ("originalKsefNumber".to_owned(), original),
+                    ]));
+                }
+                None => {
+                    let assigned = ksef_number(
+                        &facts.seller_nip,
+                        date_of(now),
+                        &format!("{}:{reference}", ksef.seed()),
+                    );
+                    books
+                        .numbered
+                        .insert(key, (assigned.clone(), invoice.session.clone()));
+                    books
+                        .by_ksef_number
+                        .insert(assigned.clone(), reference.to_owned());
+                    number = Some(assigned);
+                }
+            }
+        }
+        if let Some(invoice) = books.invoices.get_mut(reference) {
+            invoice.code = code;
+            invoice.details = details.clone();
+            invoice.extensions = extensions;
+            if !invoice.pending() {
+                invoice.settled = Some(now);
+            }
+            if number.is_some() {
+                invoice.ksef_number = number.clone();
+                invoice.acquisition = Some(now);
+            }
+        }
+        (invoice.document_id, code, details, number)
+    };
+    let detail = NetworkDetail {
+        status: Some(code.to_string()),
+        description: Some(invoice_description(code).to_owned()),
+        errors: details,
+        network_id: number,
+    };
+    if let Some(change) =
+        epoch
+            .store
+            .ledger
+            .transition(tenant, &document_id, gateway_state(code), Some(detail), now)
+    {
+        record_change(
+            epoch,
+            journal,
+            tenant,
+            &change,
+            now,
+            Some(format!("KSeF invoice {reference}: {code}")),
+        );
+    }
+}
+
+/// `POST /sessions/online/{ref}/close`: only an open session can be closed (21180).
+pub(crate) fn close(
+    ksef: &Ksef,
+    journal: &Journal,
+    grant: &Grant,
+    reference: &str,
+    now: Timestamp,
+) -> Result<(), KsefError> {
+    let session = session_of(ksef, grant, reference)?;
+    let current = status(ksef, &session, now);
+    if current.code != 100 {
+        return Err(KsefError::exception(
+            21180,
+            [format!(
+                "Status sesji {} uniemożliwia jej zamknięcie.",
+                current.code
+            )],
+        ));
+    }
+    if let Some(session) = ksef.books().sessions.get_mut(reference) {
+        session.closed = Some(now);
+        session.updated = now;
+    }
+    journal.append(
+        now,
+        Some(grant.tenant.clone()),
+        crate::journal::Record::StateChange {
+            subject: format!("ksef session {reference}"),
+            from: Some("100".to_owned()),
+            to: "170".to_owned(),
+            detail: Some("closed by the client".to_owned()),
+        },
+    );
+    Ok(())
+}
+
+/// The UPO entry of a numbered invoice.
+pub(crate) fn upo_entry(invoice: &Invoice) -> Option<UpoEntry> {
+    let facts = invoice.facts.as_ref()?;
+    Some(UpoEntry {
+        seller_nip: facts.seller_nip.clone(),
+        ksef_number: invoice.ksef_number.clone()?,
+        invoice_number: facts.number.clone(),
+        issue_date: facts
+            .issue_date
+            .unwrap_or_else(|| date_of(invoice.invoicing_date)),
+        sent_at: invoice.invoicing_date,
+        numbered_at: invoice.acquisition?,
+        invoice_hash: invoice.invoice_hash.clone(),
+        offline: invoice.offline,
+    })
+}
+
+pub(crate) fn upo_header(ksef: &Ksef, session: &Session) -> UpoHeader {
+    let (context, auth) = ksef.proof_of(&session.auth);
+    UpoHeader {
+        session_reference: session.reference.clone(),
+        context,
+        auth,
+        form: Form {
+            logical_structure: "Schemat_FA(3)_v1-0E.xsd".to_owned(),
+            form_code: "FA (3)".to_owned(),
+        },
+    }
+}
+
+/// The per-invoice UPO, once it exists (21178 before).
+pub(crate) fn invoice_upo(
+    ksef: &Ksef,
+    session: &Session,
+    invoice: &Invoice,
+    now: Timestamp,
+) -> Result<String, KsefError> {
+    let missing = || {
+        KsefError::exception(
+            21178,
+            [format!(
+                "UPO o numerze referencyjnym {} dla sesji {} nie zostało znalezione.",
+                invoice.reference, session.reference
+            )],
+        )
+    };
+    let ready = invoice
+        .acquisition
+        .and_then(|at| at.checked_add(ksef.settings.upo()).ok())
+        .is_some_and(|ready| now >= ready);
+    if !ready {
+        return Err(missing());
+    }
+    let entry = upo_entry(invoice).ok_or_else(missing)?;
+    Ok(upo::invoice_upo(&upo_header(ksef, session), &entry))
+}
+
+/// One page of the collective UPO, at session status 200 (21178 before or for another page).
+pub(crate) fn session_upo(
+    ksef: &Ksef,
+    session: &Session,
+    page_ref: &str,
+    now: Timestamp,
+) -> Result<String, KsefError> {
+    let current = status(ksef, session, now);
+    let missing = || {
+        KsefError::exception(
+            21178,
+            [format!(
+                "UPO o numerze referencyjnym {page_ref} dla sesji {} nie zostało znalezione.",
+                session.reference
+            )],
+        )
+    };
+    let index = current
+        .upo_pages
+        .iter()
+        .position(|p| p == page_ref)
+        .ok_or_else(missing)?;
+    let entries: Vec<UpoEntry> = {
+        let books = ksef.books();
+        session
+            .invoices
+            .iter()
+            .filter_map(|r| books.invoices.get(r))
+            .filter(|i| i.code == 200)
+            .filter_map(upo_entry)
+            .collect()
+    };
+    let (page, range) = upo::paginate(&entries)
+        .into_iter()
+        .nth(index)
+        .ok_or_else(missing)?;
+    let slice = entries.get(range).ok_or_else(missing)?;
+    Ok(upo::session_upo_page(
+        &upo_header(ksef, session),
+        &page,
+        slice,
+    ))
+}
+
+/// The invoice `invoice_ref` of session `session`.
+pub(crate) fn invoice_in(ksef: &Ksef, session: &Session, invoice_ref: &str) -> Option<Invoice> {
+    ksef.books()
+        .invoices
+        .get(invoice_ref)
+        .filter(|i| i.session == session.reference)
+        .cloned()
+}
+
+/// The session's invoices in ordinal order, only the failed ones when asked.
+pub(crate) fn invoices_of(ksef: &Ksef, session: &Session, failed_only: bool) -> Vec<Invoice> {
+    let books = ksef.books();
+    session
+        .invoices
+        .iter()
+        .filter_map(|r| books.invoices.get(r))
+        .filter(|i| !failed_only || (!i.pending() && i.code != 200))
+        .cloned()
+        .collect()
+}
+
+/// A stored invoice by KSeF number, for its seller's context.
+pub(crate) fn by_ksef_number(ksef: &Ksef, grant: &Grant, number: &str) -> Option<Invoice> {
+    let books = ksef.books();
+    let reference = books.by_ksef_number.get(number)?;
+    let invoice = books.invoices.get(reference)?;
+    let session = books.sessions.get(&invoice.session)?;
+    (session.context == grant.context).then(|| invoice.clone())
+}

@@ -1,0 +1,214 @@
+//! The `ksef:` section: what the native KSeF API v2 needs beyond participants and behaviours:
+//! the KSeF tokens integrators authenticate with, how long each processing step takes, token
+//! and session lifetimes, and the API's rate limits.
+//!
+//! ```yaml
+//! ksef:
+//!   tokens:
+//!     - { token: "20251010-EC-2A7BC1D000-5C3B1E9F7A-4E|nip-5265877635|9f2c...", context: "5265877635" }
+//!     - { token: "revoked-demo-token", context: "5265877635", auth_status: 450 }
+//!   timing:
+//!     auth: 1s          # GET /auth/{ref} says 100 this long, then 200 (or the token's auth_status)
+//!     processing: 1s    # invoice 100 -> 150
+//!     numbering: 2s     # 150 -> 200 with the KSeF number (a behaviour can say otherwise)
+//!     storage: 5s       # KSeF number -> permanentStorageDate (21165 before)
+//!     upo: 2s           # KSeF number -> per-invoice UPO (21178 before)
+//!     session_upo: 5s   # close (170) -> 200 with the collective UPO
+//!   access_token_ttl: 15m
+//!   refresh_token_ttl: 7d
+//!   session_ttl: 12h
+//!   rate_limits:
+//!     enabled: true     # false switches every KSeF limit off
+//!     groups: { invoiceSend: { per_second: 10, per_minute: 30, per_hour: 180 } }
+//! ```
+//!
+//! Contexts are NIPs of KSeF participants that belong to a tenant (`tenant:` in
+//! `participants`): the tenant is whose gateway, journal and webhooks see the invoices.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::duration::Duration;
+
+/// GET /auth/{ref} answers 100 for a moment before the result, as the real service does.
+const DEFAULT_AUTH_DELAY: Duration = Duration::from_secs(1);
+const DEFAULT_PROCESSING: Duration = Duration::from_secs(1);
+const DEFAULT_NUMBERING: Duration = Duration::from_secs(2);
+/// `permanentStorageDate` comes after the KSeF number; until then a download is 21165.
+const DEFAULT_STORAGE: Duration = Duration::from_secs(5);
+const DEFAULT_UPO: Duration = Duration::from_secs(2);
+const DEFAULT_SESSION_UPO: Duration = Duration::from_secs(5);
+/// `exp - iat` of the spec's example access token.
+const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
+/// Refresh tokens live up to seven days.
+const DEFAULT_REFRESH_TOKEN_TTL: Duration = Duration::from_secs(7 * 86_400);
+/// Online sessions close 12 hours after they open, whatever the activity (#37).
+const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+
+/// The auth statuses a token's `auth_status` may name (see the reference's auth table).
+pub(crate) const AUTH_STATUSES: [u16; 9] = [200, 415, 425, 450, 460, 470, 480, 500, 550];
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KsefSettings {
+    #[serde(default)]
+    pub tokens: Vec<KsefToken>,
+    #[serde(default)]
+    pub timing: KsefTiming,
+    pub access_token_ttl: Option<Duration>,
+    pub refresh_token_ttl: Option<Duration>,
+    pub session_ttl: Option<Duration>,
+    #[serde(default)]
+    pub rate_limits: KsefRateLimits,
+}
+
+/// A KSeF token as `POST /tokens` would have created it: opaque to eisim, bound to a context.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KsefToken {
+    pub token: String,
+    /// The NIP of the context the token opens.
+    pub context: String,
+    /// How authentication with this token ends: 200, or a failure such as 450 (bad token) or
+    /// 415 (no permissions).
+    pub auth_status: Option<u16>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KsefTiming {
+    pub auth: Option<Duration>,
+    pub processing: Option<Duration>,
+    pub numbering: Option<Duration>,
+    pub storage: Option<Duration>,
+    pub upo: Option<Duration>,
+    pub session_upo: Option<Duration>,
+}
+
+impl KsefSettings {
+    pub fn auth_delay(&self) -> std::time::Duration {
+        self.timing.auth.unwrap_or(DEFAULT_AUTH_DELAY).as_std()
+    }
+    pub fn processing(&self) -> std::time::Duration {
+        self.timing
+            .processing
+            .unwrap_or(DEFAULT_PROCESSING)
+            .as_std()
+    }
+    pub fn numbering(&self) -> std::time::Duration {
+        self.timing.numbering.unwrap_or(DEFAULT_NUMBERING).as_std()
+    }
+    pub fn storage(&self) -> std::time::Duration {
+        self.timing.storage.unwrap_or(DEFAULT_STORAGE).as_std()
+    }
+    pub fn upo(&self) -> std::time::Duration {
+        self.timing.upo.unwrap_or(DEFAULT_UPO).as_std()
+    }
+    pub fn session_upo(&self) -> std::time::Duration {
+        self.timing
+            .session_upo
+            .unwrap_or(DEFAULT_SESSION_UPO)
+            .as_std()
+    }
+    pub fn access_token_ttl(&self) -> std::time::Duration {
+        self.access_token_ttl
+            .unwrap_or(DEFAULT_ACCESS_TOKEN_TTL)
+            .as_std()
+    }
+    pub fn refresh_token_ttl(&self) -> std::time::Duration {
+        self.refresh_token_ttl
+            .unwrap_or(DEFAULT_REFRESH_TOKEN_TTL)
+            .as_std()
+    }
+    pub fn session_ttl(&self) -> std::time::Duration {
+        self.session_ttl.unwrap_or(DEFAULT_SESSION_TTL).as_std()
+    }
+
+    /// Settings no network could have, each as (key, what is wrong, how to fix it).
+    pub(crate) fn problems(&self) -> Vec<(String, String, &'static str)> {
+        let mut problems = Vec::new();
+        for (key, ttl) in [
+            ("access_token_ttl", self.access_token_ttl),
+            ("refresh_token_ttl", self.refresh_token_ttl),
+            ("session_ttl", self.session_ttl),
+        ] {
+            if ttl.is_some_and(|ttl| ttl.as_std().is_zero()) {
+                problems.push((
+                    key.to_owned(),
+                    "expected a lifetime longer than zero, found `0s`".to_owned(),
+                    "leave it out for KSeF's own lifetime",
+                ));
+            }
+        }
+        for (index, token) in self.tokens.iter().enumerate() {
+            if token.token.trim().is_empty() {
+                problems.push((
+                    format!("tokens[{index}].token"),
+                    "expected a token, found an empty string".to_owned(),
+                    "any non-empty string works; KSeF tokens look like `<EC ref>|nip-<NIP>|<hex>`",
+                ));
+            }
+            if let Some(status) = token.auth_status
+                && !AUTH_STATUSES.contains(&status)
+            {
+                problems.push((
+                    format!("tokens[{index}].auth_status"),
+                    format!("expected one of KSeF's auth statuses {AUTH_STATUSES:?}, found {status}"),
+                    "200 succeeds; 415, 425, 450, 460, 470, 480, 500 and 550 fail as the reference describes",
+                ));
+            }
+        }
+        for (index, token) in self.tokens.iter().enumerate() {
+            if self.tokens[..index].iter().any(|t| t.token == token.token) {
+                problems.push((
+                    format!("tokens[{index}].token"),
+                    "the same token is listed twice".to_owned(),
+                    "each token opens exactly one context",
+                ));
+            }
+        }
+        for (group, limit) in &self.rate_limits.groups {
+            if [limit.per_second, limit.per_minute, limit.per_hour].contains(&Some(0)) {
+                problems.push((
+                    format!("rate_limits.groups.{group}"),
+                    "expected limits above zero".to_owned(),
+                    "leave a window out to leave it unlimited, or set `enabled: false`",
+                ));
+            }
+        }
+        problems
+    }
+}
+
+/// KSeF's published limits apply unless switched off; `groups` replaces a group's thresholds.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KsefRateLimits {
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+    /// By the reference's group names: `onlineSession`, `invoiceSend`, `invoiceStatus`, ...
+    #[serde(default)]
+    pub groups: BTreeMap<String, KsefGroupLimit>,
+}
+
+impl Default for KsefRateLimits {
+    fn default() -> Self {
+        KsefRateLimits {
+            enabled: true,
+            groups: BTreeMap::new(),
+        }
+    }
+}
+
+fn enabled() -> bool {
+    true
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KsefGroupLimit {
+    pub per_second: Option<u32>,
+    pub per_minute: Option<u32>,
+    pub per_hour: Option<u32>,
+}

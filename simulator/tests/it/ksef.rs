@@ -1,0 +1,867 @@
+//! The native KSeF API v2 driven the way a real client drives it: the certificate fetched
+//! from `/v2/security/public-key-certificates`, the KSeF token and the session key encrypted
+//! with it (RSA-OAEP SHA-256), invoices encrypted with AES-256-CBC, everything on a virtual
+//! clock so that delays, expiry and rate limits are exact.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use eisim::networks::ksef::crypto::{
+    aes256_cbc_encrypt, encrypted_size, public_key_from_certificate, rsa_oaep_encrypt,
+    sha256_base64,
+};
+use eisim::networks::ksef::{is_ksef_number, is_reference_number};
+use reqwest::header::HeaderMap;
+use rsa::RsaPublicKey;
+use serde_json::{Value, json};
+
+use crate::TestSim;
+
+const NIP: &str = "5265877635";
+const TOKEN: &str = "20261101-EC-1A2B3C4D5E-6F7A8B9C0D-00|nip-5265877635|7f3a9c";
+const KEY: [u8; 32] = [7; 32];
+const IV: [u8; 16] = [9; 16];
+
+fn scenario(extra: &str) -> String {
+    format!(
+        r#"
+name: ksef
+clock: {{ mode: virtual, start: 2026-11-02T09:00:00Z }}
+seed: 5
+tenants:
+  - id: acme
+    credentials: [ {{ client_id: acme-client, client_secret: acme-secret }} ]
+participants:
+  - {{ id: "KSEF:5265877635", network: ksef, tenant: acme }}
+  - {{ id: "KSEF:5261040828", network: ksef }}
+ksef:
+  tokens:
+    - {{ token: "{TOKEN}", context: "5265877635" }}
+    - {{ token: "blocked-token", context: "5265877635", auth_status: 450 }}
+{extra}
+"#
+    )
+}
+
+/// A KSeF client as the official ones work: certificate first, then token auth.
+struct Client<'a> {
+    t: &'a TestSim,
+    prefix: &'static str,
+    key: RsaPublicKey,
+    key_id: String,
+    access: String,
+    refresh: String,
+}
+
+/// One answer: status, headers, body as JSON (or `Value::String` of the text).
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Value,
+    text: String,
+}
+
+async fn call(
+    t: &TestSim,
+    method: reqwest::Method,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<Value>,
+    problem: bool,
+) -> Answer {
+    let mut request = t.http.request(method, t.url(path));
+    if let Some(token) = bearer {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    if problem {
+        request = request.header("X-Error-Format", "problem-details");
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()));
+    Answer {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+impl<'a> Client<'a> {
+    async fn connect(t: &'a TestSim, prefix: &'static str) -> Client<'a> {
+        let certs = call(
+            t,
+            reqwest::Method::GET,
+            &format!("{prefix}/security/public-key-certificates"),
+            None,
+            None,
+            false,
+        )
+        .await;
+        assert_eq!(certs.status, 200, "{}", certs.text);
+        let entry = certs.body[0].clone();
+        let der = B64.decode(entry["certificate"].as_str().unwrap()).unwrap();
+        Client {
+            t,
+            prefix,
+            key: public_key_from_certificate(&der).unwrap(),
+            key_id: entry["publicKeyId"].as_str().unwrap().to_owned(),
+            access: String::new(),
+            refresh: String::new(),
+        }
+    }
+
+    fn path(&self, rest: &str) -> String {
+        format!("{}{rest}", self.prefix)
+    }
+
+    async fn get(&self, rest: &str) -> Answer {
+        call(
+            self.t,
+            reqwest::Method::GET,
+            &self.path(rest),
+            Some(&self.access),
+            None,
+            false,
+        )
+        .await
+    }
+
+    async fn post(&self, rest: &str, body: Option<Value>) -> Answer {
+        call(
+            self.t,
+            reqwest::Method::POST,
+            &self.path(rest),
+            Some(&self.access),
+            body,
+            false,
+        )
+        .await
+    }
+
+    /// Challenge, encrypted token; returns the start answer and the challenge answer.
+    async fn start_token_auth(&self, token: &str) -> (Answer, Answer) {
+        let challenge = call(
+            self.t,
+            reqwest::Method::POST,
+            &self.path("/auth/challenge"),
+            None,
+            None,
+            false,
+        )
+        .await;
+        let stamp = challenge.body["timestampMs"].as_i64().unwrap();
+        let secret = rsa_oaep_encrypt(&self.key, format!("{token}|{stamp}").as_bytes()).unwrap();
+        let start = call(
+            self.t,
+            reqwest::Method::POST,
+            &self.path("/auth/ksef-token"),
+            None,
+            Some(json!({
+                "challenge": challenge.body["challenge"],
+                "contextIdentifier": {"type": "nip", "value": NIP},
+                "encryptedToken": B64.encode(secret),
+                "publicKeyId": self.key_id,
+                "authorizationPolicy": null,
+            })),
+            false,
+        )
+        .await;
+        (start, challenge)
+    }
+
+    /// The whole token flow: start, poll until 200, redeem.
+    async fn login(&mut self) -> Vec<Value> {
+        let (start, challenge) = self.start_token_auth(TOKEN).await;
+        assert_eq!(start.status, 202, "{}", start.text);
+        let reference = start.body["referenceNumber"].as_str().unwrap().to_owned();
+        let operation = start.body["authenticationToken"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let auth_status = format!("/auth/{reference}");
+        let first = call(
+            self.t,
+            reqwest::Method::GET,
+            &self.path(&auth_status),
+            Some(&operation),
+            None,
+            false,
+        )
+        .await;
+        assert_eq!(first.body["status"]["code"], 100, "{}", first.text);
+        self.t.sim.advance(Duration::from_secs(1)).unwrap();
+        let done = call(
+            self.t,
+            reqwest::Method::GET,
+            &self.path(&auth_status),
+            Some(&operation),
+            None,
+            false,
+        )
+        .await;
+        assert_eq!(done.body["status"]["code"], 200, "{}", done.text);
+        let tokens = call(
+            self.t,
+            reqwest::Method::POST,
+            &self.path("/auth/token/redeem"),
+            Some(&operation),
+            None,
+            false,
+        )
+        .await;
+        assert_eq!(tokens.status, 200, "{}", tokens.text);
+        self.access = tokens.body["accessToken"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        self.refresh = tokens.body["refreshToken"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let again = call(
+            self.t,
+            reqwest::Method::POST,
+            &self.path("/auth/token/redeem"),
+            Some(&operation),
+            None,
+            false,
+        )
+        .await;
+        assert_eq!(again.status, 400, "redeem is once only: {}", again.text);
+        assert_eq!(
+            again.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+            21301
+        );
+        vec![
+            challenge.body,
+            start.body,
+            first.body,
+            done.body,
+            tokens.body,
+            again.body,
+        ]
+    }
+
+    async fn open_session(&self, wrapped_key: Vec<u8>) -> Answer {
+        self.post(
+            "/sessions/online",
+            Some(json!({
+                "formCode": {"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"},
+                "encryption": {
+                    "encryptedSymmetricKey": B64.encode(wrapped_key),
+                    "initializationVector": B64.encode(IV),
+                    "publicKeyId": self.key_id,
+                },
+            })),
+        )
+        .await
+    }
+
+    async fn open(&self) -> String {
+        let wrapped = rsa_oaep_encrypt(&self.key, &KEY).unwrap();
+        let opened = self.open_session(wrapped).await;
+        assert_eq!(opened.status, 201, "{}", opened.text);
+        opened.body["referenceNumber"].as_str().unwrap().to_owned()
+    }
+
+    /// The send body as a client builds it; `tamper` may spoil it first.
+    fn send_body(invoice: &[u8], key: &[u8; 32]) -> Value {
+        let encrypted = aes256_cbc_encrypt(key, &IV, invoice).unwrap();
+        assert_eq!(encrypted.len() as u64, encrypted_size(invoice.len() as u64));
+        json!({
+            "invoiceHash": sha256_base64(invoice),
+            "invoiceSize": invoice.len(),
+            "encryptedInvoiceHash": sha256_base64(&encrypted),
+            "encryptedInvoiceSize": encrypted.len(),
+            "encryptedInvoiceContent": B64.encode(&encrypted),
+            "offlineMode": false,
+        })
+    }
+
+    async fn send(&self, session: &str, body: Value) -> Answer {
+        self.post(&format!("/sessions/online/{session}/invoices"), Some(body))
+            .await
+    }
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../fixtures/ksef/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn with_number(invoice: &[u8], number: &str) -> Vec<u8> {
+    String::from_utf8(invoice.to_vec())
+        .unwrap()
+        .replace("FV/2026/10/001", number)
+        .into_bytes()
+}
+
+/// Tokens are long and say nothing to a reader of a snapshot; the port changes every run.
+fn redact(mut value: Value) -> Value {
+    match &mut value {
+        Value::String(text) if text.starts_with("http://127.0.0.1:") => {
+            let path = text.splitn(4, '/').nth(3).unwrap_or_default();
+            return Value::from(format!("http://127.0.0.1:[port]/{path}"));
+        }
+        Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                if key == "token" {
+                    *field = Value::from("[jwt]");
+                } else {
+                    *field = redact(field.take());
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                *item = redact(item.take());
+            }
+        }
+        _ => {}
+    }
+    value
+}
+
+async fn step(t: &TestSim, secs: u64) {
+    t.sim.advance(Duration::from_secs(secs)).unwrap();
+}
+
+#[tokio::test]
+async fn an_online_session_runs_end_to_end_with_real_cryptography() {
+    let t = TestSim::with_scenario(&scenario("")).await;
+    let mut client = Client::connect(&t, "/v2").await;
+    let auth_bodies = client.login().await;
+    for body in &auth_bodies {
+        if let Some(reference) = body["referenceNumber"]
+            .as_str()
+            .or(body["challenge"].as_str())
+        {
+            assert!(is_reference_number(reference), "{reference}");
+        }
+    }
+    insta::assert_json_snapshot!("ksef_auth_flow", redact(Value::Array(auth_bodies)));
+
+    let session = client.open().await;
+    assert!(
+        is_reference_number(&session) && session.contains("-SO-"),
+        "{session}"
+    );
+
+    let valid = with_number(&fixture("fa3-minimal.xml"), "FV/E2E/1");
+    let invalid = fixture("450.kod-systemowy.xml");
+    let mut refs = Vec::new();
+    for invoice in [&valid, &valid, &invalid] {
+        let sent = client
+            .send(&session, Client::send_body(invoice, &KEY))
+            .await;
+        assert_eq!(sent.status, 202, "{}", sent.text);
+        refs.push(sent.body["referenceNumber"].as_str().unwrap().to_owned());
+    }
+    assert!(
+        refs.iter()
+            .all(|r| is_reference_number(r) && r.contains("-EE-"))
+    );
+
+    let first = client
+        .get(&format!("/sessions/{session}/invoices/{}", refs[0]))
+        .await;
+    assert_eq!(first.body["status"]["code"], 100, "{}", first.text);
+    step(&t, 1).await;
+    let processing = client
+        .get(&format!("/sessions/{session}/invoices/{}", refs[0]))
+        .await;
+    assert_eq!(processing.body["status"]["code"], 150);
+    let upo_early = client
+        .get(&format!("/sessions/{session}/invoices/{}/upo", refs[0]))
+        .await;
+    assert_eq!(upo_early.status, 400);
+    assert_eq!(
+        upo_early.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21178
+    );
+    step(&t, 2).await;
+
+    let mut statuses = Vec::new();
+    for reference in &refs {
+        let status = client
+            .get(&format!("/sessions/{session}/invoices/{reference}"))
+            .await;
+        assert_eq!(status.status, 200, "{}", status.text);
+        statuses.push(status.body);
+    }
+    let number = statuses[0]["ksefNumber"].as_str().unwrap().to_owned();
+    assert_eq!(statuses[0]["status"]["code"], 200);
+    assert!(is_ksef_number(&number), "{number}");
+    assert!(number.starts_with("5265877635-20261102-"));
+    assert_eq!(statuses[1]["status"]["code"], 440);
+    assert_eq!(
+        statuses[1]["status"]["extensions"]["originalKsefNumber"],
+        number.as_str()
+    );
+    assert_eq!(
+        statuses[1]["status"]["extensions"]["originalSessionReferenceNumber"],
+        session.as_str()
+    );
+    assert!(statuses[1].get("ksefNumber").is_none());
+    assert_eq!(statuses[2]["status"]["code"], 450);
+    let detail = statuses[2]["status"]["details"][0].as_str().unwrap();
+    assert!(detail.contains("kodSystemowy"), "{detail}");
+    insta::assert_json_snapshot!(
+        "ksef_invoice_statuses",
+        redact(Value::from(statuses.clone()))
+    );
+
+    let download = client.get(&format!("/invoices/ksef/{number}")).await;
+    assert_eq!(
+        download.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21165
+    );
+
+    step(&t, 2).await;
+    let upo = client
+        .get(&format!("/sessions/{session}/invoices/{}/upo", refs[0]))
+        .await;
+    assert_eq!(upo.status, 200, "{}", upo.text);
+    assert_eq!(
+        upo.headers["x-ms-meta-hash"].to_str().unwrap(),
+        sha256_base64(upo.text.as_bytes())
+    );
+    assert!(upo.text.contains(&number));
+    crate::schemas::assert_upo_valid(&upo.text);
+    insta::assert_snapshot!("ksef_invoice_upo", upo.text);
+    let by_number = client
+        .get(&format!("/sessions/{session}/invoices/ksef/{number}/upo"))
+        .await;
+    assert_eq!(by_number.text, upo.text);
+
+    let closed = client
+        .post(&format!("/sessions/online/{session}/close"), None)
+        .await;
+    assert_eq!(closed.status, 204, "{}", closed.text);
+    let closing = client.get(&format!("/sessions/{session}")).await;
+    assert_eq!(closing.body["status"]["code"], 170, "{}", closing.text);
+    let late = client.send(&session, Client::send_body(&valid, &KEY)).await;
+    assert_eq!(
+        late.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21180
+    );
+    step(&t, 5).await;
+    let done = client.get(&format!("/sessions/{session}")).await;
+    assert_eq!(done.body["status"]["code"], 200, "{}", done.text);
+    assert_eq!(done.body["successfulInvoiceCount"], 1);
+    assert_eq!(done.body["failedInvoiceCount"], 2);
+    insta::assert_json_snapshot!("ksef_session_status", redact(done.body.clone()));
+    let page = done.body["upo"]["pages"][0]["referenceNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(is_reference_number(&page) && page.contains("-EU-"));
+    let collective = client.get(&format!("/sessions/{session}/upo/{page}")).await;
+    assert_eq!(collective.status, 200, "{}", collective.text);
+    assert_eq!(
+        collective.headers["x-ms-meta-hash"].to_str().unwrap(),
+        sha256_base64(collective.text.as_bytes())
+    );
+    crate::schemas::assert_upo_valid(&collective.text);
+    insta::assert_snapshot!("ksef_session_upo", collective.text);
+    let link = done.body["upo"]["pages"][0]["downloadUrl"]
+        .as_str()
+        .unwrap();
+    let linked = t.http.get(link).send().await.unwrap().text().await.unwrap();
+    assert_eq!(linked, collective.text);
+
+    let stored = client.get(&format!("/invoices/ksef/{number}")).await;
+    assert_eq!(stored.status, 200);
+    assert_eq!(stored.text.as_bytes(), valid.as_slice());
+
+    let listed = client
+        .get(&format!("/sessions/{session}/invoices/failed"))
+        .await;
+    assert_eq!(listed.body["invoices"].as_array().unwrap().len(), 2);
+
+    // The gateway sees the same invoices, with the KSeF number, and the same lifecycle.
+    let gateway_token = t.token("acme-client", "acme-secret").await;
+    let documents: Value = t
+        .http
+        .get(t.url("/api/v1/invoices?network=ksef"))
+        .bearer_auth(&gateway_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let states: Vec<(String, Value)> = documents["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{documents}"))
+        .iter()
+        .map(|d| {
+            (
+                d["state"].as_str().unwrap().to_owned(),
+                d["network_detail"]["network_id"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("delivered".to_owned(), Value::from(number.clone())),
+            ("refused".to_owned(), Value::Null),
+            ("refused".to_owned(), Value::Null),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn both_prefixes_serve_the_same_api() {
+    let t = TestSim::with_scenario(&scenario("")).await;
+    let mut legacy = Client::connect(&t, "/api/v2").await;
+    legacy.login().await;
+    let session = legacy.open().await;
+    let status = legacy.get(&format!("/sessions/{session}")).await;
+    assert_eq!(status.body["status"]["code"], 100);
+    let same = call(
+        &t,
+        reqwest::Method::GET,
+        &format!("/v2/sessions/{session}"),
+        Some(&legacy.access),
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(same.body, status.body);
+}
+
+#[tokio::test]
+async fn declared_sizes_and_hashes_are_checked_when_the_invoice_is_sent() {
+    let t = TestSim::with_scenario(&scenario("")).await;
+    let mut client = Client::connect(&t, "/v2").await;
+    client.login().await;
+    let session = client.open().await;
+    let invoice = fixture("fa3-minimal.xml");
+
+    let mut wrong_hash = Client::send_body(&invoice, &KEY);
+    wrong_hash["encryptedInvoiceHash"] = json!(sha256_base64(b"something else"));
+    let answer = client.send(&session, wrong_hash).await;
+    assert_eq!(answer.status, 400);
+    insta::assert_json_snapshot!("ksef_21403_legacy", answer.body);
+
+    let mut wrong_plain_hash = Client::send_body(&invoice, &KEY);
+    wrong_plain_hash["invoiceHash"] = json!(sha256_base64(b"something else"));
+    let answer = client.send(&session, wrong_plain_hash).await;
+    assert_eq!(
+        answer.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21403
+    );
+
+    let mut wrong_size = Client::send_body(&invoice, &KEY);
+    wrong_size["encryptedInvoiceSize"] = json!(16);
+    let answer = client.send(&session, wrong_size).await;
+    assert_eq!(
+        answer.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21402
+    );
+    let mut wrong_plain_size = Client::send_body(&invoice, &KEY);
+    wrong_plain_size["invoiceSize"] = json!(invoice.len() + 1);
+    let answer = client.send(&session, wrong_plain_size).await;
+    assert_eq!(
+        answer.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21402
+    );
+
+    // Content encrypted with another key decrypts to garbage: taken, then 435.
+    let sent = client
+        .send(&session, Client::send_body(&invoice, &[1; 32]))
+        .await;
+    assert_eq!(sent.status, 202, "{}", sent.text);
+    step(&t, 1).await;
+    let reference = sent.body["referenceNumber"].as_str().unwrap();
+    let status = client
+        .get(&format!("/sessions/{session}/invoices/{reference}"))
+        .await;
+    assert_eq!(status.body["status"]["code"], 435, "{}", status.text);
+    assert_eq!(
+        status.body["status"]["details"][0],
+        "Plik niepoprawnie zaszyfrowany"
+    );
+}
+
+#[tokio::test]
+async fn an_undecryptable_key_opens_a_session_that_then_fails() {
+    let t = TestSim::with_scenario(&scenario("")).await;
+    let mut client = Client::connect(&t, "/v2").await;
+    client.login().await;
+    // A key wrapped with the wrong padding, as a client using OAEP-SHA-1 would send it.
+    let opened = client.open_session(vec![0x42; 256]).await;
+    assert_eq!(opened.status, 201, "the session opens: {}", opened.text);
+    let session = opened.body["referenceNumber"].as_str().unwrap();
+    let status = client.get(&format!("/sessions/{session}")).await;
+    assert_eq!(status.body["status"]["code"], 415);
+    let sent = client
+        .send(
+            session,
+            Client::send_body(&fixture("fa3-minimal.xml"), &KEY),
+        )
+        .await;
+    assert_eq!(sent.status, 400);
+    assert_eq!(
+        sent.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21180
+    );
+    assert_eq!(
+        sent.body["exception"]["exceptionDetailList"][0]["details"][0],
+        "Status sesji (415) uniemożliwia wysyłkę faktur."
+    );
+}
+
+#[tokio::test]
+async fn sessions_expire_after_twelve_hours_and_tokens_after_fifteen_minutes() {
+    let t = TestSim::with_scenario(&scenario("")).await;
+    let mut client = Client::connect(&t, "/v2").await;
+    client.login().await;
+    let session = client.open().await;
+    step(&t, 15 * 60).await;
+    let expired = client.get(&format!("/sessions/{session}")).await;
+    assert_eq!(expired.status, 401, "{}", expired.text);
+    assert_eq!(expired.headers["content-type"], "application/problem+json");
+    assert_eq!(expired.body["title"], "Unauthorized");
+
+    let refreshed = call(
+        &t,
+        reqwest::Method::POST,
+        "/v2/auth/token/refresh",
+        Some(&client.refresh),
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    client.access = refreshed.body["accessToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fine = client.get(&format!("/sessions/{session}")).await;
+    assert_eq!(fine.body["status"]["code"], 100);
+
+    t.sim.advance(Duration::from_secs(12 * 3600)).unwrap();
+    let refreshed = call(
+        &t,
+        reqwest::Method::POST,
+        "/v2/auth/token/refresh",
+        Some(&client.refresh),
+        None,
+        false,
+    )
+    .await;
+    client.access = refreshed.body["accessToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sent = client
+        .send(
+            &session,
+            Client::send_body(&fixture("fa3-minimal.xml"), &KEY),
+        )
+        .await;
+    assert_eq!(
+        sent.body["exception"]["exceptionDetailList"][0]["exceptionCode"], 21180,
+        "{}",
+        sent.text
+    );
+    let status = client.get(&format!("/sessions/{session}")).await;
+    assert_eq!(
+        status.body["status"]["code"], 440,
+        "closed by expiry with no invoices"
+    );
+
+    t.sim.advance(Duration::from_secs(7 * 86_400)).unwrap();
+    let stale = call(
+        &t,
+        reqwest::Method::POST,
+        "/v2/auth/token/refresh",
+        Some(&client.refresh),
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(
+        stale.status, 400,
+        "an expired refresh token is 400, not 401: {}",
+        stale.text
+    );
+    assert_eq!(
+        stale.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21301
+    );
+}
+
+#[tokio::test]
+async fn errors_come_in_the_legacy_shape_unless_problem_details_are_asked_for() {
+    let t = TestSim::with_scenario(&scenario("")).await;
+    let mut client = Client::connect(&t, "/v2").await;
+    client.login().await;
+    let missing = "/v2/sessions/20261102-SO-0000000000-0000000000-00";
+    let legacy = call(
+        &t,
+        reqwest::Method::GET,
+        missing,
+        Some(&client.access),
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(legacy.status, 400);
+    assert!(
+        legacy.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    insta::assert_json_snapshot!("ksef_21173_legacy", legacy.body);
+    let problem = call(
+        &t,
+        reqwest::Method::GET,
+        missing,
+        Some(&client.access),
+        None,
+        true,
+    )
+    .await;
+    assert_eq!(problem.headers["content-type"], "application/problem+json");
+    insta::assert_json_snapshot!("ksef_21173_problem", problem.body);
+    let unauthorized = call(
+        &t,
+        reqwest::Method::GET,
+        missing,
+        Some("not-a-token"),
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(unauthorized.status, 401);
+    insta::assert_json_snapshot!("ksef_401", unauthorized.body);
+
+    let client_key = client.key_id.clone();
+    client.key_id = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_owned();
+    let unknown_key = client
+        .open_session(rsa_oaep_encrypt(&client.key, &KEY).unwrap())
+        .await;
+    assert_eq!(
+        unknown_key.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21470
+    );
+    client.key_id = client_key;
+
+    let batch = client.post("/sessions/batch", Some(json!({}))).await;
+    assert_eq!(batch.status, 501, "{}", batch.text);
+    assert_eq!(batch.body["type"], "urn:eisim:problem:not-supported");
+}
+
+#[tokio::test]
+async fn a_failed_token_authentication_shows_in_the_status_and_blocks_redeem() {
+    let t = TestSim::with_scenario(&scenario("")).await;
+    let client = Client::connect(&t, "/v2").await;
+    for (token, details) in [
+        ("blocked-token", "Token unieważniony"),
+        ("unknown-token", "Nieprawidłowy token"),
+    ] {
+        let (start, _) = client.start_token_auth(token).await;
+        assert_eq!(start.status, 202, "{}", start.text);
+        let operation = start.body["authenticationToken"]["token"].as_str().unwrap();
+        let path = format!(
+            "/v2/auth/{}",
+            start.body["referenceNumber"].as_str().unwrap()
+        );
+        step(&t, 1).await;
+        let status = call(
+            &t,
+            reqwest::Method::GET,
+            &path,
+            Some(operation),
+            None,
+            false,
+        )
+        .await;
+        assert_eq!(status.body["status"]["code"], 450, "{}", status.text);
+        assert_eq!(status.body["status"]["details"][0], details);
+        let redeem = call(
+            &t,
+            reqwest::Method::POST,
+            "/v2/auth/token/redeem",
+            Some(operation),
+            None,
+            false,
+        )
+        .await;
+        assert_eq!(
+            redeem.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+            21301
+        );
+    }
+    let (reused, challenge) = client.start_token_auth(TOKEN).await;
+    assert_eq!(reused.status, 202);
+    let again = call(
+        &t,
+        reqwest::Method::POST,
+        "/v2/auth/ksef-token",
+        None,
+        Some(json!({
+            "challenge": challenge.body["challenge"],
+            "contextIdentifier": {"type": "Nip", "value": NIP},
+            "encryptedToken": B64.encode(rsa_oaep_encrypt(&client.key, b"x|1").unwrap()),
+        })),
+        false,
+    )
+    .await;
+    assert_eq!(
+        again.body["exception"]["exceptionDetailList"][0]["exceptionCode"], 21111,
+        "a challenge is used once"
+    );
+}
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_retry_after_on_the_simulated_clock() {
+    let t = TestSim::with_scenario(&scenario(
+        "  rate_limits: { groups: { sessionMisc: { per_minute: 2 } } }",
+    ))
+    .await;
+    let mut client = Client::connect(&t, "/v2").await;
+    client.login().await;
+    let session = client.open().await;
+    let path = format!("/sessions/{session}");
+    assert_eq!(client.get(&path).await.status, 200);
+    step(&t, 10).await;
+    assert_eq!(client.get(&path).await.status, 200);
+    let limited = client.get(&path).await;
+    assert_eq!(limited.status, 429, "{}", limited.text);
+    let wait: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        wait, 50,
+        "the first call leaves the minute window 50 s from now"
+    );
+    insta::assert_json_snapshot!("ksef_429_legacy", limited.body);
+    step(&t, wait).await;
+    assert_eq!(client.get(&path).await.status, 200);
+
+    let off = TestSim::with_scenario(&scenario("  rate_limits: { enabled: false }")).await;
+    let mut free = Client::connect(&off, "/v2").await;
+    free.login().await;
+    let session = free.open().await;
+    for _ in 0..150 {
+        assert_eq!(free.get(&format!("/sessions/{session}")).await.status, 200);
+    }
+}

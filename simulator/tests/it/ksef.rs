@@ -865,3 +865,117 @@ async fn rate_limits_answer_429_with_retry_after_on_the_simulated_clock() {
         assert_eq!(free.get(&format!("/sessions/{session}")).await.status, 200);
     }
 }
+
+/// A signed `AuthTokenRequest` as TEST clients send it with a self-signed certificate; the
+/// signature is structural only (eisim does not verify it, as the README says).
+fn auth_token_request(challenge: &str, certificate: &[u8], signed: bool) -> String {
+    let signature = if signed {
+        format!(
+            r#"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"#,
+            B64.encode([0x5a; 256]),
+            B64.encode(certificate)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<AuthTokenRequest xmlns="http://ksef.mf.gov.pl/auth/token/2.0">
+  <Challenge>{challenge}</Challenge>
+  <ContextIdentifier><Nip>{NIP}</Nip></ContextIdentifier>
+  <SubjectIdentifierType>certificateFingerprint</SubjectIdentifierType>
+  {signature}
+</AuthTokenRequest>"#
+    )
+}
+
+#[tokio::test]
+async fn xades_authentication_accepts_a_structurally_valid_signed_request() {
+    let t = TestSim::with_scenario(&scenario("")).await;
+    let certs = call(
+        &t,
+        reqwest::Method::GET,
+        "/v2/security/public-key-certificates",
+        None,
+        None,
+        false,
+    )
+    .await;
+    let certificate = B64
+        .decode(certs.body[0]["certificate"].as_str().unwrap())
+        .unwrap();
+    let post_xml = |xml: String| {
+        t.http
+            .post(t.url("/v2/auth/xades-signature?verifyCertificateChain=false"))
+            .header("content-type", "application/xml")
+            .body(xml)
+            .send()
+    };
+    let challenge = call(
+        &t,
+        reqwest::Method::POST,
+        "/v2/auth/challenge",
+        None,
+        None,
+        false,
+    )
+    .await;
+    let challenge = challenge.body["challenge"].as_str().unwrap().to_owned();
+
+    let unsigned = post_xml(auth_token_request(&challenge, &certificate, false))
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 400);
+    let body: Value = unsigned.json().await.unwrap();
+    assert_eq!(
+        body["exception"]["exceptionDetailList"][0]["exceptionCode"], 9102,
+        "{body}"
+    );
+
+    let started = post_xml(auth_token_request(&challenge, &certificate, true))
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 202);
+    let started: Value = started.json().await.unwrap();
+    let operation = started["authenticationToken"]["token"].as_str().unwrap();
+    step(&t, 1).await;
+    let path = format!("/v2/auth/{}", started["referenceNumber"].as_str().unwrap());
+    let status = call(
+        &t,
+        reqwest::Method::GET,
+        &path,
+        Some(operation),
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(status.body["status"]["code"], 200, "{}", status.text);
+    assert_eq!(
+        status.body["authenticationMethodInfo"]["category"],
+        "XadesSignature"
+    );
+    let tokens = call(
+        &t,
+        reqwest::Method::POST,
+        "/v2/auth/token/redeem",
+        Some(operation),
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+
+    let hostile = post_xml(format!(
+        "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x \"y\">]>{}",
+        auth_token_request(&challenge, &certificate, true)
+            .replace("<?xml version=\"1.0\" encoding=\"utf-8\"?>", "")
+    ))
+    .await
+    .unwrap();
+    assert_eq!(hostile.status(), 400);
+    let body: Value = hostile.json().await.unwrap();
+    assert_eq!(
+        body["exception"]["exceptionDetailList"][0]["exceptionCode"], 21001,
+        "{body}"
+    );
+}

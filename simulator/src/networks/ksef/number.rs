@@ -86,7 +86,53 @@ fn checksum_holds(text: &str, covered: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Whatever the day, kind and uniqueness key, the numbers carry a checksum that holds,
+        /// and distinct keys give distinct numbers.
+        #[test]
+        fn numbers_always_check_out_and_never_collide(
+            days in 0i32..20_000,
+            kind in "[A-Z]{2}",
+            nip in "[1-9][0-9]{9}",
+            keys in proptest::collection::hash_set("[ -~]{1,40}", 1..40),
+        ) {
+            let date = Date::constant(1990, 1, 1)
+                .checked_add(jiff::Span::new().days(days))
+                .unwrap();
+            let mut references = HashSet::new();
+            let mut numbers = HashSet::new();
+            for key in &keys {
+                let reference = reference_number(date, &kind, key);
+                prop_assert!(is_reference_number(&reference), "{}", reference);
+                prop_assert_eq!(reference.len(), 36);
+                references.insert(reference);
+                let number = ksef_number(&nip, date, key);
+                prop_assert!(is_ksef_number(&number), "{}", number);
+                prop_assert_eq!(number.len(), 35);
+                numbers.insert(number);
+            }
+            prop_assert_eq!(references.len(), keys.len());
+            prop_assert_eq!(numbers.len(), keys.len());
+        }
+
+        /// Changing any one character of a valid number breaks its checksum or its shape.
+        #[test]
+        fn a_changed_character_is_caught(key in "[a-z]{1,12}", at in 0usize..35, to in "[0-9A-F]") {
+            let number = ksef_number("5265877635", Date::constant(2026, 11, 21), &key);
+            let mut bytes = number.clone().into_bytes();
+            let replacement = to.as_bytes()[0];
+            prop_assume!(bytes[at] != replacement && bytes[at] != b'-');
+            bytes[at] = replacement;
+            let changed = String::from_utf8(bytes).unwrap();
+            prop_assert!(!is_ksef_number(&changed), "{} -> {}", number, changed);
+        }
+    }
 
     #[test]
     fn the_reference_example_checks_out() {

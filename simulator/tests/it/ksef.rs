@@ -178,7 +178,11 @@ impl<'a> Client<'a> {
 
     /// The whole token flow: start, poll until 200, redeem.
     async fn login(&mut self) -> Vec<Value> {
-        let (start, challenge) = self.start_token_auth(TOKEN).await;
+        self.login_with(TOKEN).await
+    }
+
+    async fn login_with(&mut self, token: &str) -> Vec<Value> {
+        let (start, challenge) = self.start_token_auth(token).await;
         assert_eq!(start.status, 202, "{}", start.text);
         let reference = start.body["referenceNumber"].as_str().unwrap().to_owned();
         let operation = start.body["authenticationToken"]["token"]
@@ -247,6 +251,24 @@ impl<'a> Client<'a> {
             tokens.body,
             again.body,
         ]
+    }
+
+    /// A new access token from the refresh token, as clients do after a 401.
+    async fn refresh_access(&mut self) {
+        let refreshed = call(
+            self.t,
+            reqwest::Method::POST,
+            &self.path("/auth/token/refresh"),
+            Some(&self.refresh),
+            None,
+            false,
+        )
+        .await;
+        assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+        self.access = refreshed.body["accessToken"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     }
 
     async fn open_session(&self, wrapped_key: Vec<u8>) -> Answer {
@@ -977,5 +999,156 @@ async fn xades_authentication_accepts_a_structurally_valid_signed_request() {
     assert_eq!(
         body["exception"]["exceptionDetailList"][0]["exceptionCode"], 21001,
         "{body}"
+    );
+}
+
+/// A shipped scenario file, run on a virtual clock.
+async fn shipped(name: &str) -> TestSim {
+    let path = format!("{}/../scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+    let scenario = eisim::scenario::parse(&std::fs::read_to_string(&path).unwrap(), &path).unwrap();
+    let config = eisim::SimulatorConfig::new()
+        .scenario(scenario, name)
+        .clock(eisim::ClockMode::Virtual);
+    TestSim::start(config).await
+}
+
+async fn shipped_client(t: &TestSim) -> Client<'_> {
+    let mut client = Client::connect(t, "/v2").await;
+    client.login_with("eisim-demo-ksef-token").await;
+    client
+}
+
+async fn invoice_code(client: &Client<'_>, session: &str, reference: &str) -> Value {
+    client
+        .get(&format!("/sessions/{session}/invoices/{reference}"))
+        .await
+        .body["status"]["code"]
+        .clone()
+}
+
+async fn send_numbered(client: &Client<'_>, session: &str, number: &str) -> String {
+    let invoice = with_number(&fixture("fa3-minimal.xml"), number);
+    let sent = client
+        .send(session, Client::send_body(&invoice, &KEY))
+        .await;
+    assert_eq!(sent.status, 202, "{}", sent.text);
+    sent.body["referenceNumber"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_stuck_scenario_keeps_its_invoices_at_150() {
+    let t = shipped("ksef-stuck-150.yaml").await;
+    let mut client = shipped_client(&t).await;
+    let session = client.open().await;
+    let stuck = send_numbered(&client, &session, "STUCK-1").await;
+    step(&t, 3600).await;
+    let expired = client.get(&format!("/sessions/{session}")).await;
+    assert_eq!(
+        expired.status, 401,
+        "the access token outlived its 15 minutes"
+    );
+    client.refresh_access().await;
+    assert_eq!(invoice_code(&client, &session, &stuck).await, 150);
+    client
+        .post(&format!("/sessions/online/{session}/close"), None)
+        .await;
+    step(&t, 3600).await;
+    client.refresh_access().await;
+    let status = client.get(&format!("/sessions/{session}")).await;
+    assert_eq!(
+        status.body["status"]["code"], 170,
+        "a session waits for its invoices"
+    );
+}
+
+#[tokio::test]
+async fn the_cancellation_scenario_ends_invoices_with_550_and_500() {
+    let t = shipped("ksef-cancelled-550.yaml").await;
+    let client = shipped_client(&t).await;
+    let session = client.open().await;
+    let cancelled = send_numbered(&client, &session, "CANCEL-1").await;
+    let broken = send_numbered(&client, &session, "BROKEN-1").await;
+    step(&t, 10).await;
+    assert_eq!(invoice_code(&client, &session, &cancelled).await, 150);
+    assert_eq!(invoice_code(&client, &session, &broken).await, 500);
+    step(&t, 30).await;
+    assert_eq!(invoice_code(&client, &session, &cancelled).await, 550);
+}
+
+#[tokio::test]
+async fn the_slow_upo_scenario_holds_back_storage_and_upos() {
+    let t = shipped("ksef-slow-upo.yaml").await;
+    let client = shipped_client(&t).await;
+    let session = client.open().await;
+    let reference = send_numbered(&client, &session, "SLOW-1").await;
+    step(&t, 7).await;
+    let status = client
+        .get(&format!("/sessions/{session}/invoices/{reference}"))
+        .await;
+    let number = status.body["ksefNumber"].as_str().unwrap().to_owned();
+    step(&t, 4 * 60).await;
+    let upo = client
+        .get(&format!("/sessions/{session}/invoices/{reference}/upo"))
+        .await;
+    assert_eq!(
+        upo.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21178
+    );
+    step(&t, 60).await;
+    assert_eq!(
+        client
+            .get(&format!("/sessions/{session}/invoices/{reference}/upo"))
+            .await
+            .status,
+        200
+    );
+    let early = client.get(&format!("/invoices/ksef/{number}")).await;
+    assert_eq!(
+        early.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21165
+    );
+    step(&t, 5 * 60).await;
+    assert_eq!(
+        client.get(&format!("/invoices/ksef/{number}")).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limit_scenario_throttles_sends_and_grows_the_wait() {
+    let t = shipped("ksef-rate-limits.yaml").await;
+    let client = shipped_client(&t).await;
+    let session = client.open().await;
+    send_numbered(&client, &session, "RL-1").await;
+    send_numbered(&client, &session, "RL-2").await;
+    let invoice = with_number(&fixture("fa3-minimal.xml"), "RL-3");
+    let limited = client
+        .send(&session, Client::send_body(&invoice, &KEY))
+        .await;
+    assert_eq!(limited.status, 429, "{}", limited.text);
+    let first: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let again = client
+        .send(&session, Client::send_body(&invoice, &KEY))
+        .await;
+    let second: u64 = again.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        second > first,
+        "knocking during a block grows the wait: {first} then {second}"
+    );
+    step(&t, second).await;
+    assert_eq!(
+        client
+            .send(&session, Client::send_body(&invoice, &KEY))
+            .await
+            .status,
+        202
     );
 }

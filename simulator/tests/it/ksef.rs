@@ -1152,3 +1152,87 @@ async fn the_rate_limit_scenario_throttles_sends_and_grows_the_wait() {
         202
     );
 }
+
+/// The JSON bodies the other tests do not pin, in one snapshot: what a client parses.
+#[tokio::test]
+async fn the_remaining_wire_bodies_keep_their_shape() {
+    let t = TestSim::with_scenario(&scenario("")).await;
+    let mut client = Client::connect(&t, "/v2").await;
+    let mut certs = call(
+        &t,
+        reqwest::Method::GET,
+        "/v2/security/public-key-certificates",
+        None,
+        None,
+        false,
+    )
+    .await
+    .body;
+    for entry in certs.as_array_mut().unwrap() {
+        // The certificate is re-signed with a validity around the wall clock's today.
+        for field in ["certificate", "certificateId", "validFrom", "validTo"] {
+            assert!(entry[field].is_string());
+            entry[field] = Value::from(format!("[{field}]"));
+        }
+    }
+    client.login().await;
+    let wrapped = rsa_oaep_encrypt(&client.key, &KEY).unwrap();
+    let opened = client.open_session(wrapped).await;
+    let session = opened.body["referenceNumber"].as_str().unwrap().to_owned();
+    let sent = client
+        .send(
+            &session,
+            Client::send_body(&fixture("fa3-minimal.xml"), &KEY),
+        )
+        .await;
+    step(&t, 3).await;
+    let invoices = client.get(&format!("/sessions/{session}/invoices")).await;
+    let failed = client
+        .get(&format!("/sessions/{session}/invoices/failed"))
+        .await;
+    let sessions = client.get("/sessions?sessionType=online&pageSize=10").await;
+    let bad_page = client
+        .get("/sessions?sessionType=Online&pageSize=5000")
+        .await;
+    let broken_key = client.open_session(vec![1; 256]).await;
+    let failed_session = broken_key.body["referenceNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session_415 = client.get(&format!("/sessions/{failed_session}")).await;
+    let problem_429 = {
+        let limited = TestSim::with_scenario(&scenario(
+            "  rate_limits: { groups: { sessionList: { per_second: 1 } } }",
+        ))
+        .await;
+        let mut other = Client::connect(&limited, "/v2").await;
+        other.login().await;
+        other.get("/sessions?sessionType=Online").await;
+        call(
+            &limited,
+            reqwest::Method::GET,
+            "/v2/sessions?sessionType=Online",
+            Some(&other.access),
+            None,
+            true,
+        )
+        .await
+    };
+    assert_eq!(problem_429.status, 429);
+    let unsupported = client.get("/tokens").await;
+    insta::assert_json_snapshot!(
+        "ksef_wire_bodies",
+        redact(json!({
+            "GET /security/public-key-certificates": certs,
+            "POST /sessions/online 201": opened.body,
+            "POST /sessions/online/{ref}/invoices 202": sent.body,
+            "GET /sessions/{ref}/invoices": invoices.body,
+            "GET /sessions/{ref}/invoices/failed": failed.body,
+            "GET /sessions": sessions.body,
+            "GET /sessions pageSize=5000": bad_page.body,
+            "GET /sessions/{ref} at 415": session_415.body,
+            "429 problem details": problem_429.body,
+            "GET /tokens (not simulated)": unsupported.body,
+        }))
+    );
+}

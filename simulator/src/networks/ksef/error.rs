@@ -7,7 +7,7 @@
 //! [`render_errors`] (a middleware on the KSeF router) writes the body with the request's
 //! header, path and the simulated time at hand.
 
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -170,11 +170,12 @@ pub(crate) async fn render_errors(
     request: Request,
     next: Next,
 ) -> Response {
-    let asked = Asked::of(
-        request.headers(),
-        request.uri().path(),
-        state.world.epoch().clock.now(),
-    );
+    // Inside the `/v2` nest the URI has lost its prefix; the instance is the path as asked.
+    let path = request
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| request.uri().path().to_owned(), |uri| uri.path().to_owned());
+    let asked = Asked::of(request.headers(), &path, state.world.epoch().clock.now());
     let response = next.run(request).await;
     match response.extensions().get::<Pending>().cloned() {
         Some(Pending(error)) => render(&error, &asked),

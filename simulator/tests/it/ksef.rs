@@ -1236,3 +1236,49 @@ async fn the_remaining_wire_bodies_keep_their_shape() {
         }))
     );
 }
+
+#[tokio::test]
+async fn invoice_lists_page_with_continuation_tokens() {
+    let t = TestSim::with_scenario(&scenario("  rate_limits: { enabled: false }")).await;
+    let mut client = Client::connect(&t, "/v2").await;
+    client.login().await;
+    let session = client.open().await;
+    for n in 0..12 {
+        send_numbered(&client, &session, &format!("PAGE-{n}")).await;
+    }
+    let first = client
+        .get(&format!("/sessions/{session}/invoices?pageSize=10"))
+        .await;
+    assert_eq!(first.body["invoices"].as_array().unwrap().len(), 10);
+    let token = first.body["continuationToken"].as_str().unwrap().to_owned();
+    let next = t
+        .http
+        .get(t.url(&format!("/v2/sessions/{session}/invoices?pageSize=10")))
+        .bearer_auth(&client.access)
+        .header("x-continuation-token", &token)
+        .send()
+        .await
+        .unwrap();
+    let next: Value = next.json().await.unwrap();
+    let ordinals: Vec<&Value> = next["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["ordinalNumber"])
+        .collect();
+    assert_eq!(ordinals, [&json!(11), &json!(12)]);
+    assert!(next.get("continuationToken").is_none());
+    let forged = t
+        .http
+        .get(t.url(&format!("/v2/sessions/{session}/invoices")))
+        .bearer_auth(&client.access)
+        .header("x-continuation-token", "not-ours")
+        .send()
+        .await
+        .unwrap();
+    let forged: Value = forged.json().await.unwrap();
+    assert_eq!(
+        forged["exception"]["exceptionDetailList"][0]["exceptionCode"],
+        21418
+    );
+}

@@ -171,10 +171,10 @@ pub(crate) async fn render_errors(
     next: Next,
 ) -> Response {
     // Inside the `/v2` nest the URI has lost its prefix; the instance is the path as asked.
-    let path = request
-        .extensions()
-        .get::<OriginalUri>()
-        .map_or_else(|| request.uri().path().to_owned(), |uri| uri.path().to_owned());
+    let path = request.extensions().get::<OriginalUri>().map_or_else(
+        || request.uri().path().to_owned(),
+        |uri| uri.path().to_owned(),
+    );
     let asked = Asked::of(request.headers(), &path, state.world.epoch().clock.now());
     let response = next.run(request).await;
     match response.extensions().get::<Pending>().cloned() {

@@ -15,7 +15,7 @@ use jiff::tz::TimeZone;
 use crate::digest::unit_draw;
 use crate::journal::{Journal, Record};
 use crate::networks::ksef::ksef_number;
-use crate::scenario::{Behaviour, Match, Network, Outcome};
+use crate::scenario::{Behaviour, Match, Network, Outcome, glob_matches};
 use crate::store::{DocumentChange, DocumentRecord, DocumentState, NetworkDetail, TenantId};
 use crate::webhooks;
 use crate::world::Epoch;
@@ -134,7 +134,7 @@ fn matches(seed: u64, index: usize, when: &Match, doc: &DocumentRecord) -> bool 
             doc.facts
                 .invoices
                 .iter()
-                .any(|invoice| glob(pattern, &invoice.number))
+                .any(|invoice| glob_matches(pattern, &invoice.number))
         })
         && when
             .probability
@@ -145,35 +145,6 @@ fn matches(seed: u64, index: usize, when: &Match, doc: &DocumentRecord) -> bool 
 /// and seed pick the same documents every run.
 fn draw(seed: u64, index: usize, document_id: &str) -> f64 {
     unit_draw(&format!("{seed}:{index}:{document_id}"))
-}
-
-/// `*` matches any run of characters, `?` exactly one; everything else literally.
-fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some('*') => {
-                backtrack = Some((pi, ti));
-                pi += 1;
-            }
-            Some(c) if *c == '?' || *c == t[ti] => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match backtrack {
-                Some((star, matched)) => {
-                    pi = star + 1;
-                    ti = matched + 1;
-                    backtrack = Some((star, matched + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
 }
 
 fn detail_of(outcome: &Outcome) -> NetworkDetail {
@@ -240,19 +211,6 @@ fn description(status: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob("DUP-*", "DUP-0001"));
-        assert!(glob("DUP-*", "DUP-"));
-        assert!(!glob("DUP-*", "XDUP-1"));
-        assert!(glob("*-7", "INV-7"));
-        assert!(glob("INV-??", "INV-12"));
-        assert!(!glob("INV-??", "INV-123"));
-        assert!(glob("*", ""));
-        assert!(glob("a*b*c", "axxbyyc"));
-        assert!(!glob("a*b*c", "axxbyy"));
-    }
 
     #[test]
     fn draws_are_fixed_by_seed_and_spread_over_the_unit_interval() {

@@ -37,6 +37,47 @@ pub fn glob_matches(pattern: &str, text: &str) -> bool {
         .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
+/// Whether some text that starts with `prefix` matches `pattern`: can a path glob ever match
+/// a path under `/v2/`?
+pub(crate) fn glob_can_match_prefix(pattern: &str, prefix: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    // The pattern positions reachable after reading part of the prefix; a `*` can always be
+    // skipped, so each set is closed over that.
+    let close = |states: &mut Vec<usize>| {
+        let mut i = 0;
+        while let Some(&state) = states.get(i) {
+            if p.get(state) == Some(&'*') && !states.contains(&(state + 1)) {
+                states.push(state + 1);
+            }
+            i += 1;
+        }
+    };
+    let mut states = vec![0];
+    close(&mut states);
+    for c in prefix.chars() {
+        let mut next = Vec::new();
+        for &state in &states {
+            let target = match p.get(state) {
+                Some('*') => Some(state),
+                Some(&wanted) if wanted == '?' || wanted == c => Some(state + 1),
+                _ => None,
+            };
+            if let Some(target) = target
+                && !next.contains(&target)
+            {
+                next.push(target);
+            }
+        }
+        close(&mut next);
+        if next.is_empty() {
+            return false;
+        }
+        states = next;
+    }
+    // Whatever is left of the pattern, some continuation of the text satisfies it.
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +111,20 @@ mod tests {
         assert!(!glob_matches("/api/v1/*", "/api/v2/sessions"));
         assert!(glob_matches("*/invoices", "/api/v1/invoices"));
         assert!(!glob_matches("/connect/token", "/connect/token/"));
+    }
+
+    #[test]
+    fn prefixes_a_glob_can_start_with() {
+        assert!(glob_can_match_prefix("/v2/*", "/v2/"));
+        assert!(glob_can_match_prefix("/v2/sessions/*", "/v2/"));
+        assert!(glob_can_match_prefix("*", "/v2/"));
+        assert!(glob_can_match_prefix("*/invoices", "/api/v2/"));
+        assert!(glob_can_match_prefix("/?2/*", "/v2/"));
+        assert!(glob_can_match_prefix("/v", "/v"));
+        assert!(glob_can_match_prefix("/v2", "/v"));
+        assert!(!glob_can_match_prefix("/v2", "/v2/"));
+        assert!(!glob_can_match_prefix("/api/v1/*", "/v2/"));
+        assert!(!glob_can_match_prefix("/api/v1/*", "/api/v2/"));
+        assert!(!glob_can_match_prefix("/connect/token", "/v2/"));
     }
 }

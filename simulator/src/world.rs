@@ -14,6 +14,7 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::agenda::{Agenda, EventContext};
 use crate::clock::{Clock, ClockError, ClockMode};
+use crate::faults::Faults;
 use crate::gateway::{AccessTokens, DEFAULT_TOKEN_TTL};
 use crate::journal::{Journal, Record};
 use crate::limits::Throttle;
@@ -47,6 +48,8 @@ pub struct Epoch {
     pub throttle: Throttle,
     /// Webhook endpoints, ERP callbacks and their deliveries.
     pub webhooks: Arc<Hub>,
+    /// The scenario's faults placed on this run's clock, with their rate counters.
+    pub(crate) faults: Faults,
     /// Held while due events run so they run one at a time, in order, even when the driver
     /// and an explicit advance both reach for them.
     firing: Mutex<()>,
@@ -70,6 +73,7 @@ impl Epoch {
         let seed = overrides.seed.unwrap_or(scenario.seed);
         Epoch {
             seed,
+            faults: Faults::new(&scenario.faults, clock.start(), seed),
             webhooks: Arc::new(Hub::new(scenario.webhooks.clone(), seed, jobs.clone())),
             store: Store::from_scenario(&scenario),
             agenda: Agenda::new(),

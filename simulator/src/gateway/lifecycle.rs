@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::digest::unit_draw;
+use crate::faults::Release;
 use crate::journal::{Journal, Record};
 use crate::networks::ksef::ksef_number;
 use crate::scenario::{Behaviour, Match, Network, Outcome, glob_matches};
@@ -37,11 +38,61 @@ struct Step {
 }
 
 /// Plans the rest of `doc`'s life on the agenda, starting from `now`.
-pub(crate) fn plan(epoch: &Epoch, tenant: &TenantId, doc: &DocumentRecord, now: Timestamp) {
+///
+/// A network in an outage (the scenario's `faults:`) takes nothing in: a document submitted
+/// during one starts its life when the outage ends, and a step that falls due inside one waits
+/// for its end, the later steps keeping their delays after it. An outage that lasts until the
+/// end of the run leaves the document where it is.
+pub(crate) fn plan(
+    epoch: &Epoch,
+    journal: &Journal,
+    tenant: &TenantId,
+    doc: &DocumentRecord,
+    now: Timestamp,
+) {
     let steps = steps_for(epoch.seed, &epoch.scenario.behaviours, doc);
-    let mut at = now;
+    let hold = |due: Timestamp, what: &str| -> Option<Timestamp> {
+        let (at, fault, detail) = match epoch.faults.release(doc.network, due) {
+            Release::Due => return Some(due),
+            Release::Held { until, fault } => (
+                Some(until),
+                fault,
+                format!(
+                    "{} is in an outage until {until}; {what} waits for its end",
+                    doc.network.display_name()
+                ),
+            ),
+            Release::Never { fault } => (
+                None,
+                fault,
+                format!(
+                    "{} is in an outage until the end of the run; {what} is held for good",
+                    doc.network.display_name()
+                ),
+            ),
+        };
+        journal.append(
+            now,
+            Some(tenant.clone()),
+            Record::FaultInjected {
+                fault: fault + 1,
+                fault_kind: "outage".to_owned(),
+                target: format!("document {}", doc.id),
+                status: None,
+                detail: Some(detail),
+            },
+        );
+        at
+    };
+    let Some(mut at) = hold(now, "the document's lifecycle") else {
+        return;
+    };
     for step in steps {
-        at = at.checked_add(step.after).unwrap_or(Timestamp::MAX);
+        let due = at.checked_add(step.after).unwrap_or(Timestamp::MAX);
+        let Some(step_at) = hold(due, &format!("the step to {}", step.state.as_str())) else {
+            return;
+        };
+        at = step_at;
         let tenant = tenant.clone();
         let id = doc.id.clone();
         let label = format!("document {} -> {}", doc.id, step.state.as_str());

@@ -2,9 +2,9 @@
 //!
 //! Each fault has a window on the run's simulated clock, `[start + from, start + from + for)`.
 //! One middleware ([`inject`]) sits inside the journaling layer, so what it answers is
-//! journaled like any other exchange, and before routing, so a faulted path answers whether
-//! or not a route exists behind it. For a request inside a fault's window whose path matches
-//! its glob:
+//! journaled like any other exchange, and wraps every route and the fallback before any
+//! handler runs, so a faulted path answers whether or not a route exists for it. For a request
+//! inside a fault's window whose path matches its glob:
 //!
 //! - `http_status` answers with that status instead of the handler: on the KSeF API (`/v2/...`,
 //!   `/api/v2/...`) in KSeF's own shapes (the legacy or problem-details 429, the legacy 500

@@ -126,6 +126,9 @@ pub struct Clock(Arc<Shared>);
 struct Shared {
     /// The mode actually in effect, reported back by [`Clock::mode`].
     mode: ClockMode,
+    /// What the clock read when it was made: the start of the run, from which scenario
+    /// faults count their windows.
+    start: Timestamp,
     pace: Pace,
     anchor: Mutex<Anchor>,
     auto_advance: AtomicBool,
@@ -229,6 +232,7 @@ impl Clock {
         let (changes, _) = watch::channel(0);
         Clock(Arc::new(Shared {
             mode,
+            start,
             pace: Pace::of(mode),
             anchor: Mutex::new(Anchor {
                 sim_nanos: start.as_nanosecond(),
@@ -241,6 +245,11 @@ impl Clock {
 
     pub fn mode(&self) -> ClockMode {
         self.0.mode
+    }
+
+    /// The simulated instant the clock started at (the run's start); advances do not move it.
+    pub fn start(&self) -> Timestamp {
+        self.0.start
     }
 
     /// Whether the event driver should jump a virtual clock to the next due event when it has
@@ -449,8 +458,19 @@ mod tests {
     #[test]
     fn start_defaults_to_the_wall_clock() {
         let before = Timestamp::now();
-        let now = Clock::new(ClockMode::Virtual, None).now();
+        let clock = Clock::new(ClockMode::Virtual, None);
+        let now = clock.now();
         assert!(before <= now && now <= Timestamp::now());
+        assert_eq!(clock.start(), now);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_start_stays_where_the_run_began() {
+        let clock = Clock::new(ClockMode::Real, Some(START));
+        tokio::time::advance(Duration::from_secs(5)).await;
+        assert!(clock.advance(DAY).is_ok());
+        assert_eq!(clock.start(), START);
+        assert_eq!(clock.now(), plus(START, DAY + Duration::from_secs(5)));
     }
 
     #[tokio::test(start_paused = true)]

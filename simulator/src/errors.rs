@@ -156,6 +156,18 @@ pub enum AppError {
     EndpointDisabled(String),
     #[error("no event `{event}` was sent to webhook endpoint `{endpoint}`")]
     WebhookEventNotFound { endpoint: String, event: String },
+    /// The scenario's `faults:` section answers this request with an error, as a flaky
+    /// provider would; the request itself was not looked at.
+    #[error(
+        "the scenario injects HTTP {status} on this path now (fault {fault}); the request was not processed{}",
+        retry_after.map(|s| format!(", retry after {s} seconds")).unwrap_or_default()
+    )]
+    InjectedFault {
+        status: u16,
+        retry_after: Option<u64>,
+        /// The fault's place in the scenario's `faults:` list, from 1.
+        fault: usize,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -212,6 +224,7 @@ impl AppError {
             AppError::CallbackNotRegistered => "callback-not-registered",
             AppError::EndpointDisabled(_) => "webhook-disabled",
             AppError::WebhookEventNotFound { .. } => "webhook-event-not-found",
+            AppError::InjectedFault { .. } => "injected-fault",
             AppError::Internal(_) => "internal",
         }
     }
@@ -258,6 +271,9 @@ impl AppError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::EndpointDisabled(_) => StatusCode::CONFLICT,
+            AppError::InjectedFault { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -298,6 +314,7 @@ impl AppError {
             AppError::CallbackNotRegistered => "No callback registered",
             AppError::EndpointDisabled(_) => "Webhook endpoint disabled",
             AppError::WebhookEventNotFound { .. } => "Webhook event not found",
+            AppError::InjectedFault { .. } => "Injected fault",
             AppError::Internal(_) => "Internal error",
         }
     }
@@ -346,7 +363,11 @@ impl AppError {
                 ));
                 headers
             }
-            AppError::DuplicateThrottled { retry_after, .. } => {
+            AppError::DuplicateThrottled { retry_after, .. }
+            | AppError::InjectedFault {
+                retry_after: Some(retry_after),
+                ..
+            } => {
                 vec![(header::RETRY_AFTER, retry_after.to_string())]
             }
             _ => Vec::new(),
@@ -390,7 +411,11 @@ impl AppError {
             }
             match self {
                 AppError::DuplicateThrottled { retry_after, .. }
-                | AppError::RateLimited { retry_after, .. } => {
+                | AppError::RateLimited { retry_after, .. }
+                | AppError::InjectedFault {
+                    retry_after: Some(retry_after),
+                    ..
+                } => {
                     map.insert("retry_after".into(), json!(retry_after));
                 }
                 _ => {}
@@ -419,7 +444,8 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        // An injected 5xx is the scenario working, not the simulator failing.
+        if status.is_server_error() && !matches!(self, AppError::InjectedFault { .. }) {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (status, Json(self.problem())).into_response();

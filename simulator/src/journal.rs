@@ -75,6 +75,22 @@ pub enum Record {
         change: String,
         detail: String,
     },
+    /// A fault from the scenario's `faults:` section struck: a request answered, delayed or
+    /// marked by it, or a document held back by an outage.
+    FaultInjected {
+        /// The fault's place in `faults:`, from 1, as `eisim check` numbers them.
+        fault: usize,
+        /// Its kind as written: `outage`, `http_status`, `latency`, `ksef_exception`,
+        /// `system_warning`.
+        fault_kind: String,
+        /// The request path it struck, or `document <id>` for a held-back document.
+        target: String,
+        /// The status of the injected answer, when the fault answered the request.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
 }
 
 /// One outgoing delivery attempt or probe, as the conformance suite grades it.
@@ -161,6 +177,7 @@ pub enum RecordKind {
     AntiPattern,
     WebhookAttempt,
     WebhookEndpoint,
+    FaultInjected,
 }
 
 impl Record {
@@ -173,6 +190,7 @@ impl Record {
             Record::AntiPattern { .. } => RecordKind::AntiPattern,
             Record::WebhookAttempt(_) => RecordKind::WebhookAttempt,
             Record::WebhookEndpoint { .. } => RecordKind::WebhookEndpoint,
+            Record::FaultInjected { .. } => RecordKind::FaultInjected,
         }
     }
 }
@@ -189,8 +207,9 @@ impl std::str::FromStr for RecordKind {
             "anti_pattern" => Ok(RecordKind::AntiPattern),
             "webhook_attempt" => Ok(RecordKind::WebhookAttempt),
             "webhook_endpoint" => Ok(RecordKind::WebhookEndpoint),
+            "fault_injected" => Ok(RecordKind::FaultInjected),
             other => Err(format!(
-                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`, `anti_pattern`, `webhook_attempt`, `webhook_endpoint`"
+                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`, `anti_pattern`, `webhook_attempt`, `webhook_endpoint`, `fault_injected`"
             )),
         }
     }

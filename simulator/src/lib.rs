@@ -25,6 +25,7 @@ mod control;
 pub mod digest;
 pub mod documents;
 pub mod errors;
+mod faults;
 mod gateway;
 pub mod journal;
 pub mod limits;

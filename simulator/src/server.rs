@@ -16,6 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::control;
 use crate::errors::AppError;
+use crate::faults;
 use crate::gateway;
 use crate::journal::{BodyDigest, HttpExchange, Record};
 use crate::networks;
@@ -56,7 +57,7 @@ pub(crate) struct AppState {
 }
 
 /// The whole HTTP API: control API under `/_sim`, networks and gateway as they land, and a
-/// problem+json answer for anything else.
+/// problem+json answer for anything else; the scenario's faults in front of all but `/_sim`.
 pub fn app(world: Arc<World>, settings: ServerSettings) -> Router {
     let state = AppState {
         world,
@@ -68,6 +69,11 @@ pub fn app(world: Arc<World>, settings: ServerSettings) -> Router {
         .merge(gateway::routes())
         .merge(networks::ksef::routes(state.clone()))
         .fallback(no_route)
+        // Inside the journaling layer, so injected answers are journaled like any other.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_exchange,

@@ -14,6 +14,7 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::agenda::{Agenda, EventContext};
 use crate::clock::{Clock, ClockError, ClockMode};
+use crate::faults::Faults;
 use crate::gateway::{AccessTokens, DEFAULT_TOKEN_TTL};
 use crate::journal::{Journal, Record};
 use crate::limits::Throttle;
@@ -50,6 +51,8 @@ pub struct Epoch {
     pub webhooks: Arc<Hub>,
     /// The KSeF API's keys, authentications, sessions and invoices in this run.
     pub ksef: Ksef,
+    /// The scenario's faults placed on this run's clock, with their rate counters.
+    pub(crate) faults: Faults,
     /// Held while due events run so they run one at a time, in order, even when the driver
     /// and an explicit advance both reach for them.
     firing: Mutex<()>,
@@ -73,6 +76,7 @@ impl Epoch {
         let seed = overrides.seed.unwrap_or(scenario.seed);
         Epoch {
             seed,
+            faults: Faults::new(&scenario.faults, clock.start(), seed),
             webhooks: Arc::new(Hub::new(scenario.webhooks.clone(), seed, jobs.clone())),
             store: Store::from_scenario(&scenario),
             ksef: Ksef::new(&scenario, seed, clock.now()),

@@ -131,7 +131,7 @@ impl<'a> Desk<'a> {
         match self.epoch.store.ledger.admit(self.tenant, record.clone()) {
             Ok(()) => {
                 self.note(&record, "validated");
-                lifecycle::plan(self.epoch, self.tenant, &record, self.now);
+                lifecycle::plan(self.epoch, self.journal, self.tenant, &record, self.now);
                 Ok(Taken::Accepted(Box::new(record)))
             }
             Err(duplicate) => Err(self.duplicate(duplicate)),

@@ -6,8 +6,8 @@
 //! that fit their network). Every problem comes back as a [`ScenarioError`] naming the file,
 //! line and column, what was expected and what was found.
 //!
-//! The sections that drive engines not built yet (faults, steps, expect) are fully modelled,
-//! so typos in them are caught today, but a scenario that fills them in is refused with
+//! The sections that drive engines not built yet (steps, expect) are fully modelled, so typos
+//! in them are caught today, but a scenario that fills them in is refused with
 //! [`ScenarioErrorKind::NotSupportedYet`] rather than run without them.
 //!
 //! `eisim serve` without a scenario runs [`default_scenario`], compiled into the binary from
@@ -18,6 +18,7 @@ mod clock_spec;
 mod duration;
 mod error;
 mod faults;
+mod glob;
 mod ksef;
 mod limits;
 mod model;
@@ -37,6 +38,7 @@ pub use clock_spec::ClockSpec;
 pub use duration::{Duration, DurationError};
 pub use error::{ScenarioError, ScenarioErrorKind, ScenarioErrors};
 pub use faults::{Fault, FaultKind};
+pub use glob::glob_matches;
 pub use ksef::{KsefGroupLimit, KsefRateLimits, KsefSettings, KsefTiming, KsefToken};
 pub use limits::{DuplicateSubmissionLimit, EndpointGroup, Limits, RateLimit, parse_byte_size};
 pub use model::*;

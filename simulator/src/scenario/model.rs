@@ -40,7 +40,8 @@ pub struct Scenario {
     /// How the networks answer documents that match a rule.
     #[serde(default)]
     pub behaviours: Vec<Behaviour>,
-    /// Outages, error statuses and latency, each in a window of simulated time.
+    /// Outages, error statuses, KSeF exceptions and warnings, and latency, each in a window of
+    /// simulated time.
     #[serde(default)]
     pub faults: Vec<Fault>,
     #[serde(default)]

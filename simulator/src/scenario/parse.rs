@@ -502,7 +502,7 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
                 )
             })
             .collect();
-        assert_eq!(refused, [(12, "faults"), (18, "steps"), (20, "expect"),]);
+        assert_eq!(refused, [(18, "steps"), (20, "expect")]);
     }
 
     #[test]
@@ -516,7 +516,10 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
     fn every_fault_kind_is_read() {
         let source = "- { outage: sdi }\n\
                       - { http_status: 503, path: /api/v1/*, from: 1m, for: 5m, rate: 0.5 }\n\
-                      - { latency: 2s, path: /connect/token }\n";
+                      - { latency: 2s, path: /connect/token }\n\
+                      - { ksef_exception: 21184, path: /v2/sessions/online/*/invoices, rate: 0.1 }\n\
+                      - { system_warning: '[21999]: Przerwa techniczna', path: /v2/* }\n\
+                      - { http_status: 429, path: /v2/*, retry_after: 45s }\n";
         let faults = deserialize::<Vec<Fault>>(source).unwrap();
         let kinds: Vec<&FaultKind> = faults.iter().map(|fault| &fault.kind).collect();
         assert_eq!(
@@ -529,15 +532,97 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
                     status: 503,
                     path: "/api/v1/*".to_owned(),
                     rate: Probability::new(0.5),
+                    retry_after: None,
                 },
                 &FaultKind::Latency {
                     delay: Duration::from_secs(2),
                     path: "/connect/token".to_owned(),
                 },
+                &FaultKind::KsefException {
+                    code: 21184,
+                    path: "/v2/sessions/online/*/invoices".to_owned(),
+                    rate: Probability::new(0.1),
+                },
+                &FaultKind::SystemWarning {
+                    text: "[21999]: Przerwa techniczna".to_owned(),
+                    path: "/v2/*".to_owned(),
+                },
+                &FaultKind::HttpStatus {
+                    status: 429,
+                    path: "/v2/*".to_owned(),
+                    rate: None,
+                    retry_after: Some(Duration::from_secs(45)),
+                },
             ]
         );
         assert_eq!(faults[0].from, Duration::ZERO);
         assert_eq!(faults[0].lasts, None);
+    }
+
+    #[test]
+    fn each_fault_kind_takes_only_its_own_keys() {
+        let fault = |body: &str| refused(&format!("name: x\nfaults:\n  - {{ {body} }}\n"));
+        assert_eq!(
+            fault("outage: ksef, http_status: 503, path: /v2/*"),
+            "t.yaml:3:5: error[bad-value]: expected a fault with exactly one of `outage`, \
+             `http_status`, `latency`, `ksef_exception` or `system_warning`, found `outage` and `http_status`"
+        );
+        assert_eq!(
+            fault("system_warning: hi, path: /v2/*, rate: 0.5"),
+            "t.yaml:3:5: error[bad-value]: `rate` applies only to `http_status` and `ksef_exception` faults"
+        );
+        assert_eq!(
+            fault("ksef_exception: 21184, path: /v2/*, retry_after: 30s"),
+            "t.yaml:3:5: error[bad-value]: `retry_after` applies only to `http_status` faults"
+        );
+        assert_eq!(
+            fault("ksef_exception: 21999, path: /v2/*"),
+            "t.yaml:3:5: error[bad-value]: expected a KSeF exception code such as 21184, 21180 or \
+             21405 for `ksef_exception`, found `21999`"
+        );
+        assert_eq!(
+            fault("ksef_exception: 21184"),
+            "t.yaml:3:5: error[bad-value]: a `ksef_exception` fault needs a `path`, a glob over \
+             request paths such as `/api/v1/*`"
+        );
+        assert_eq!(
+            fault("http_status: 204, path: /api/v1/*"),
+            "t.yaml:3:5: error[bad-value]: expected an error status from 400 to 599 for \
+             `http_status`, found `204`"
+        );
+        assert_eq!(
+            fault("system_warning: '  ', path: /v2/*"),
+            "t.yaml:3:5: error[bad-value]: expected the text of the `system_warning` header, \
+             found an empty value (KSeF writes `[code]: message`)"
+        );
+        assert_eq!(
+            fault("system_warning: \"a\\r\\nSet-Cookie: x\", path: /v2/*"),
+            "t.yaml:3:5: error[bad-value]: expected the `system_warning` text on one line \
+             without control characters, found `a\\r\\nSet-Cookie: x`"
+        );
+    }
+
+    #[test]
+    fn faults_that_could_never_fire_are_all_reported() {
+        let source = "name: x\nfaults:\n\
+                      - { http_status: 503, path: api/v1/*, for: 0s }\n\
+                      - { latency: 1s, path: /_sim/health }\n\
+                      - { ksef_exception: 21184, path: /api/v1/invoices }\n\
+                      - { ksef_exception: 21184, path: '*/invoices' }\n";
+        assert_eq!(
+            refused(source),
+            "t.yaml:3:3: error[bad-value]: fault 1: expected a `for` longer than zero, found `0s`\n  \
+             help: leave `for` out for a fault that lasts until the end of the run\n\n\
+             t.yaml:3:29: error[bad-value]: fault 1: `path` `api/v1/*` can never match: request \
+             paths start with `/` and hold no spaces\n  \
+             help: write the path as it appears in the URL, e.g. `/api/v1/*`\n\n\
+             t.yaml:4:24: error[bad-value]: fault 2: `path` `/_sim/health` is the control API, \
+             which is never faulted so that a test can always reach it\n  \
+             help: aim the fault at the gateway (`/api/v1/*`, `/connect/token`) or the KSeF API (`/v2/*`)\n\n\
+             t.yaml:5:34: error[bad-value]: fault 3: `ksef_exception` answers only KSeF API \
+             requests (`/v2/...` or `/api/v2/...`), and `path` `/api/v1/invoices` matches none\n  \
+             help: use `http_status` for the gateway, or a KSeF path such as `/v2/sessions/online/*/invoices`"
+        );
     }
 
     #[test]
@@ -630,7 +715,8 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
         assert_eq!(
             refused("name: x\nfaults:\n  - { outage: ksef, pth: x }\n"),
             "t.yaml:3:21: error[unknown-key]: unknown key `pth` in fault; expected one of \
-             `outage`, `http_status`, `latency`, `path`, `from`, `for`, `rate`\n  help: did you mean `path`?"
+             `outage`, `http_status`, `latency`, `ksef_exception`, `system_warning`, `path`, \
+             `from`, `for`, `rate`, `retry_after`\n  help: did you mean `path`?"
         );
     }
 

@@ -26,6 +26,7 @@ pub(crate) struct ScenarioPositions {
     clock: Located,
     tenants: Vec<TenantPositions>,
     participants: Vec<ParticipantPositions>,
+    faults: Vec<Spanned<FaultPositions>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,6 +47,12 @@ struct CredentialPositions {
 struct ParticipantPositions {
     id: Located,
     tenant: Located,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FaultPositions {
+    path: Located,
 }
 
 impl ScenarioPositions {
@@ -75,12 +82,25 @@ impl ScenarioPositions {
     pub(crate) fn participant_tenant(&self, participant: usize) -> Option<Position> {
         position(&self.participants.get(participant)?.tenant)
     }
+
+    /// Where fault `fault` (from 0) starts.
+    pub(crate) fn fault(&self, fault: usize) -> Option<Position> {
+        location(self.faults.get(fault)?.referenced)
+    }
+
+    /// Where fault `fault`'s `path` is written, or else where the fault starts.
+    pub(crate) fn fault_path(&self, fault: usize) -> Option<Position> {
+        position(&self.faults.get(fault)?.value.path).or_else(|| self.fault(fault))
+    }
 }
 
 /// Where a value is used: for a value reached through a YAML alias, the alias, which is the
 /// place in the text that belongs to this particular entry.
 fn position(located: &Located) -> Option<Position> {
-    let location = located.as_ref()?.referenced;
+    location(located.as_ref()?.referenced)
+}
+
+fn location(location: serde_saphyr::Location) -> Option<Position> {
     // Line 0 is serde-saphyr's "unknown".
     (location.line() > 0).then(|| Position {
         line: location.line(),

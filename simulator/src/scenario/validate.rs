@@ -1,5 +1,6 @@
 //! Checks that need the whole scenario: unique ids, references between sections, settings
-//! that contradict each other, and sections the simulator cannot run yet.
+//! that contradict each other, faults that could never fire, and sections the simulator
+//! cannot run yet.
 //!
 //! Unlike deserialization, which stops at the first error, these checks report every problem
 //! at once, in file order, so a scenario can be fixed in one round.
@@ -8,6 +9,8 @@ use std::collections::HashMap;
 
 use super::behaviours::{KSEF_CODES, Outcome, PEPPOL_CODES, SDI_NOTIFICATIONS};
 use super::error::{ScenarioError, ScenarioErrorKind as Kind};
+use super::faults::FaultKind;
+use super::glob::glob_can_match_prefix;
 use super::limits::{RateLimit, parse_byte_size};
 use super::model::Network;
 use super::model::Scenario;
@@ -29,6 +32,7 @@ pub(crate) fn validate(
     check_behaviours(scenario, source, &mut errors);
     check_webhooks(scenario, source, &mut errors);
     check_ksef(scenario, source, &mut errors);
+    check_faults(scenario, positions, &mut errors);
     refuse_unsupported_sections(scenario, source, &mut errors);
     errors.sort_by_key(|error| (error.line.unwrap_or(u64::MAX), error.column));
     errors
@@ -141,6 +145,70 @@ fn check_ksef(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>
                 .at_position(top_level_key(source, "ksef"))
                 .with_suggestion(Some(suggestion.to_owned())),
         );
+    }
+}
+
+/// Faults whose window never opens or whose path no request can have; and KSeF exceptions
+/// aimed where there is no KSeF API to answer with them.
+fn check_faults(
+    scenario: &Scenario,
+    positions: &ScenarioPositions,
+    errors: &mut Vec<ScenarioError>,
+) {
+    for (index, fault) in scenario.faults.iter().enumerate() {
+        let number = index + 1;
+        if fault.lasts.is_some_and(|lasts| lasts.as_std().is_zero()) {
+            errors.push(
+                ScenarioError::new(
+                    Kind::BadValue,
+                    format!("fault {number}: expected a `for` longer than zero, found `0s`"),
+                )
+                .at_position(positions.fault(index))
+                .with_suggestion(Some(
+                    "leave `for` out for a fault that lasts until the end of the run".to_owned(),
+                )),
+            );
+        }
+        let Some(path) = fault.kind.path() else {
+            continue;
+        };
+        let mut bad_path = |message: String, suggestion: String| {
+            errors.push(
+                ScenarioError::new(Kind::BadValue, format!("fault {number}: {message}"))
+                    .at_position(positions.fault_path(index))
+                    .with_suggestion(Some(suggestion)),
+            );
+        };
+        if !(path.starts_with('/') || path.starts_with('*'))
+            || path.chars().any(char::is_whitespace)
+        {
+            bad_path(
+                format!(
+                    "`path` `{path}` can never match: request paths start with `/` and hold no spaces"
+                ),
+                format!(
+                    "write the path as it appears in the URL, e.g. `/{}`",
+                    path.trim().trim_start_matches('/')
+                ),
+            );
+        } else if path == "/_sim" || path.starts_with("/_sim/") {
+            bad_path(
+                format!(
+                    "`path` `{path}` is the control API, which is never faulted so that a test can always reach it"
+                ),
+                "aim the fault at the gateway (`/api/v1/*`, `/connect/token`) or the KSeF API (`/v2/*`)".to_owned(),
+            );
+        } else if matches!(fault.kind, FaultKind::KsefException { .. })
+            && !glob_can_match_prefix(path, "/v2/")
+            && !glob_can_match_prefix(path, "/api/v2/")
+        {
+            bad_path(
+                format!(
+                    "`ksef_exception` answers only KSeF API requests (`/v2/...` or `/api/v2/...`), and `path` `{path}` matches none"
+                ),
+                "use `http_status` for the gateway, or a KSeF path such as `/v2/sessions/online/*/invoices`".to_owned(),
+            );
+        }
     }
 }
 
@@ -398,11 +466,6 @@ fn check_participants(
 /// fake success, so a non-empty one is refused; an empty one is harmless.
 fn refuse_unsupported_sections(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
     let sections = [
-        (
-            "faults",
-            scenario.faults.is_empty(),
-            "arrives with fault injection",
-        ),
         (
             "steps",
             scenario.steps.is_empty(),

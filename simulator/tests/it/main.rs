@@ -5,6 +5,7 @@
 
 mod check_cli;
 mod control_api;
+mod faults;
 mod fixtures;
 mod gateway_invoices;
 mod gateway_properties;

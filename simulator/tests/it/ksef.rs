@@ -1282,3 +1282,99 @@ async fn invoice_lists_page_with_continuation_tokens() {
         21418
     );
 }
+
+#[tokio::test]
+async fn the_outage_scenario_serves_html_pages_storms_and_a_maintenance_window() {
+    let t = shipped("ksef-outages.yaml").await;
+    let client = shipped_client(&t).await;
+    let mut opened = Vec::new();
+    // One open a second keeps within KSeF's own limit of 10 a second and 30 a minute.
+    for _ in 0..20 {
+        step(&t, 1).await;
+        let wrapped = rsa_oaep_encrypt(&client.key, &KEY).unwrap();
+        let answer = client.open_session(wrapped).await;
+        assert!(answer.headers.contains_key("x-system-warning"));
+        opened.push((answer.status, answer.headers.get("content-type").cloned()));
+    }
+    let pages = opened.iter().filter(|(status, _)| *status == 502).count();
+    assert!(
+        (1..=10).contains(&pages),
+        "about a fifth of 20 opens hit the 502: {pages}"
+    );
+    assert!(opened.iter().filter(|(s, _)| *s == 502).all(|(_, ct)| {
+        ct.as_ref()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    }));
+    let session = loop {
+        step(&t, 1).await;
+        let wrapped = rsa_oaep_encrypt(&client.key, &KEY).unwrap();
+        let answer = client.open_session(wrapped).await;
+        if answer.status == 201 {
+            break answer.body["referenceNumber"].as_str().unwrap().to_owned();
+        }
+    };
+    let reference = loop {
+        step(&t, 1).await;
+        let invoice = with_number(&fixture("fa3-minimal.xml"), "OUT-1");
+        let sent = client
+            .send(&session, Client::send_body(&invoice, &KEY))
+            .await;
+        if sent.status == 202 {
+            break sent.body["referenceNumber"].as_str().unwrap().to_owned();
+        }
+        assert_eq!(
+            sent.body["exception"]["exceptionDetailList"][0]["exceptionCode"], 21184,
+            "{}",
+            sent.text
+        );
+    };
+    step(&t, 5 * 60).await;
+    let storm = client
+        .get(&format!("/sessions/{session}/invoices/{reference}"))
+        .await;
+    assert_eq!(storm.status, 429, "{}", storm.text);
+    assert_eq!(storm.headers["retry-after"], "20");
+    step(&t, 25 * 60).await;
+    let down = call(
+        &t,
+        reqwest::Method::POST,
+        "/v2/auth/challenge",
+        None,
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(down.status, 503);
+    let wait: u64 = down.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&wait), "until the window closes: {wait}");
+    assert!(down.text.contains("<html>"), "{}", down.text);
+    step(&t, wait - 1).await;
+    let still = call(
+        &t,
+        reqwest::Method::POST,
+        "/v2/auth/challenge",
+        None,
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(still.status, 503);
+    step(&t, 1).await;
+    let back = call(
+        &t,
+        reqwest::Method::POST,
+        "/v2/auth/challenge",
+        None,
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(back.status, 200, "{}", back.text);
+}

@@ -225,7 +225,6 @@ mod tests {
     use std::process::{Command, Stdio};
 
     use rsa::pkcs8::DecodePublicKey as _;
-    use std::time::Instant;
 
     use super::super::crypto::{public_key_from_certificate, rsa_oaep_encrypt};
     use super::*;
@@ -247,19 +246,12 @@ mod tests {
     }
 
     #[test]
-    fn new_is_deterministic_and_fast() {
+    fn new_is_deterministic() {
         let (from, to) = validity();
-        let started = Instant::now();
         let first = KsefKeys::new(from, to).unwrap();
-        let elapsed = started.elapsed();
-        println!(
-            "KsefKeys::new took {:.2} ms",
-            elapsed.as_secs_f64() * 1000.0
-        );
         let second = KsefKeys::new(from, to).unwrap();
         assert_eq!(first.certificate_der(), second.certificate_der());
         assert_eq!(first.certificate_id(), second.certificate_id());
-        assert!(elapsed.as_millis() < 2000, "KsefKeys::new took {elapsed:?}");
     }
 
     #[test]

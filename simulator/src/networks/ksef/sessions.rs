@@ -184,6 +184,16 @@ pub(crate) fn session_of(
         .ok_or_else(|| KsefError::no_session(reference))
 }
 
+/// The session `reference` whatever its context: the pre-signed download links carry no
+/// token, the reference is their secret.
+pub(crate) fn stored_session(ksef: &Ksef, reference: &str) -> Result<Session, KsefError> {
+    ksef.books()
+        .sessions
+        .get(reference)
+        .cloned()
+        .ok_or_else(|| KsefError::no_session(reference))
+}
+
 /// Works out a session's status at `now` from its invoices and the clock.
 pub(crate) fn status(ksef: &Ksef, session: &Session, now: Timestamp) -> SessionStatus {
     let books = ksef.books();

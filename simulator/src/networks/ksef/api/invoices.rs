@@ -210,13 +210,7 @@ pub(crate) async fn stored_upo(
     caller: Caller,
     Path((reference, invoice)): Path<(String, String)>,
 ) -> Result<Response, KsefError> {
-    let session = caller
-        .ksef()
-        .books()
-        .sessions
-        .get(&reference)
-        .cloned()
-        .ok_or_else(|| KsefError::no_session(&reference))?;
+    let session = sessions::stored_session(caller.ksef(), &reference)?;
     let found = sessions::invoice_in(caller.ksef(), &session, &invoice);
     upo_of(&caller, &session, found, &invoice)
 }

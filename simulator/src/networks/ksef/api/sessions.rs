@@ -213,13 +213,7 @@ pub(crate) async fn stored_upo_page(
     caller: Caller,
     Path((reference, page)): Path<(String, String)>,
 ) -> Result<Response, KsefError> {
-    let session = caller
-        .ksef()
-        .books()
-        .sessions
-        .get(&reference)
-        .cloned()
-        .ok_or_else(|| KsefError::no_session(&reference))?;
+    let session = sessions::stored_session(caller.ksef(), &reference)?;
     let xml = sessions::session_upo(caller.ksef(), &session, &page, caller.now)?;
     Ok(xml_download(xml.into_bytes()))
 }

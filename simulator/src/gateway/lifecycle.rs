@@ -15,8 +15,8 @@ use jiff::tz::TimeZone;
 use crate::digest::unit_draw;
 use crate::faults::Release;
 use crate::journal::{Journal, Record};
-use crate::networks::ksef::ksef_number;
-use crate::scenario::{Behaviour, Match, Network, Outcome, glob_matches};
+use crate::networks::ksef::{invoice_description, ksef_number};
+use crate::scenario::{Behaviour, KSEF_CODES, Match, Network, Outcome, glob_matches};
 use crate::store::{DocumentChange, DocumentRecord, DocumentState, NetworkDetail, TenantId};
 use crate::webhooks;
 use crate::world::Epoch;
@@ -238,6 +238,11 @@ fn default_detail(network: Network, state: DocumentState) -> NetworkDetail {
 
 /// The network's own name for a status, in its own language.
 fn description(status: &str) -> Option<String> {
+    if let Ok(code) = status.parse::<u16>()
+        && KSEF_CODES.contains(&code)
+    {
+        return Some(invoice_description(code).to_owned());
+    }
     let text = match status {
         "RC" => "Ricevuta di consegna",
         "NS" => "Notifica di scarto",
@@ -245,18 +250,6 @@ fn description(status: &str) -> Option<String> {
         "NE" => "Notifica esito committente",
         "DT" => "Notifica di decorrenza termini",
         "AT" => "Attestazione di avvenuta trasmissione della fattura con impossibilità di recapito",
-        "100" => "Faktura przyjęta do dalszego przetwarzania",
-        "150" => "Trwa przetwarzanie",
-        "200" => "Sukces",
-        "405" => "Przetwarzanie anulowane z powodu błędu sesji",
-        "410" => "Nieprawidłowy zakres uprawnień",
-        "415" => "Brak możliwości wysyłania faktury z załącznikiem",
-        "430" => "Błąd weryfikacji pliku faktury",
-        "435" => "Błąd odszyfrowania pliku",
-        "440" => "Duplikat faktury",
-        "450" => "Błąd weryfikacji semantyki dokumentu faktury",
-        "500" => "Nieznany błąd",
-        "550" => "Operacja została anulowana przez system",
         "AB" => "Message acknowledgement",
         "IP" => "In process",
         "UQ" => "Under query",

@@ -91,14 +91,7 @@ impl Outcome {
             };
         }
         if let Some(code) = self.ksef {
-            return match code {
-                100 => Some(DocumentState::Sent),
-                150 => Some(DocumentState::Accepted),
-                200 => Some(DocumentState::Delivered),
-                500 | 550 => Some(DocumentState::Failed),
-                400..=499 => Some(DocumentState::Refused),
-                _ => None,
-            };
+            return crate::networks::ksef::gateway_state(code);
         }
         if let Some(code) = self.peppol.as_deref() {
             return match code.to_ascii_uppercase().as_str() {

@@ -33,6 +33,7 @@ mod webhooks;
 
 use std::path::Path;
 
+pub(crate) use behaviours::KSEF_CODES;
 pub use behaviours::{Behaviour, Match, Outcome};
 pub use clock_spec::ClockSpec;
 pub use duration::{Duration, DurationError};

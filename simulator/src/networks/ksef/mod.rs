@@ -21,4 +21,5 @@ mod xades;
 pub(crate) use api::routes;
 pub use number::{crc8, is_ksef_number, is_reference_number, ksef_number, reference_number};
 pub use rate::RateGroup;
+pub use sessions::{gateway_state, invoice_description};
 pub use state::Ksef;

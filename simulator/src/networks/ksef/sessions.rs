@@ -93,8 +93,8 @@ pub(crate) struct SessionStatus {
     pub(crate) upo_pages: Vec<String>,
 }
 
-/// The polish text of an invoice status code.
-pub(crate) fn invoice_description(code: u16) -> &'static str {
+/// The Polish text of an invoice status code.
+pub fn invoice_description(code: u16) -> &'static str {
     match code {
         100 => "Faktura przyjęta do dalszego przetwarzania",
         150 => "Trwa przetwarzanie",
@@ -111,14 +111,17 @@ pub(crate) fn invoice_description(code: u16) -> &'static str {
     }
 }
 
-/// The gateway state a KSeF invoice status puts its document in.
-pub(crate) fn gateway_state(code: u16) -> DocumentState {
+/// The gateway state a KSeF invoice status puts its document in: 100 `sent`, 150 `accepted`,
+/// 200 `delivered`, 500 and 550 `failed`, any other 4xx `refused`. The one mapping both the
+/// native sessions and the scenario's `ksef:` outcomes use.
+pub fn gateway_state(code: u16) -> Option<DocumentState> {
     match code {
-        100 => DocumentState::Sent,
-        150 => DocumentState::Accepted,
-        200 => DocumentState::Delivered,
-        400..=499 => DocumentState::Refused,
-        _ => DocumentState::Failed,
+        100 => Some(DocumentState::Sent),
+        150 => Some(DocumentState::Accepted),
+        200 => Some(DocumentState::Delivered),
+        500 | 550 => Some(DocumentState::Failed),
+        400..=499 => Some(DocumentState::Refused),
+        _ => None,
     }
 }
 
@@ -628,12 +631,13 @@ fn advance(
         errors: details,
         network_id: number,
     };
-    if let Some(change) =
-        epoch
-            .store
-            .ledger
-            .transition(tenant, &document_id, gateway_state(code), Some(detail), now)
-    {
+    if let Some(change) = epoch.store.ledger.transition(
+        tenant,
+        &document_id,
+        gateway_state(code).unwrap_or(DocumentState::Failed),
+        Some(detail),
+        now,
+    ) {
         record_change(
             epoch,
             journal,

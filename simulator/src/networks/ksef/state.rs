@@ -306,25 +306,20 @@ impl Ksef {
         }
     }
 
-    /// Checks `Authorization: Bearer` for a token of one of `kinds`: a missing, unknown,
-    /// expired or wrong-kind token is 401 (always problem details).
+    /// Checks the bearer `token` (from `Authorization: Bearer`) for one of `kinds`: a missing,
+    /// unknown, expired or wrong-kind token is 401 (always problem details).
     pub(crate) fn bearer(
         &self,
-        header: Option<&str>,
+        token: Option<&str>,
         kinds: &[TokenType],
         now: Timestamp,
     ) -> Result<(Issued, AuthOperation), KsefError> {
-        let token = header
-            .and_then(|h| {
-                let (scheme, rest) = h.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-            })
-            .ok_or_else(|| {
-                KsefError::Unauthorized(
-                    "Brak tokenu uwierzytelniającego: wymagany nagłówek Authorization: Bearer <token>."
-                        .to_owned(),
-                )
-            })?;
+        let token = token.ok_or_else(|| {
+            KsefError::Unauthorized(
+                "Brak tokenu uwierzytelniającego: wymagany nagłówek Authorization: Bearer <token>."
+                    .to_owned(),
+            )
+        })?;
         // A token that is not one of ours fails here, before any lookup.
         self.jwt.verify(token).map_err(|error| {
             KsefError::Unauthorized(format!("Nieprawidłowy token uwierzytelniający ({error})."))
@@ -350,8 +345,8 @@ impl Ksef {
     }
 
     /// Checks an access token and names the context and tenant it acts for.
-    pub(crate) fn access(&self, header: Option<&str>, now: Timestamp) -> Result<Grant, KsefError> {
-        let (_, op) = self.bearer(header, &[TokenType::Access], now)?;
+    pub(crate) fn access(&self, token: Option<&str>, now: Timestamp) -> Result<Grant, KsefError> {
+        let (_, op) = self.bearer(token, &[TokenType::Access], now)?;
         let tenant = op.tenant.clone().ok_or_else(|| KsefError::Forbidden {
             reason: "missing-permissions",
             detail: format!("Brak uprawnień w kontekście {}.", op.context),

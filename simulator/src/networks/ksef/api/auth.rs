@@ -221,7 +221,7 @@ pub(crate) async fn status(
     caller.limit(RateGroup::Public, "")?;
     let ksef = caller.ksef();
     let (_, op) = ksef.bearer(
-        caller.authorization(),
+        caller.bearer_token(),
         &[TokenType::Operation, TokenType::Access],
         caller.now,
     )?;
@@ -273,7 +273,7 @@ pub(crate) async fn status(
 pub(crate) async fn redeem(caller: Caller) -> Result<Response, KsefError> {
     caller.limit(RateGroup::Public, "")?;
     let ksef = caller.ksef();
-    let (_, op) = ksef.bearer(caller.authorization(), &[TokenType::Operation], caller.now)?;
+    let (_, op) = ksef.bearer(caller.bearer_token(), &[TokenType::Operation], caller.now)?;
     let (code, _) = Ksef::auth_status(&op, caller.now);
     if code != 200 {
         return Err(KsefError::exception(
@@ -325,12 +325,7 @@ pub(crate) async fn redeem(caller: Caller) -> Result<Response, KsefError> {
 pub(crate) async fn refresh(caller: Caller) -> Result<Response, KsefError> {
     caller.limit(RateGroup::Public, "")?;
     let ksef = caller.ksef();
-    let token = caller
-        .authorization()
-        .and_then(|h| h.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_owned())
-        .unwrap_or_default();
+    let token = caller.bearer_token().unwrap_or_default().to_owned();
     let known = ksef
         .books()
         .tokens

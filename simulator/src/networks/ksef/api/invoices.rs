@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde_json::{Value, json};
 
 use super::sessions::ListQuery;
-use super::{Caller, reply, xml_download};
+use super::{Caller, LINK_TTL, reply, xml_download};
 use crate::networks::ksef::error::KsefError;
 use crate::networks::ksef::rate::RateGroup;
 use crate::networks::ksef::sessions::{self, Invoice, invoice_description};
@@ -90,10 +90,7 @@ fn invoice_json(caller: &Caller, invoice: &Invoice) -> Value {
             .checked_add(ksef.settings.upo())
             .unwrap_or(acquired);
         if caller.now >= upo_ready {
-            let expires = caller
-                .now
-                .checked_add(std::time::Duration::from_secs(3600))
-                .unwrap_or(caller.now);
+            let expires = caller.now.checked_add(LINK_TTL).unwrap_or(caller.now);
             body["upoDownloadUrl"] = Value::from(format!(
                 "{}/ksef-storage/{}/invoices/{}/upo",
                 caller.base_url(),

@@ -168,15 +168,16 @@ impl Caller {
         &self.epoch.ksef
     }
 
-    fn authorization(&self) -> Option<&str> {
-        self.headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
+    /// The token of `Authorization: Bearer <token>` (the scheme in any case).
+    fn bearer_token(&self) -> Option<&str> {
+        let value = self.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+        let (scheme, token) = value.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
     }
 
     /// The access token's context, after the group's rate limit for that context and IP.
     pub(crate) fn access(&self, group: RateGroup) -> Result<Grant, KsefError> {
-        let grant = self.ksef().access(self.authorization(), self.now)?;
+        let grant = self.ksef().access(self.bearer_token(), self.now)?;
         self.limit(group, &grant.context)?;
         Ok(grant)
     }
@@ -226,6 +227,9 @@ pub(crate) fn reply(status: axum::http::StatusCode, body: &serde_json::Value) ->
     )
         .into_response()
 }
+
+/// How long a download link (`downloadUrl`, `upoDownloadUrl`) stays valid once handed out.
+pub(crate) const LINK_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// An XML download with KSeF's `x-ms-meta-hash` (Base64 SHA-256 of the exact body).
 pub(crate) fn xml_download(body: Vec<u8>) -> Response {

@@ -10,14 +10,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::auth::check_key_id;
-use super::{Caller, json_body, reply, xml_download};
+use super::{Caller, LINK_TTL, json_body, reply, xml_download};
 use crate::networks::ksef::error::KsefError;
 use crate::networks::ksef::rate::RateGroup;
 use crate::networks::ksef::sessions::{self, Declared, Session};
 use crate::networks::ksef::wire::ksef_time;
-
-/// Download links stay valid this long after they are handed out.
-const LINK_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -32,6 +32,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/reset", post(reset))
         .route("/journal", get(journal))
         .route("/tenants", get(tenants))
+        .nest("/sdi", crate::networks::sdi::control_routes())
         .route_layer(middleware::from_fn_with_state(state, require_control_token))
 }
 
@@ -196,7 +197,9 @@ async fn load_scenario(
             &essence,
         ));
     }
-    let parsed = scenario::parse(&body, "<request body>")?;
+    let mut parsed = scenario::parse(&body, "<request body>")?;
+    scenario::read_inbound_files(&mut parsed, None, &body)
+        .map_err(|error| scenario::ScenarioErrors::single("<request body>", error))?;
     state.world.load(parsed, "<request body>".into());
     Ok(Json(Loaded::of(&state.world.epoch())))
 }

@@ -142,6 +142,8 @@ pub enum AppError {
     SubmissionNotFound(String),
     #[error("no webhook endpoint `{0}` for this account")]
     EndpointNotFound(String),
+    #[error("no SDI file or message `{0}` in this run")]
+    SdiFileNotFound(String),
     #[error("{0}")]
     InvalidSubscription(String),
     #[error("the ERP callback did not answer the registration ping: {0}")]
@@ -218,6 +220,7 @@ impl AppError {
             AppError::IdempotencyKeyInFlight => "idempotency-key-in-flight",
             AppError::DocumentNotFound(_) => "document-not-found",
             AppError::SubmissionNotFound(_) => "submission-not-found",
+            AppError::SdiFileNotFound(_) => "sdi-file-not-found",
             AppError::EndpointNotFound(_) => "webhook-not-found",
             AppError::InvalidSubscription(_) => "invalid-subscription",
             AppError::CallbackUnreachable(_) => "callback-unreachable",
@@ -263,6 +266,7 @@ impl AppError {
             }
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::DocumentNotFound(_)
+            | AppError::SdiFileNotFound(_)
             | AppError::SubmissionNotFound(_)
             | AppError::EndpointNotFound(_)
             | AppError::CallbackNotRegistered
@@ -308,6 +312,7 @@ impl AppError {
             AppError::IdempotencyKeyInFlight => "Idempotency key in use",
             AppError::DocumentNotFound(_) => "Document not found",
             AppError::SubmissionNotFound(_) => "Submission not found",
+            AppError::SdiFileNotFound(_) => "SDI file not found",
             AppError::EndpointNotFound(_) => "Webhook endpoint not found",
             AppError::InvalidSubscription(_) => "Invalid subscription",
             AppError::CallbackUnreachable(_) => "Callback unreachable",

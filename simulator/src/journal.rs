@@ -91,6 +91,47 @@ pub enum Record {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
     },
+    /// SDI issued or received a message about a file: a notification (RC, NS, MC, NE, DT, AT,
+    /// SE), an invoice's metadata (MT), or a recipient's outcome (EC).
+    SdiMessage(SdiMessage),
+    /// One SOAP call eisim made to an integrator's SDICoop service, and how it went.
+    SoapCall(SoapCall),
+}
+
+/// A message SDI issued or received, as it would appear in SDI's own records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SdiMessage {
+    pub identificativo_sdi: u64,
+    /// The invoice file the message is about.
+    pub invoice_file: String,
+    /// `RC`, `NS`, `MC`, `NE`, `DT`, `AT`, `MT`, `EC` or `SE`.
+    pub message_type: String,
+    /// The message's own file name (`<invoice>_<TT>_<NNN>.xml`).
+    pub file_name: String,
+    /// Who it is for: `transmitter`, `recipient`, or `sdi` for what a recipient sent.
+    pub to: String,
+    /// How the file reached SDI: `gateway`, `sdicoop`, or `inbound` (scenario-scheduled).
+    pub channel: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A SOAP request eisim sent as SDI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SoapCall {
+    pub url: String,
+    /// The WSDL operation, e.g. `RicevutaConsegna` or `RiceviFatture`.
+    pub operation: String,
+    pub soap_action: String,
+    pub identificativo_sdi: u64,
+    /// The file the call carried (a message or an invoice).
+    pub file_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub latency_us: u64,
+    pub verdict: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// One outgoing delivery attempt or probe, as the conformance suite grades it.
@@ -178,6 +219,8 @@ pub enum RecordKind {
     WebhookAttempt,
     WebhookEndpoint,
     FaultInjected,
+    SdiMessage,
+    SoapCall,
 }
 
 impl Record {
@@ -191,6 +234,8 @@ impl Record {
             Record::WebhookAttempt(_) => RecordKind::WebhookAttempt,
             Record::WebhookEndpoint { .. } => RecordKind::WebhookEndpoint,
             Record::FaultInjected { .. } => RecordKind::FaultInjected,
+            Record::SdiMessage(_) => RecordKind::SdiMessage,
+            Record::SoapCall(_) => RecordKind::SoapCall,
         }
     }
 }
@@ -208,8 +253,10 @@ impl std::str::FromStr for RecordKind {
             "webhook_attempt" => Ok(RecordKind::WebhookAttempt),
             "webhook_endpoint" => Ok(RecordKind::WebhookEndpoint),
             "fault_injected" => Ok(RecordKind::FaultInjected),
+            "sdi_message" => Ok(RecordKind::SdiMessage),
+            "soap_call" => Ok(RecordKind::SoapCall),
             other => Err(format!(
-                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`, `anti_pattern`, `webhook_attempt`, `webhook_endpoint`, `fault_injected`"
+                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`, `anti_pattern`, `webhook_attempt`, `webhook_endpoint`, `fault_injected`, `sdi_message`, `soap_call`"
             )),
         }
     }

@@ -20,6 +20,7 @@
 //! ```
 
 pub mod agenda;
+pub mod certificate;
 pub mod clock;
 mod control;
 pub mod digest;

@@ -68,6 +68,7 @@ pub fn app(world: Arc<World>, settings: ServerSettings) -> Router {
         .nest("/_sim", control::routes(state.clone()))
         .merge(gateway::routes())
         .merge(networks::ksef::routes(state.clone()))
+        .merge(networks::sdi::routes())
         .fallback(no_route)
         // Inside the journaling layer, so injected answers are journaled like any other.
         .layer(middleware::from_fn_with_state(

@@ -122,6 +122,7 @@ pub struct Simulator {
     server: Option<JoinHandle<std::io::Result<()>>>,
     driver: Option<JoinHandle<()>>,
     sender: Option<JoinHandle<()>>,
+    sdi_outbox: Option<JoinHandle<()>>,
 }
 
 impl Simulator {
@@ -172,6 +173,13 @@ impl Simulator {
         let sender = world.take_webhook_queue().map(|queue| {
             tokio::spawn(webhooks::sender::run(world.clone(), queue, stopped.clone()))
         });
+        let sdi_outbox = world.take_sdi_queue().map(|queue| {
+            tokio::spawn(crate::networks::sdi::run_outbox(
+                world.clone(),
+                queue,
+                stopped.clone(),
+            ))
+        });
         let driver = tokio::spawn(world::drive(world.clone(), stopped));
         Ok(Simulator {
             address,
@@ -180,6 +188,7 @@ impl Simulator {
             server: Some(server),
             driver: Some(driver),
             sender,
+            sdi_outbox,
         })
     }
 
@@ -220,6 +229,13 @@ impl Simulator {
         hub.settled().await;
     }
 
+    /// Waits until every SOAP call SDI has made so far has been answered and its answer
+    /// applied (an inbound invoice's delivery decides what SDI plans next).
+    pub async fn sdi_settled(&self) {
+        let outbox = self.world.epoch().sdi.outbox.clone();
+        outbox.settled().await;
+    }
+
     /// Stops accepting connections, lets in-flight requests finish, stops the event driver
     /// and syncs the journal file.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
@@ -235,6 +251,9 @@ impl Simulator {
         }
         if let Some(sender) = self.sender.take() {
             let _ = sender.await;
+        }
+        if let Some(outbox) = self.sdi_outbox.take() {
+            let _ = outbox.await;
         }
         self.world.journal.sync().map_err(std::io::Error::other)?;
         served

@@ -19,6 +19,7 @@ use crate::gateway::{AccessTokens, DEFAULT_TOKEN_TTL};
 use crate::journal::{Journal, Record};
 use crate::limits::Throttle;
 use crate::networks::ksef::Ksef;
+use crate::networks::sdi::{JobQueue as SdiQueue, Outbox, Sdi};
 use crate::scenario::Scenario;
 use crate::store::Store;
 use crate::webhooks::{Hub, JobQueue, JobSender};
@@ -51,6 +52,8 @@ pub struct Epoch {
     pub webhooks: Arc<Hub>,
     /// The KSeF API's keys, authentications, sessions and invoices in this run.
     pub ksef: Ksef,
+    /// SDI's files, their messages and the integrator's SDICoop channel in this run.
+    pub sdi: Sdi,
     /// The scenario's faults placed on this run's clock, with their rate counters.
     pub(crate) faults: Faults,
     /// Held while due events run so they run one at a time, in order, even when the driver
@@ -64,6 +67,7 @@ impl Epoch {
         origin: String,
         overrides: &Overrides,
         jobs: &JobSender,
+        sdi_outbox: &Outbox,
     ) -> Self {
         let mode = overrides.clock.unwrap_or(scenario.clock.mode);
         let clock = Clock::new(mode, scenario.clock.start);
@@ -74,12 +78,13 @@ impl Epoch {
             .unwrap_or(scenario.clock.auto_advance);
         clock.set_auto_advance(auto_advance && mode == ClockMode::Virtual);
         let seed = overrides.seed.unwrap_or(scenario.seed);
-        Epoch {
+        let epoch = Epoch {
             seed,
             faults: Faults::new(&scenario.faults, clock.start(), seed),
             webhooks: Arc::new(Hub::new(scenario.webhooks.clone(), seed, jobs.clone())),
             store: Store::from_scenario(&scenario),
             ksef: Ksef::new(&scenario, seed, clock.now()),
+            sdi: Sdi::new(&scenario, seed, clock.now(), sdi_outbox.clone()),
             agenda: Agenda::new(),
             tokens: AccessTokens::default(),
             token_ttl: scenario
@@ -91,7 +96,9 @@ impl Epoch {
             clock,
             origin,
             scenario,
-        }
+        };
+        crate::networks::sdi::plan_inbound(&epoch);
+        epoch
     }
 }
 
@@ -112,13 +119,17 @@ pub struct World {
     pub(crate) epoch_changed: Notify,
     /// Where every run's webhook requests go, and the other end for the sender task.
     jobs: JobSender,
+    /// SOAP calls SDI makes, for every run, and the other end for the outbox task.
+    sdi_outbox: Outbox,
+    sdi_queue: Mutex<Option<SdiQueue>>,
     queue: Mutex<Option<JobQueue>>,
 }
 
 impl World {
     pub fn new(scenario: Scenario, origin: String, overrides: Overrides, journal: Journal) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
-        let epoch = Epoch::new(Arc::new(scenario), origin, &overrides, &jobs);
+        let (sdi_outbox, sdi_queue) = Outbox::new();
+        let epoch = Epoch::new(Arc::new(scenario), origin, &overrides, &jobs, &sdi_outbox);
         let world = World {
             journal,
             overrides,
@@ -126,6 +137,8 @@ impl World {
             epoch_changed: Notify::new(),
             jobs,
             queue: Mutex::new(Some(queue)),
+            sdi_outbox,
+            sdi_queue: Mutex::new(Some(sdi_queue)),
         };
         world.note_epoch("scenario loaded");
         world
@@ -147,6 +160,7 @@ impl World {
             origin,
             &self.overrides,
             &self.jobs,
+            &self.sdi_outbox,
         ));
         self.note_epoch("scenario loaded");
     }
@@ -160,8 +174,17 @@ impl World {
             current.origin.clone(),
             &self.overrides,
             &self.jobs,
+            &self.sdi_outbox,
         ));
         self.note_epoch("reset");
+    }
+
+    /// The SDI SOAP call queue, for the one outbox task that drains it.
+    pub(crate) fn take_sdi_queue(&self) -> Option<SdiQueue> {
+        self.sdi_queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// The webhook request queue, for the one sender task that drains it.

@@ -8,7 +8,7 @@
 
 mod decimal;
 mod fa3;
-mod fatturapa;
+pub mod fatturapa;
 mod normalize;
 mod ubl;
 pub mod xml;

@@ -121,6 +121,7 @@ impl<'a> Desk<'a> {
         }
         let recipient = recipient_of(&incoming, &inspection);
         self.check_recipient(inspection.format, recipient.as_deref())?;
+        let file_name = incoming.file_name.clone();
         let record = self.record(
             incoming,
             inspection,
@@ -131,7 +132,14 @@ impl<'a> Desk<'a> {
         match self.epoch.store.ledger.admit(self.tenant, record.clone()) {
             Ok(()) => {
                 self.note(&record, "validated");
-                lifecycle::plan(self.epoch, self.journal, self.tenant, &record, self.now);
+                lifecycle::plan(
+                    self.epoch,
+                    self.journal,
+                    self.tenant,
+                    &record,
+                    file_name.as_deref(),
+                    self.now,
+                );
                 Ok(Taken::Accepted(Box::new(record)))
             }
             Err(duplicate) => Err(self.duplicate(duplicate)),

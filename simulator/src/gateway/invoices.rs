@@ -138,6 +138,57 @@ pub(crate) async fn document(
     Ok(response)
 }
 
+/// `GET /api/v1/invoices/{id}/notifications`: what the network said about the document, as
+/// files (SDI's RC, NS, MC, NE, DT, AT and the rest); empty on networks without them.
+pub(crate) async fn notifications(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (rate, doc) = metered_document(&state, &tenant, &id, EndpointGroup::Status)?;
+    let file = state.world.epoch().sdi.file_of_document(&doc.id);
+    let notifications: Vec<serde_json::Value> = file
+        .as_ref()
+        .map(|file| {
+            file.messages
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "type": m.message_type.as_str(),
+                        "file_name": m.file_name,
+                        "at": m.at,
+                        "to": m.to,
+                        "href": format!("/api/v1/invoices/{}/notifications/{}", doc.id, m.file_name),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = serde_json::json!({
+        "network": doc.network.as_str(),
+        "identificativo_sdi": file.as_ref().map(|f| f.identificativo_sdi),
+        "notifications": notifications,
+    });
+    Ok((rate, Json(body)).into_response())
+}
+
+/// `GET /api/v1/invoices/{id}/notifications/{name}`: one message file, as SDI issued it.
+pub(crate) async fn notification(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    Path((id, name)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (rate, doc) = metered_document(&state, &tenant, &id, EndpointGroup::Document)?;
+    let file = state
+        .world
+        .epoch()
+        .sdi
+        .file_of_document(&doc.id)
+        .ok_or_else(|| AppError::SdiFileNotFound(format!("{} has no SDI file", doc.id)))?;
+    let response = crate::networks::sdi::message_response(&file, &name)?;
+    Ok((rate, response).into_response())
+}
+
 /// `GET /api/v1/invoices/{id}/printout`: a page for a person, throttled against mass use.
 pub(crate) async fn printout(
     State(state): State<AppState>,

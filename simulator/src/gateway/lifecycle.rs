@@ -16,6 +16,7 @@ use crate::digest::unit_draw;
 use crate::faults::Release;
 use crate::journal::{Journal, Record};
 use crate::networks::ksef::{invoice_description, ksef_number};
+use crate::networks::sdi;
 use crate::scenario::{Behaviour, KSEF_CODES, Match, Network, Outcome, glob_matches};
 use crate::store::{DocumentChange, DocumentRecord, DocumentState, NetworkDetail, TenantId};
 use crate::webhooks;
@@ -43,11 +44,15 @@ struct Step {
 /// during one starts its life when the outage ends, and a step that falls due inside one waits
 /// for its end, the later steps keeping their delays after it. An outage that lasts until the
 /// end of the run leaves the document where it is.
+///
+/// An SDI document is handed to SDI as a file named `file_name` (or a name the gateway makes
+/// up, as a provider does), and SDI's own lifecycle takes it from there.
 pub(crate) fn plan(
     epoch: &Epoch,
     journal: &Journal,
     tenant: &TenantId,
     doc: &DocumentRecord,
+    file_name: Option<&str>,
     now: Timestamp,
 ) {
     let steps = steps_for(epoch.seed, &epoch.scenario.behaviours, doc);
@@ -87,6 +92,21 @@ pub(crate) fn plan(
     let Some(mut at) = hold(now, "the document's lifecycle") else {
         return;
     };
+    if doc.network == Network::Sdi {
+        let arrival = sdi::Arrival {
+            file_name: file_name.map_or_else(|| sdi_file_name(epoch, doc), str::to_owned),
+            bytes: doc.bytes.clone(),
+            channel: sdi::Channel::Gateway,
+            tenant: Some(tenant.clone()),
+            document_id: Some(doc.id.clone()),
+        };
+        epoch
+            .agenda
+            .schedule(at, format!("document {} -> SDI", doc.id), move |ctx| {
+                sdi::receive(ctx.epoch, ctx.journal, arrival, ctx.now);
+            });
+        return;
+    }
     for step in steps {
         let due = at.checked_add(step.after).unwrap_or(Timestamp::MAX);
         let Some(step_at) = hold(due, &format!("the step to {}", step.state.as_str())) else {
@@ -124,6 +144,40 @@ pub(crate) fn plan(
     }
 }
 
+/// The name a provider gives the SDI file it makes of a document: the transmitter's id
+/// (`IdTrasmittente`, as Allegato A asks) and a progressivo of five base-36 characters taken
+/// from the document id, so names differ between documents and repeat across runs.
+fn sdi_file_name(epoch: &Epoch, doc: &DocumentRecord) -> String {
+    let transmitter = crate::documents::xml::parse(&doc.bytes)
+        .ok()
+        .and_then(|d| {
+            let id = d.root.at(&[
+                "FatturaElettronicaHeader",
+                "DatiTrasmissione",
+                "IdTrasmittente",
+            ])?;
+            Some(format!(
+                "{}{}",
+                id.text_at(&["IdPaese"])?,
+                id.text_at(&["IdCodice"])?
+            ))
+        })
+        .unwrap_or_else(|| "IT00000000000".to_owned());
+    let mut n = crate::digest::unit_draw(&format!("{}:{}", epoch.seed, doc.id));
+    let mut progressivo = String::new();
+    for _ in 0..5 {
+        n *= 36.0;
+        let digit = n.floor();
+        n -= digit;
+        progressivo.push(
+            char::from_digit(digit as u32 % 36, 36)
+                .unwrap_or('0')
+                .to_ascii_uppercase(),
+        );
+    }
+    format!("{transmitter}_{progressivo}.xml")
+}
+
 /// Journals a document's change of state and raises its webhook events: the one path every
 /// document state change takes.
 pub(crate) fn record_change(
@@ -147,6 +201,34 @@ pub(crate) fn record_change(
     webhooks::publish_change(epoch, tenant, change, now);
 }
 
+/// What a behaviour's `when` looks at, for a gateway document and a file that reached a
+/// network some other way alike.
+#[derive(Debug, Clone)]
+pub(crate) struct BehaviourSubject<'a> {
+    pub(crate) network: Network,
+    pub(crate) recipient: Option<&'a str>,
+    /// The invoice numbers the document carries (several in a lotto).
+    pub(crate) numbers: Vec<&'a str>,
+    /// Fixes the seeded draw for `probability`.
+    pub(crate) id: &'a str,
+}
+
+impl<'a> BehaviourSubject<'a> {
+    fn of(doc: &'a DocumentRecord) -> Self {
+        BehaviourSubject {
+            network: doc.network,
+            recipient: doc.recipient.as_deref(),
+            numbers: doc
+                .facts
+                .invoices
+                .iter()
+                .map(|invoice| invoice.number.as_str())
+                .collect(),
+            id: &doc.id,
+        }
+    }
+}
+
 /// The first behaviour of the scenario whose `when` matches `doc`, if any: the one rule that
 /// decides a document's outcomes, on the gateway and on a network's native API alike.
 pub(crate) fn chosen_behaviour<'a>(
@@ -154,10 +236,19 @@ pub(crate) fn chosen_behaviour<'a>(
     behaviours: &'a [Behaviour],
     doc: &DocumentRecord,
 ) -> Option<&'a Behaviour> {
+    chosen_behaviour_for(seed, behaviours, &BehaviourSubject::of(doc))
+}
+
+/// [`chosen_behaviour`] for something that is not a gateway document.
+pub(crate) fn chosen_behaviour_for<'a>(
+    seed: u64,
+    behaviours: &'a [Behaviour],
+    subject: &BehaviourSubject<'_>,
+) -> Option<&'a Behaviour> {
     behaviours
         .iter()
         .enumerate()
-        .find(|(index, behaviour)| matches(seed, *index, &behaviour.when, doc))
+        .find(|(index, behaviour)| matches(seed, *index, &behaviour.when, subject))
         .map(|(_, behaviour)| behaviour)
 }
 
@@ -185,21 +276,21 @@ fn steps_for(seed: u64, behaviours: &[Behaviour], doc: &DocumentRecord) -> Vec<S
     }
 }
 
-fn matches(seed: u64, index: usize, when: &Match, doc: &DocumentRecord) -> bool {
-    when.network.is_none_or(|n| n == doc.network)
+fn matches(seed: u64, index: usize, when: &Match, subject: &BehaviourSubject<'_>) -> bool {
+    when.network.is_none_or(|n| n == subject.network)
         && when
             .recipient
             .as_deref()
-            .is_none_or(|r| doc.recipient.as_deref() == Some(r))
+            .is_none_or(|r| subject.recipient == Some(r))
         && when.invoice_number.as_deref().is_none_or(|pattern| {
-            doc.facts
-                .invoices
+            subject
+                .numbers
                 .iter()
-                .any(|invoice| glob_matches(pattern, &invoice.number))
+                .any(|number| glob_matches(pattern, number))
         })
         && when
             .probability
-            .is_none_or(|p| draw(seed, index, &doc.id) < p.get())
+            .is_none_or(|p| draw(seed, index, subject.id) < p.get())
 }
 
 /// A number in [0, 1) fixed by the seed, the behaviour and the document: the same scenario

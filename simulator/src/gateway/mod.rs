@@ -28,7 +28,9 @@ use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::server::AppState;
 
-pub(crate) use lifecycle::{chosen_behaviour, record_change};
+pub(crate) use lifecycle::{
+    BehaviourSubject, chosen_behaviour, chosen_behaviour_for, record_change,
+};
 pub(crate) use token::{AccessTokens, DEFAULT_TOKEN_TTL};
 
 /// Every gateway route, in one table: the router is built from it and the OpenAPI test
@@ -54,6 +56,16 @@ pub(crate) fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>
             Method::GET,
             "/api/v1/invoices/{id}/document",
             get(invoices::document),
+        ),
+        (
+            Method::GET,
+            "/api/v1/invoices/{id}/notifications",
+            get(invoices::notifications),
+        ),
+        (
+            Method::GET,
+            "/api/v1/invoices/{id}/notifications/{name}",
+            get(invoices::notification),
         ),
         (
             Method::GET,

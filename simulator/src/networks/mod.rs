@@ -2,3 +2,4 @@
 //! native API. Nothing here knows about another network.
 
 pub mod ksef;
+pub mod sdi;

@@ -26,6 +26,7 @@ mod parse;
 mod participant_id;
 mod positions;
 mod probability;
+mod sdi;
 mod steps;
 mod suggest;
 mod validate;
@@ -45,6 +46,7 @@ pub use limits::{DuplicateSubmissionLimit, EndpointGroup, Limits, RateLimit, par
 pub use model::*;
 pub use parse::parse;
 pub use probability::Probability;
+pub use sdi::{InboundInvoice, SdiChannel, SdiSettings, SdiTiming};
 pub use steps::{ExpectStateStep, Step, SubmitStep};
 pub use webhooks::WebhookPolicy;
 
@@ -89,7 +91,49 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
             ),
         )
     })?;
-    parse(&source, &origin)
+    let mut scenario = parse(&source, &origin)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    read_inbound_files(&mut scenario, Some(base), &source)
+        .map_err(|error| ScenarioErrors::single(origin, error))?;
+    Ok(scenario)
+}
+
+/// Reads the files `sdi.inbound` names, relative to the scenario file's folder. A scenario
+/// that did not come from a file (`base` is `None`) has no folder to read them from.
+pub fn read_inbound_files(
+    scenario: &mut Scenario,
+    base: Option<&Path>,
+    source: &str,
+) -> Result<(), ScenarioError> {
+    let position = positions::top_level_key(source, "sdi");
+    for (index, inbound) in scenario.sdi.inbound.iter_mut().enumerate() {
+        let Some(base) = base else {
+            return Err(ScenarioError::new(
+                ScenarioErrorKind::BadValue,
+                format!(
+                    "`sdi.inbound[{index}].file`: a scenario sent in a request has no folder to read `{}` from",
+                    inbound.file
+                ),
+            )
+            .at_position(position)
+            .with_suggestion(Some(
+                "start eisim with the scenario file (`eisim serve SCENARIO`) so its files can be read".to_owned(),
+            )));
+        };
+        let path = base.join(&inbound.file);
+        let bytes = std::fs::read(&path).map_err(|error| {
+            ScenarioError::new(
+                ScenarioErrorKind::BadValue,
+                format!(
+                    "`sdi.inbound[{index}].file`: cannot read `{}`: {error}",
+                    path.display()
+                ),
+            )
+            .at_position(position)
+        })?;
+        inbound.bytes = Some(bytes.into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

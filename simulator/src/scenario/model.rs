@@ -15,6 +15,7 @@ use super::clock_spec::ClockSpec;
 use super::faults::Fault;
 use super::ksef::KsefSettings;
 use super::limits::Limits;
+use super::sdi::SdiSettings;
 use super::steps::Step;
 use super::webhooks::WebhookPolicy;
 
@@ -51,6 +52,9 @@ pub struct Scenario {
     /// KSeF tokens, processing times, token and session lifetimes, and the native API's limits.
     #[serde(default)]
     pub ksef: KsefSettings,
+    /// SDI's timings, the integrator's SDICoop channel, and invoices it receives.
+    #[serde(default)]
+    pub sdi: SdiSettings,
     /// What the conformance suite asks the integration under test to do, in order.
     #[serde(default)]
     pub steps: Vec<Step>,

@@ -32,6 +32,7 @@ pub(crate) fn validate(
     check_behaviours(scenario, source, &mut errors);
     check_webhooks(scenario, source, &mut errors);
     check_ksef(scenario, source, &mut errors);
+    check_sdi(scenario, source, &mut errors);
     check_faults(scenario, positions, &mut errors);
     refuse_unsupported_sections(scenario, source, &mut errors);
     errors.sort_by_key(|error| (error.line.unwrap_or(u64::MAX), error.column));
@@ -143,6 +144,27 @@ fn check_ksef(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>
         errors.push(
             ScenarioError::new(Kind::BadValue, format!("`ksef.{key}`: {message}"))
                 .at_position(top_level_key(source, "ksef"))
+                .with_suggestion(Some(suggestion.to_owned())),
+        );
+    }
+}
+
+/// SDI settings no network could run with, and a channel tenant that does not exist.
+fn check_sdi(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
+    let mut problems = scenario.sdi.problems();
+    if let Some(tenant) = &scenario.sdi.channel.tenant
+        && !scenario.tenants.iter().any(|t| &t.id == tenant)
+    {
+        problems.push((
+            "channel.tenant".to_owned(),
+            format!("no tenant `{tenant}` is listed under `tenants`"),
+            "name one of the scenario's tenants, or leave it out for the tenant that owns an SDI participant",
+        ));
+    }
+    for (key, message, suggestion) in problems {
+        errors.push(
+            ScenarioError::new(Kind::BadValue, format!("`sdi.{key}`: {message}"))
+                .at_position(top_level_key(source, "sdi"))
                 .with_suggestion(Some(suggestion.to_owned())),
         );
     }
@@ -287,6 +309,9 @@ fn check_outcome(outcome: &Outcome, network: Option<Network>) -> Result<(), Stri
             SDI_NOTIFICATIONS.join(", ")
         ));
     }
+    if let Some(sdi) = outcome.sdi.as_deref() {
+        check_sdi_outcome(&sdi.to_ascii_uppercase(), &outcome.errors)?;
+    }
     if let Some(code) = outcome.ksef
         && !KSEF_CODES.contains(&code)
     {
@@ -310,6 +335,52 @@ fn check_outcome(outcome: &Outcome, network: Option<Network>) -> Result<(), Stri
     }
     if outcome.gateway_state().is_none() {
         return Err("say what happens: give a `state` (sent, accepted, delivered, refused, failed) or a network code (`sdi`, `ksef`, `peppol`)".into());
+    }
+    Ok(())
+}
+
+/// What each SDI notification may carry: NS the refusal codes, NE the administration's
+/// outcome; DT and AT are SDI's own consequences, never the scenario's choice.
+fn check_sdi_outcome(code: &str, errors: &[String]) -> Result<(), String> {
+    match code {
+        "NS" => {
+            if errors.is_empty() {
+                return Err(
+                    "`sdi: NS` needs the refusal codes in `errors`, e.g. `errors: [\"00404\"]`"
+                        .into(),
+                );
+            }
+            if let Some(bad) = errors
+                .iter()
+                .find(|e| e.len() != 5 || !e.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(format!(
+                    "`{bad}` is not an SDI refusal code; they are five digits, e.g. `00404`"
+                ));
+            }
+        }
+        "NE" => {
+            if errors.len() > 1
+                || errors
+                    .iter()
+                    .any(|e| !e.eq_ignore_ascii_case("EC01") && !e.eq_ignore_ascii_case("EC02"))
+            {
+                return Err("`sdi: NE` carries the administration's outcome: `errors: [EC01]` (accepted, the default) or `errors: [EC02]` (refused)".into());
+            }
+        }
+        "DT" => {
+            return Err("DT follows from SDI's rules: it comes `sdi.timing.outcome_deadline` (15d) after RC when no NE does; leave it out".into());
+        }
+        "AT" => {
+            return Err("AT follows from SDI's rules: it comes `sdi.timing.retry_period` (10d) after MC when no later RC does; leave it out".into());
+        }
+        _ => {
+            if !errors.is_empty() {
+                return Err(format!(
+                    "`sdi: {code}` carries no `errors`; only NS (refusal codes) and NE (EC01/EC02) do"
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -207,7 +207,12 @@ impl Ledger {
         let book = books.get_mut(tenant)?;
         let seq = *book.by_id.get(id)?;
         let doc = book.documents.get_mut(&seq)?;
-        if doc.state.is_final() {
+        // After delivery only the recipient's word can still change things: its refusal (SDI
+        // NE with EC02, a Peppol Invoice Response RE) or news that keeps the state (SDI NE
+        // with EC01, DT). Everything else about a final document is settled.
+        let recipient_says = doc.state == DocumentState::Delivered
+            && (to == DocumentState::Refused || (to == doc.state && detail.is_some()));
+        if doc.state.is_final() && !recipient_says {
             return None;
         }
         let from = doc.state;

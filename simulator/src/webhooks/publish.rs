@@ -30,10 +30,13 @@ pub(crate) fn publish_change(
     if book.endpoints.is_empty() {
         return;
     }
-    let mut types = vec![
-        EventType::for_state(change.to, change.direction),
-        EventType::StatusUpdated,
-    ];
+    // News that keeps the state (an SDI MC while retrying, an NE with EC01) is a status
+    // update, not a second `invoice.delivered`.
+    let mut types = Vec::with_capacity(3);
+    if change.from != Some(change.to) {
+        types.push(EventType::for_state(change.to, change.direction));
+    }
+    types.push(EventType::StatusUpdated);
     if change.from.is_some() {
         types.push(EventType::CallbackReceipts);
     }

@@ -13,6 +13,7 @@ mod gateway_tokens;
 mod journal_file;
 mod ksef;
 mod schemas;
+mod sdi;
 mod time_travel;
 mod webhooks;
 

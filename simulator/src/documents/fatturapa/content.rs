@@ -43,7 +43,7 @@ pub(super) fn check(root: &Element, context: &Context, findings: &mut Vec<Findin
     for body in &bodies {
         check_body(body, &parties, context, findings);
     }
-    check_lotto(&bodies, findings);
+    check_lotto(root, &bodies, findings);
 }
 
 /// The identifiers several rules compare.
@@ -685,18 +685,30 @@ fn check_document_type(body: &Body<'_>, parties: &Parties<'_>, findings: &mut Ve
     }
 }
 
-/// Number, year (or full date with Art73) and type of one body, for 00409.
-#[derive(Debug, PartialEq, Eq)]
-struct Identity<'a> {
-    number: &'a str,
-    date: Date,
-    type_code: &'a str,
-    art73: bool,
+/// What SDI compares to find a duplicate invoice: 00404 against earlier files, 00409 between
+/// the bodies of one lotto.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceIdentity {
+    /// The supplier's IdFiscaleIVA (IdPaese + IdCodice), or the customer's when the customer
+    /// issues the invoice on the supplier's behalf (`SoggettoEmittente` = CC).
+    pub issuer: String,
+    pub number: String,
+    pub date: Date,
+    pub type_code: String,
+    /// `Art73` = SI: the issuer numbers by date, so the full date is compared, not the year.
+    pub art73: bool,
 }
 
-/// Whether `other` duplicates `first` under SDI's rule, seen from `first` (its Art73 decides
-/// between comparing years and full dates).
-fn duplicates(first: &Identity<'_>, other: &Identity<'_>) -> bool {
+impl InvoiceIdentity {
+    /// SDI's rule, symmetric: same issuer and number, same year (or date, with Art73), unless
+    /// exactly one of the two is a credit note (TD04).
+    pub fn duplicates(&self, other: &InvoiceIdentity) -> bool {
+        self.issuer == other.issuer && (same_invoice(self, other) || same_invoice(other, self))
+    }
+}
+
+/// Seen from `first`: its Art73 decides between comparing years and full dates.
+fn same_invoice(first: &InvoiceIdentity, other: &InvoiceIdentity) -> bool {
     let same_period = if first.art73 {
         first.date == other.date
     } else {
@@ -708,29 +720,49 @@ fn duplicates(first: &Identity<'_>, other: &Identity<'_>) -> bool {
         && (!credit_note || first.type_code == other.type_code)
 }
 
-/// 00409: two bodies of one lotto with the same number in the same year.
-fn check_lotto(bodies: &[Body<'_>], findings: &mut Vec<Finding>) {
-    let identities: Vec<Option<Identity<'_>>> = bodies
-        .iter()
-        .map(|b| {
-            Some(Identity {
-                number: b.text("Numero")?,
-                date: b.issue_date()?,
-                type_code: b.type_code(),
-                art73: b.text("Art73") == Some("SI"),
+/// The identity of each body, in order; `None` for a body without a number or a date.
+pub(super) fn identities(root: &Element) -> Vec<Option<InvoiceIdentity>> {
+    let issuer = root
+        .child("FatturaElettronicaHeader")
+        .map(|header| {
+            let party = if header.text_at(&["SoggettoEmittente"]) == Some("CC") {
+                "CessionarioCommittente"
+            } else {
+                "CedentePrestatore"
+            };
+            let id = header.at(&[party, "DatiAnagrafici", "IdFiscaleIVA"]);
+            let text = |name: &str| id.and_then(|id| id.text_at(&[name])).unwrap_or_default();
+            format!("{}{}", text("IdPaese"), text("IdCodice"))
+        })
+        .unwrap_or_default();
+    root.children_named("FatturaElettronicaBody")
+        .enumerate()
+        .map(|(i, el)| {
+            let body = Body::read(el, i + 1);
+            Some(InvoiceIdentity {
+                issuer: issuer.clone(),
+                number: body.text("Numero")?.to_owned(),
+                date: body.issue_date()?,
+                type_code: body.type_code().to_owned(),
+                art73: body.text("Art73") == Some("SI"),
             })
         })
-        .collect();
+        .collect()
+}
+
+/// 00409: two bodies of one lotto with the same number in the same year.
+fn check_lotto(root: &Element, bodies: &[Body<'_>], findings: &mut Vec<Finding>) {
+    let identities = identities(root);
     for (j, later) in identities.iter().enumerate() {
         let Some(later) = later else { continue };
         let duplicated = identities[..j]
             .iter()
             .flatten()
-            .any(|earlier| duplicates(earlier, later) || duplicates(later, earlier));
-        if duplicated {
+            .any(|earlier| earlier.duplicates(later));
+        if duplicated && let Some(body) = bodies.get(j) {
             findings.push(Finding::fatal(
                 "00409",
-                format!("{}/Numero", bodies[j].doc_path()),
+                format!("{}/Numero", body.doc_path()),
                 "Fattura duplicata nel lotto",
             ));
         }
@@ -786,12 +818,14 @@ mod tests {
     #[test]
     fn lotto_duplicates_follow_credit_note_and_art73_rules() {
         let d = |s: &str| date(s).unwrap();
-        let id = |number, date, type_code, art73| Identity {
-            number,
+        let id = |number: &str, date, type_code: &str, art73| InvoiceIdentity {
+            issuer: "IT01234567897".to_owned(),
+            number: number.to_owned(),
             date,
-            type_code,
+            type_code: type_code.to_owned(),
             art73,
         };
+        let duplicates = same_invoice;
         let a = id("1", d("2026-01-10"), "TD01", false);
         assert!(duplicates(&a, &id("1", d("2026-05-01"), "TD01", false)));
         assert!(!duplicates(&a, &id("1", d("2025-05-01"), "TD01", false)));

@@ -1,0 +1,435 @@
+//! SDI's SDICoop services (`SdIRiceviFile`, `SdIRiceviNotifica`) at the paths of the real
+//! endpoints, and the `/_sim/sdi` control resources: the channel registration, every file
+//! with its messages, and the certificate SDI signs with.
+//!
+//! SOAP errors are SOAP faults (HTTP 500); SDI's own refusals are answers: EI01/EI02/EI03 in
+//! `rispostaSdIRiceviFile`, ES00/ES02 in `rispostaSdINotificaEsito`.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::lifecycle::{self, Arrival, accept_outcome, issue, rome};
+use super::messages::{Body, EsitoCommittente, Scarto, parse_esito_committente};
+use super::soap::{self, ErroreInvio, EsitoNotifica, Operation, SoapMessage};
+use super::state::{Channel, Endpoints, Party, SdiFile, StoredMessage};
+use crate::errors::AppError;
+use crate::faults::Release;
+use crate::journal::{Record, SdiMessage};
+use crate::scenario::Network;
+use crate::server::AppState;
+use crate::world::Epoch;
+
+/// The SOAP services, at the real endpoints' paths (`https://servizi.fatturapa.it/ricevi_file`)
+/// and at the service names.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/ricevi_file", post(ricevi_file))
+        .route("/SdIRiceviFile", post(ricevi_file))
+        .route("/ricevi_notifica", post(notifica_esito))
+        .route("/SdIRiceviNotifica", post(notifica_esito))
+}
+
+/// `/_sim/sdi/...`.
+pub(crate) fn control_routes() -> Router<AppState> {
+    Router::new()
+        .route("/channel", get(get_channel).put(put_channel))
+        .route("/files", get(list_files))
+        .route("/files/{id}", get(get_file))
+        .route("/files/{id}/messages/{name}", get(get_message))
+        .route("/certificate", get(certificate))
+}
+
+fn soap_response(message: SoapMessage) -> Response {
+    let mut response = (StatusCode::OK, message.body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&message.content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response
+}
+
+fn soap_fault(faultcode: &str, why: &str) -> Response {
+    let message = soap::fault(faultcode, why);
+    let mut response = soap_response(message);
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
+}
+
+fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// The SOAPAction header, which decides the operation when the client sends one (SOAP 1.1
+/// lets it be empty).
+fn soap_action(headers: &HeaderMap) -> Option<&str> {
+    headers.get("soapaction").and_then(|v| v.to_str().ok())
+}
+
+/// SDI answers in the form it was asked in: MTOM for MTOM, plain for plain.
+fn is_mtom(headers: &HeaderMap) -> bool {
+    content_type(headers).is_some_and(|ct| {
+        ct.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("multipart/related")
+    })
+}
+
+/// SDI's time as `DataOraRicezione` shows it: Italian local time with its offset.
+fn xsd_now(epoch: &Epoch) -> String {
+    epoch
+        .clock
+        .now()
+        .to_zoned(rome())
+        .strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
+        .to_string()
+}
+
+/// True while a scenario outage of SDI is on: SDI answers "service unavailable".
+fn in_outage(epoch: &Epoch) -> bool {
+    !matches!(
+        epoch.faults.release(Network::Sdi, epoch.clock.now()),
+        Release::Due
+    )
+}
+
+/// `SdIRiceviFile.RiceviFile`: the transmitter sends a file; SDI answers at once with its
+/// `IdentificativoSdI`, and the outcome follows on the transmitter's `TrasmissioneFatture`.
+async fn ricevi_file(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let mtom = is_mtom(&headers);
+    let request =
+        match soap::parse_request_with_action(content_type(&headers), soap_action(&headers), &body)
+        {
+            Ok(request) => request,
+            Err(problem) => return soap_fault(problem.faultcode(), &problem.to_string()),
+        };
+    if request.operation != Operation::RiceviFile {
+        return soap_fault(
+            "soap:Client",
+            "SdIRiceviFile takes fileSdIAccoglienza (NomeFile, File)",
+        );
+    }
+    let epoch = state.world.epoch();
+    let received = xsd_now(&epoch);
+    // With an error SDI still fills both mandatory fields; 0 says no file was taken.
+    let refuse =
+        |errore| soap_response(soap::risposta_ricevi_file(0, &received, Some(errore), mtom));
+    let Some(tenant) = epoch.sdi.channel_tenant.clone() else {
+        return refuse(ErroreInvio::UtenteNonAbilitato);
+    };
+    if in_outage(&epoch) {
+        return refuse(ErroreInvio::ServizioNonDisponibile);
+    }
+    let Some(name) = request.text("NomeFile").map(str::to_owned) else {
+        return soap_fault("soap:Client", "fileSdIAccoglienza has no NomeFile");
+    };
+    let file = match request.binary("File") {
+        Ok(file) => file,
+        Err(problem) => return soap_fault("soap:Client", &problem.to_string()),
+    };
+    if file.is_empty() {
+        return refuse(ErroreInvio::FileVuoto);
+    }
+    let now = epoch.clock.now();
+    let id = lifecycle::receive(
+        &epoch,
+        &state.world.journal,
+        Arrival {
+            file_name: name,
+            bytes: file.into(),
+            channel: Channel::Sdicoop,
+            tenant: Some(tenant),
+            document_id: None,
+        },
+        now,
+    );
+    soap_response(soap::risposta_ricevi_file(id, &received, None, mtom))
+}
+
+/// `SdIRiceviNotifica.NotificaEsito`: a public administration's outcome (EC01/EC02) on an
+/// invoice SDI delivered to it. ES01 accepted (NE to the transmitter), ES00 with an SE when
+/// the notice is malformed (EN00) or not admissible (EN01), ES02 during an outage.
+async fn notifica_esito(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mtom = is_mtom(&headers);
+    let request =
+        match soap::parse_request_with_action(content_type(&headers), soap_action(&headers), &body)
+        {
+            Ok(request) => request,
+            Err(problem) => return soap_fault(problem.faultcode(), &problem.to_string()),
+        };
+    if request.operation != Operation::NotificaEsito {
+        return soap_fault(
+            "soap:Client",
+            "SdIRiceviNotifica takes fileSdI (IdentificativoSdI, NomeFile, File)",
+        );
+    }
+    let epoch = state.world.epoch();
+    let journal = &state.world.journal;
+    if in_outage(&epoch) {
+        return soap_response(soap::risposta_notifica_esito(
+            EsitoNotifica::ServizioNonDisponibile,
+            None,
+            mtom,
+        ));
+    }
+    let (Some(id), Some(name)) = (
+        request
+            .text("IdentificativoSdI")
+            .and_then(|id| id.trim().parse::<u64>().ok()),
+        request.text("NomeFile").map(str::to_owned),
+    ) else {
+        return soap_fault(
+            "soap:Client",
+            "fileSdI needs an IdentificativoSdI (an integer) and a NomeFile",
+        );
+    };
+    let bytes = match request.binary("File") {
+        Ok(bytes) => bytes,
+        Err(problem) => return soap_fault("soap:Client", &problem.to_string()),
+    };
+    let now = epoch.clock.now();
+    let Some(file) = epoch.sdi.file(id) else {
+        journal.append(
+            now,
+            epoch.sdi.channel_tenant.clone(),
+            Record::Simulator {
+                message: format!(
+                    "sdi: NotificaEsito {name} names IdentificativoSdI {id}, which SDI never issued; answered ES00 without SE"
+                ),
+            },
+        );
+        return soap_response(soap::risposta_notifica_esito(
+            EsitoNotifica::NotificaNonAccettata,
+            None,
+            mtom,
+        ));
+    };
+    keep_received(&epoch, journal, &file, &name, &bytes);
+    let (scarto, outcome, why): (Scarto, Option<EsitoCommittente>, String) =
+        match parse_esito_committente(&bytes) {
+            Err(problem) => (Scarto::NonConforme, None, problem.to_string()),
+            Ok(outcome) if outcome.identificativo_sdi != id => {
+                let why = format!(
+                    "the EC names IdentificativoSdI {} but was sent for {id}",
+                    outcome.identificativo_sdi
+                );
+                (Scarto::NonAmmissibile, Some(outcome), why)
+            }
+            Ok(outcome) if file.channel != Channel::Inbound => (
+                Scarto::NonAmmissibile,
+                Some(outcome),
+                "the file was not delivered to this channel".to_owned(),
+            ),
+            Ok(outcome) => match accept_outcome(&epoch, journal, &file, &outcome, now) {
+                Ok(()) => {
+                    return soap_response(soap::risposta_notifica_esito(
+                        EsitoNotifica::NotificaAccettata,
+                        None,
+                        mtom,
+                    ));
+                }
+                Err(scarto) => (scarto, Some(outcome), "not admissible".to_owned()),
+            },
+        };
+    journal.append(
+        now,
+        file.tenant.clone(),
+        Record::Simulator {
+            message: format!(
+                "sdi: NotificaEsito {name} refused ({}): {why}",
+                scarto.as_str()
+            ),
+        },
+    );
+    let se = issue(
+        &epoch,
+        journal,
+        id,
+        Body::ScartoEsito {
+            invoice: outcome.as_ref().and_then(|o| o.invoice.clone()),
+            scarto,
+            message_id_committente: outcome.and_then(|o| o.message_id_committente),
+        },
+        Party::Recipient,
+        now,
+    );
+    soap_response(soap::risposta_notifica_esito(
+        EsitoNotifica::NotificaNonAccettata,
+        se.map(|m| (m.file_name, m.bytes.to_vec())),
+        mtom,
+    ))
+}
+
+/// Keeps the EC exactly as the administration sent it, under its own name.
+fn keep_received(
+    epoch: &Epoch,
+    journal: &crate::journal::Journal,
+    file: &SdiFile,
+    name: &str,
+    bytes: &[u8],
+) {
+    let now = epoch.clock.now();
+    {
+        let mut books = epoch.sdi.books();
+        if let Some(f) = books.files.get_mut(&file.identificativo_sdi) {
+            f.next_counter();
+            f.messages.push(StoredMessage {
+                file_name: name.to_owned(),
+                message_type: super::messages::MessageType::EC,
+                at: now,
+                to: Party::Sdi,
+                bytes: bytes.to_vec().into(),
+            });
+        }
+    }
+    journal.append(
+        now,
+        file.tenant.clone(),
+        Record::SdiMessage(SdiMessage {
+            identificativo_sdi: file.identificativo_sdi,
+            invoice_file: file.file_name.clone(),
+            message_type: "EC".to_owned(),
+            file_name: name.to_owned(),
+            to: Party::Sdi.as_str().to_owned(),
+            channel: file.channel.as_str().to_owned(),
+            detail: None,
+        }),
+    );
+}
+
+#[derive(Debug, Serialize)]
+struct ChannelView {
+    tenant: Option<String>,
+    #[serde(flatten)]
+    endpoints: Endpoints,
+}
+
+async fn get_channel(State(state): State<AppState>) -> Json<ChannelView> {
+    let epoch = state.world.epoch();
+    Json(ChannelView {
+        tenant: epoch
+            .sdi
+            .channel_tenant
+            .as_ref()
+            .map(|t| t.as_str().to_owned()),
+        endpoints: epoch.sdi.endpoints(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Registration {
+    trasmissione_fatture: Option<String>,
+    ricezione_fatture: Option<String>,
+    mtom: Option<bool>,
+}
+
+/// The integrator names its SDICoop services, as it would in SDI's accreditation system.
+async fn put_channel(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<ChannelView>, AppError> {
+    let registration: Registration = serde_json::from_slice(&body).map_err(|e| {
+        AppError::BadRequest(format!(
+            "expected {{\"trasmissione_fatture\": URL, \"ricezione_fatture\": URL, \"mtom\": bool}}: {e}"
+        ))
+    })?;
+    for url in [
+        &registration.trasmissione_fatture,
+        &registration.ricezione_fatture,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(AppError::BadRequest(format!(
+                "`{url}` is not an http:// URL"
+            )));
+        }
+    }
+    let epoch = state.world.epoch();
+    epoch.sdi.register(Endpoints {
+        trasmissione_fatture: registration.trasmissione_fatture,
+        ricezione_fatture: registration.ricezione_fatture,
+        mtom: registration.mtom.unwrap_or(true),
+    });
+    Ok(get_channel(State(state)).await)
+}
+
+async fn list_files(State(state): State<AppState>) -> Json<Vec<SdiFile>> {
+    Json(state.world.epoch().sdi.files())
+}
+
+async fn get_file(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<Json<SdiFile>, AppError> {
+    state
+        .world
+        .epoch()
+        .sdi
+        .file(id)
+        .map(Json)
+        .ok_or_else(|| AppError::SdiFileNotFound(id.to_string()))
+}
+
+async fn get_message(
+    State(state): State<AppState>,
+    Path((id, name)): Path<(u64, String)>,
+) -> Result<Response, AppError> {
+    let file = state
+        .world
+        .epoch()
+        .sdi
+        .file(id)
+        .ok_or_else(|| AppError::SdiFileNotFound(id.to_string()))?;
+    message_response(&file, &name)
+}
+
+/// One stored message as a download, for the control API and the gateway alike.
+pub(crate) fn message_response(file: &SdiFile, name: &str) -> Result<Response, AppError> {
+    let message = file
+        .messages
+        .iter()
+        .find(|m| m.file_name == name)
+        .ok_or_else(|| {
+            AppError::SdiFileNotFound(format!("{} has no message {name}", file.file_name))
+        })?;
+    let mut response = (StatusCode::OK, message.bytes.to_vec()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(message.content_type()),
+    );
+    if let Ok(value) =
+        HeaderValue::from_str(&format!("attachment; filename=\"{}\"", message.file_name))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+async fn certificate(State(state): State<AppState>) -> Result<Response, AppError> {
+    let pem = state
+        .world
+        .epoch()
+        .sdi
+        .certificate_pem()
+        .map_err(AppError::Internal)?;
+    let mut response = (StatusCode::OK, pem).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-pem-file"),
+    );
+    Ok(response)
+}

@@ -1,0 +1,1329 @@
+//! A file's life at SDI on the simulator clock (reference §7), whichever way it came in.
+//!
+//! Reception plans everything the scenario decides at once: the checks, then the delivery
+//! outcome and the recipient's answer from the first matching behaviour (`sdi: RC`, `MC`,
+//! `NE` with `EC01`/`EC02`, or `NS` with codes). What follows from SDI's own rules is planned
+//! when its cause happens: DT `outcome_deadline` after RC, AT `retry_period` after MC. Each
+//! planned step looks at where the file stands when it fires, so a late step cannot undo a
+//! final state: an NE after the deadline becomes the administration's SE, an RC after the
+//! attestation is dropped.
+//!
+//! Every message is rendered, stored with the file, journaled, and handed to whoever gets it:
+//! the gateway document's state and webhooks (gateway files), the integrator's
+//! `TrasmissioneFatture` service (SDICoop files) or its `RicezioneFatture` service (inbound
+//! files).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::messages::{
+    Body, Esito, EsitoCommittente, Family, FileRef, InvoiceRef, MessageType, Notification, Scarto,
+    ScartoError, message_file_name,
+};
+use super::outbox::{Job, JobPurpose};
+use super::registry::FileId;
+use super::soap;
+use super::state::{Channel, FileState, Party, SdiFile, StoredMessage};
+use super::{archive, codes};
+use crate::documents::fatturapa::invoice_identities;
+use crate::documents::{self, Context, xml};
+use crate::gateway::{BehaviourSubject, chosen_behaviour_for, record_change};
+use crate::journal::{Journal, Record, SdiMessage};
+use crate::scenario::{Network, Outcome};
+use crate::store::{
+    Direction, DocumentChange, DocumentRecord, DocumentState, NetworkDetail, StateChange, TenantId,
+};
+use crate::world::Epoch;
+
+/// A file arriving at SDI.
+#[derive(Debug, Clone)]
+pub(crate) struct Arrival {
+    pub(crate) file_name: String,
+    pub(crate) bytes: Arc<[u8]>,
+    pub(crate) channel: Channel,
+    pub(crate) tenant: Option<TenantId>,
+    pub(crate) document_id: Option<String>,
+}
+
+/// What the scenario's behaviour says will happen after the checks.
+#[derive(Debug, Clone, PartialEq)]
+enum Planned {
+    Deliver,
+    FailDelivery,
+    Outcome {
+        esito: Esito,
+        description: Option<String>,
+    },
+}
+
+/// Takes a file in: gives it its `IdentificativoSdI`, takes its name for good, and plans its
+/// checks and the scenario's outcomes.
+pub(crate) fn receive(
+    epoch: &Epoch,
+    journal: &Journal,
+    arrival: Arrival,
+    now: Timestamp,
+) -> FileId {
+    let parsed = xml::parse(&arrival.bytes).ok();
+    let root = parsed.as_ref().map(|doc| &doc.root);
+    let format = root
+        .and_then(|r| r.attr("versione"))
+        .unwrap_or_default()
+        .to_owned();
+    let recipient_code = root
+        .and_then(|r| {
+            r.text_at(&[
+                "FatturaElettronicaHeader",
+                "DatiTrasmissione",
+                "CodiceDestinatario",
+            ])
+        })
+        .unwrap_or_default()
+        .to_owned();
+    let identities = root.map(invoice_identities).unwrap_or_default();
+    let numbers: Vec<String> = identities
+        .iter()
+        .flatten()
+        .map(|i| i.number.clone())
+        .collect();
+
+    let (id, name_reused) = {
+        let mut books = epoch.sdi.books();
+        let id = books.mint_file_id();
+        let name_reused = books.registry.take_name(&arrival.file_name);
+        if let Some(document) = &arrival.document_id {
+            books.by_document.insert(document.clone(), id);
+        }
+        books.files.insert(
+            id,
+            SdiFile {
+                identificativo_sdi: id,
+                file_name: arrival.file_name.clone(),
+                bytes: arrival.bytes.clone(),
+                family: SdiFile::family_of(&format),
+                format,
+                received_at: now,
+                channel: arrival.channel,
+                tenant: arrival.tenant.clone(),
+                document_id: arrival.document_id.clone(),
+                recipient_code: recipient_code.clone(),
+                identities,
+                state: FileState::Received,
+                delivered_at: None,
+                undelivered_at: None,
+                delivery_attempts: 0,
+                counter: 0,
+                messages: Vec::new(),
+            },
+        );
+        (id, name_reused)
+    };
+    journal.append(
+        now,
+        arrival.tenant.clone(),
+        Record::StateChange {
+            subject: format!("sdi file {id}"),
+            from: None,
+            to: "received".to_owned(),
+            detail: Some(format!(
+                "{} received over {}",
+                arrival.file_name,
+                arrival.channel.as_str()
+            )),
+        },
+    );
+    update_gateway(
+        epoch,
+        journal,
+        id,
+        DocumentState::Sent,
+        None,
+        Vec::new(),
+        now,
+    );
+
+    if arrival.channel == Channel::Inbound {
+        // Another supplier's file: SDI checks it and delivers it to the integrator at once.
+        let at = now;
+        epoch.agenda.schedule(
+            at,
+            format!("sdi: checks for {}", arrival.file_name),
+            move |ctx| {
+                if checks(ctx.epoch, ctx.journal, id, name_reused, &[], ctx.now) {
+                    attempt_inbound_delivery(ctx.epoch, ctx.journal, id, ctx.now);
+                }
+            },
+        );
+        return id;
+    }
+
+    let subject_recipient = format!("SDI:{recipient_code}");
+    let subject_id = arrival
+        .document_id
+        .clone()
+        .unwrap_or_else(|| arrival.file_name.clone());
+    let outcomes: Vec<Outcome> = chosen_behaviour_for(
+        epoch.seed,
+        &epoch.scenario.behaviours,
+        &BehaviourSubject {
+            network: Network::Sdi,
+            recipient: Some(&subject_recipient),
+            numbers: numbers.iter().map(String::as_str).collect(),
+            id: &subject_id,
+        },
+    )
+    .map(|b| b.then.clone())
+    .unwrap_or_default();
+    plan(epoch, id, &arrival.file_name, name_reused, &outcomes, now);
+    id
+}
+
+fn plan(
+    epoch: &Epoch,
+    id: FileId,
+    file_name: &str,
+    name_reused: bool,
+    outcomes: &[Outcome],
+    now: Timestamp,
+) {
+    let settings = &epoch.sdi.settings;
+    let sdi_outcomes: Vec<&Outcome> = outcomes.iter().filter(|o| o.sdi.is_some()).collect();
+    let forced_scarto = sdi_outcomes
+        .first()
+        .filter(|o| code_of(o) == "NS")
+        .map(|o| (o.after.as_std(), o.errors.clone()));
+    let checks_at = add(
+        now,
+        forced_scarto
+            .as_ref()
+            .map_or(settings.checks(), |(after, _)| *after),
+    );
+    let forced = forced_scarto
+        .as_ref()
+        .map(|(_, errors)| errors.clone())
+        .unwrap_or_default();
+    epoch.agenda.schedule(
+        checks_at,
+        format!("sdi: checks for {file_name}"),
+        move |ctx| {
+            checks(ctx.epoch, ctx.journal, id, name_reused, &forced, ctx.now);
+        },
+    );
+    if forced_scarto.is_some() {
+        return;
+    }
+
+    let steps: Vec<(Duration, Planned)> = if sdi_outcomes.is_empty() {
+        vec![(settings.checks() + settings.delivery(), Planned::Deliver)]
+    } else {
+        sdi_outcomes
+            .iter()
+            .filter_map(|o| {
+                let planned = match code_of(o).as_str() {
+                    "RC" => Planned::Deliver,
+                    "MC" => Planned::FailDelivery,
+                    "NE" => Planned::Outcome {
+                        esito: if o.errors.iter().any(|e| e.eq_ignore_ascii_case("EC02")) {
+                            Esito::Rifiuto
+                        } else {
+                            Esito::Accettazione
+                        },
+                        description: None,
+                    },
+                    // NS only decides as the first outcome; DT and AT follow from the rules.
+                    _ => return None,
+                };
+                Some((o.after.as_std(), planned))
+            })
+            .collect()
+    };
+    let mut at = now;
+    for (after, planned) in steps {
+        at = add(at, after).max(checks_at);
+        let label = format!("sdi: {planned:?} for {file_name}");
+        epoch.agenda.schedule(at, label, move |ctx| {
+            run_planned(ctx.epoch, ctx.journal, id, &planned, ctx.now);
+        });
+    }
+}
+
+fn code_of(outcome: &Outcome) -> String {
+    outcome
+        .sdi
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_uppercase()
+}
+
+fn add(at: Timestamp, by: Duration) -> Timestamp {
+    at.checked_add(by).unwrap_or(Timestamp::MAX)
+}
+
+/// SDI's checks (reference §9), with the cross-file ones (00002, 00404) from the registry.
+/// True when the file passed.
+fn checks(
+    epoch: &Epoch,
+    journal: &Journal,
+    id: FileId,
+    name_reused: bool,
+    forced: &[String],
+    now: Timestamp,
+) -> bool {
+    let Some(file) = epoch.sdi.file(id) else {
+        return false;
+    };
+    let mut errors: Vec<ScartoError> = Vec::new();
+    if name_reused {
+        errors.push(scarto(
+            "00002",
+            format!("Nome file duplicato : {}", file.file_name),
+            Some("Non sono accettati file con nome già trasmesso: rinominare il file con un nuovo progressivo"),
+        ));
+    }
+    let context = Context {
+        received: now.to_zoned(TimeZone::UTC).date(),
+        file_name: Some(file.file_name.clone()),
+    };
+    let mut conforms = true;
+    let lower = file.file_name.to_ascii_lowercase();
+    let unread = if lower.ends_with(".zip") {
+        Some("eisim non legge archivi ZIP: inviare i file XML uno per uno")
+    } else if lower.ends_with(".p7m") {
+        Some(
+            "eisim non legge file firmati CAdES (.p7m): inviare l'XML, non firmato o firmato XAdES",
+        )
+    } else {
+        None
+    };
+    let inspected = match unread {
+        Some(why) => Err(why.to_owned()),
+        None => documents::inspect(&file.bytes, &context).map_err(|e| e.to_string()),
+    };
+    match inspected {
+        Ok(inspection) => {
+            for finding in inspection
+                .findings
+                .iter()
+                .filter(|f| f.severity == documents::Severity::Fatal)
+            {
+                if finding.rule == "00200" || finding.rule == "00201" {
+                    conforms = false;
+                }
+                errors.push(scarto(&finding.rule, finding.message.clone(), None));
+            }
+            if !matches!(
+                inspection.format,
+                documents::Format::FatturaPaFpa12 | documents::Format::FatturaPaFpr12
+            ) {
+                conforms = false;
+                errors.push(scarto(
+                    "00200",
+                    format!(
+                        "File non conforme al formato : il file è {}, non una FatturaPA",
+                        inspection.format.as_str()
+                    ),
+                    None,
+                ));
+            }
+        }
+        Err(error) => {
+            conforms = false;
+            errors.push(scarto(
+                "00200",
+                format!("File non conforme al formato : {error}"),
+                None,
+            ));
+        }
+    }
+    if conforms {
+        let duplicates = epoch.sdi.books().registry.duplicates(&file.identities);
+        for (position, original) in duplicates {
+            let number = file
+                .identities
+                .get(position - 1)
+                .and_then(Option::as_ref)
+                .map(|i| i.number.clone())
+                .unwrap_or_default();
+            errors.push(scarto(
+                "00404",
+                format!(
+                    "Fattura duplicata : il numero {number} è già stato trasmesso con il file IdentificativoSdI {original}"
+                ),
+                None,
+            ));
+        }
+    }
+    for code in forced {
+        if !errors.iter().any(|e| &e.code == code) {
+            errors.push(scarto(code, codes::description(code).to_owned(), None));
+        }
+    }
+
+    if !errors.is_empty() {
+        set_state(epoch, journal, id, FileState::Rejected, now);
+        let codes: Vec<String> = errors.iter().map(|e| e.code.clone()).collect();
+        issue(
+            epoch,
+            journal,
+            id,
+            Body::Scarto { errors },
+            Party::Transmitter,
+            now,
+        );
+        update_gateway(
+            epoch,
+            journal,
+            id,
+            DocumentState::Refused,
+            Some(MessageType::NS),
+            codes,
+            now,
+        );
+        return false;
+    }
+    {
+        let mut books = epoch.sdi.books();
+        books.registry.admit(id, &file.identities);
+    }
+    set_state(epoch, journal, id, FileState::DeliveryPending, now);
+    update_gateway(
+        epoch,
+        journal,
+        id,
+        DocumentState::Accepted,
+        None,
+        Vec::new(),
+        now,
+    );
+    true
+}
+
+fn scarto(code: &str, description: String, suggestion: Option<&str>) -> ScartoError {
+    ScartoError {
+        code: code.to_owned(),
+        description,
+        suggestion: suggestion.map(str::to_owned),
+    }
+}
+
+fn run_planned(epoch: &Epoch, journal: &Journal, id: FileId, planned: &Planned, now: Timestamp) {
+    let Some(file) = epoch.sdi.file(id) else {
+        return;
+    };
+    match planned {
+        Planned::Deliver => deliver(epoch, journal, &file, now),
+        Planned::FailDelivery => fail_delivery(epoch, journal, &file, now),
+        Planned::Outcome { esito, description } => {
+            recipient_outcome(epoch, journal, &file, *esito, description.clone(), now);
+        }
+    }
+}
+
+/// RC: the recipient has the invoice. For a PA the outcome deadline starts now.
+fn deliver(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
+    if !matches!(
+        file.state,
+        FileState::DeliveryPending | FileState::Undelivered
+    ) {
+        note(
+            journal,
+            file,
+            now,
+            format!("RC not sent: the file is {:?}", file.state),
+        );
+        return;
+    }
+    let id = file.identificativo_sdi;
+    {
+        let mut books = epoch.sdi.books();
+        if let Some(f) = books.files.get_mut(&id) {
+            f.delivered_at = Some(now);
+        }
+    }
+    set_state(epoch, journal, id, FileState::Delivered, now);
+    issue(
+        epoch,
+        journal,
+        id,
+        Body::RicevutaConsegna {
+            delivered_at: now,
+            recipient_code: file.recipient_code.clone(),
+            recipient_name: recipient_name(epoch, &file.recipient_code),
+        },
+        Party::Transmitter,
+        now,
+    );
+    update_gateway(
+        epoch,
+        journal,
+        id,
+        DocumentState::Delivered,
+        Some(MessageType::RC),
+        Vec::new(),
+        now,
+    );
+    if file.family == Family::Pa {
+        plan_deadline(epoch, file, now);
+    }
+}
+
+fn plan_deadline(epoch: &Epoch, file: &SdiFile, now: Timestamp) {
+    let id = file.identificativo_sdi;
+    let at = add(now, epoch.sdi.settings.outcome_deadline());
+    epoch.agenda.schedule(
+        at,
+        format!("sdi: outcome deadline for {}", file.file_name),
+        move |ctx| {
+            let Some(file) = ctx.epoch.sdi.file(id) else {
+                return;
+            };
+            if file.state == FileState::Delivered {
+                decorrenza_termini(ctx.epoch, ctx.journal, &file, ctx.now);
+            }
+        },
+    );
+}
+
+/// DT: no outcome in time. The transmitter and the administration both get it.
+fn decorrenza_termini(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
+    let id = file.identificativo_sdi;
+    set_state(epoch, journal, id, FileState::Expired, now);
+    let invoice = lone_invoice(file);
+    issue(
+        epoch,
+        journal,
+        id,
+        Body::DecorrenzaTermini {
+            invoice,
+            description: Some(
+                "Decorsi i termini per la notifica di esito da parte del committente".to_owned(),
+            ),
+        },
+        if file.channel == Channel::Inbound {
+            Party::Recipient
+        } else {
+            Party::Transmitter
+        },
+        now,
+    );
+    update_gateway(
+        epoch,
+        journal,
+        id,
+        DocumentState::Delivered,
+        Some(MessageType::DT),
+        Vec::new(),
+        now,
+    );
+}
+
+/// The first delivery did not get through. PA: MC and retries until AT. B2B: the invoice
+/// goes to the recipient's reserved area, for good.
+fn fail_delivery(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
+    if file.state != FileState::DeliveryPending {
+        note(
+            journal,
+            file,
+            now,
+            format!("MC not sent: the file is {:?}", file.state),
+        );
+        return;
+    }
+    let id = file.identificativo_sdi;
+    match file.family {
+        Family::Pa => {
+            {
+                let mut books = epoch.sdi.books();
+                if let Some(f) = books.files.get_mut(&id) {
+                    f.undelivered_at = Some(now);
+                }
+            }
+            set_state(epoch, journal, id, FileState::Undelivered, now);
+            issue(
+                epoch,
+                journal,
+                id,
+                Body::MancataConsegna {
+                    description: Some(
+                        "Impossibilità di recapitare la fattura: il Sistema di Interscambio ritenterà l'invio per 10 giorni"
+                            .to_owned(),
+                    ),
+                    available_from: Some(now.to_zoned(rome()).date()),
+                },
+                Party::Transmitter,
+                now,
+            );
+            update_gateway(
+                epoch,
+                journal,
+                id,
+                DocumentState::Accepted,
+                Some(MessageType::MC),
+                Vec::new(),
+                now,
+            );
+            let at = add(now, epoch.sdi.settings.retry_period());
+            epoch.agenda.schedule(
+                at,
+                format!("sdi: retry period over for {}", file.file_name),
+                move |ctx| {
+                    if let Some(file) = ctx.epoch.sdi.file(id)
+                        && file.state == FileState::Undelivered
+                    {
+                        attestazione(ctx.epoch, ctx.journal, &file, ctx.now);
+                    }
+                },
+            );
+        }
+        Family::B2b => {
+            set_state(epoch, journal, id, FileState::ReservedArea, now);
+            issue(
+                epoch,
+                journal,
+                id,
+                Body::MancataConsegna {
+                    description: Some(
+                        "La fattura è a disposizione del destinatario nella sua area riservata del sito dell'Agenzia delle Entrate"
+                            .to_owned(),
+                    ),
+                    available_from: Some(now.to_zoned(rome()).date()),
+                },
+                Party::Transmitter,
+                now,
+            );
+            update_gateway(
+                epoch,
+                journal,
+                id,
+                DocumentState::Delivered,
+                Some(MessageType::MC),
+                Vec::new(),
+                now,
+            );
+        }
+    }
+}
+
+/// AT: ten days of retries failed; the transmitter gets the attestation with its invoice and
+/// must deliver it by other means.
+fn attestazione(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
+    let id = file.identificativo_sdi;
+    set_state(epoch, journal, id, FileState::Attested, now);
+    issue(
+        epoch,
+        journal,
+        id,
+        Body::Attestazione {
+            recipient_code: file.recipient_code.clone(),
+            recipient_name: recipient_name(epoch, &file.recipient_code),
+        },
+        Party::Transmitter,
+        now,
+    );
+    update_gateway(
+        epoch,
+        journal,
+        id,
+        DocumentState::Failed,
+        Some(MessageType::AT),
+        Vec::new(),
+        now,
+    );
+}
+
+/// A (simulated) administration answers: in time, NE to the transmitter; too late or about a
+/// file it cannot answer for, SDI refuses its notice (SE EN01).
+fn recipient_outcome(
+    epoch: &Epoch,
+    journal: &Journal,
+    file: &SdiFile,
+    esito: Esito,
+    description: Option<String>,
+    now: Timestamp,
+) {
+    let outcome = EsitoCommittente {
+        identificativo_sdi: file.identificativo_sdi,
+        invoice: lone_invoice(file),
+        esito,
+        description,
+        message_id_committente: None,
+    };
+    if file.family == Family::B2b {
+        note(
+            journal,
+            file,
+            now,
+            "an outcome (EC) exists only for invoices to public administrations (FPA12); the behaviour's NE was not sent".to_owned(),
+        );
+        return;
+    }
+    store_received(
+        epoch,
+        journal,
+        file.identificativo_sdi,
+        MessageType::EC,
+        &Body::EsitoCommittente(outcome.clone()),
+        now,
+    );
+    match accept_outcome(epoch, journal, file, &outcome, now) {
+        Ok(()) => {}
+        Err(scarto) => {
+            issue(
+                epoch,
+                journal,
+                file.identificativo_sdi,
+                Body::ScartoEsito {
+                    invoice: outcome.invoice.clone(),
+                    scarto,
+                    message_id_committente: None,
+                },
+                Party::Recipient,
+                now,
+            );
+        }
+    }
+}
+
+/// An outcome SDI can take: NE to the transmitter, the file final. Otherwise why not (EN01).
+pub(crate) fn accept_outcome(
+    epoch: &Epoch,
+    journal: &Journal,
+    file: &SdiFile,
+    outcome: &EsitoCommittente,
+    now: Timestamp,
+) -> Result<(), Scarto> {
+    let deadline = file
+        .delivered_at
+        .map(|at| add(at, epoch.sdi.settings.outcome_deadline()));
+    let in_time = file.state == FileState::Delivered && deadline.is_some_and(|d| now <= d);
+    if !in_time || file.family != Family::Pa {
+        note(
+            journal,
+            file,
+            now,
+            format!(
+                "outcome {} refused (EN01): the file is {:?}{}",
+                outcome.esito.as_str(),
+                file.state,
+                if file.state == FileState::Expired {
+                    ", its deadline passed"
+                } else {
+                    ""
+                }
+            ),
+        );
+        return Err(Scarto::NonAmmissibile);
+    }
+    let id = file.identificativo_sdi;
+    let refused = outcome.esito == Esito::Rifiuto;
+    set_state(
+        epoch,
+        journal,
+        id,
+        if refused {
+            FileState::Refused
+        } else {
+            FileState::Accepted
+        },
+        now,
+    );
+    if refused {
+        epoch.sdi.books().registry.release(id);
+    }
+    issue(
+        epoch,
+        journal,
+        id,
+        Body::Esito {
+            outcome: outcome.clone(),
+        },
+        Party::Transmitter,
+        now,
+    );
+    update_gateway(
+        epoch,
+        journal,
+        id,
+        if refused {
+            DocumentState::Refused
+        } else {
+            DocumentState::Delivered
+        },
+        Some(MessageType::NE),
+        vec![outcome.esito.as_str().to_owned()],
+        now,
+    );
+    Ok(())
+}
+
+/// The invoice a message refers to when the file holds exactly one.
+fn lone_invoice(file: &SdiFile) -> Option<InvoiceRef> {
+    match file.identities.as_slice() {
+        [Some(identity)] => Some(InvoiceRef {
+            number: identity.number.clone(),
+            year: identity.date.year(),
+            position: None,
+        }),
+        _ => None,
+    }
+}
+
+fn recipient_name(epoch: &Epoch, code: &str) -> Option<String> {
+    epoch
+        .store
+        .participant(Network::Sdi, &format!("SDI:{code}"))
+        .and_then(|p| p.name.clone())
+}
+
+pub(crate) fn rome() -> TimeZone {
+    TimeZone::get("Europe/Rome").unwrap_or(TimeZone::UTC)
+}
+
+// --- inbound: the integrator is the recipient ---
+
+/// Puts the scenario's inbound invoices (`sdi.inbound`) on the agenda of a new run: each
+/// reaches SDI `at` after the start, named as its file is.
+pub(crate) fn plan_inbound(epoch: &Epoch) {
+    let start = epoch.clock.start();
+    for inbound in &epoch.sdi.settings.inbound {
+        let file_name = std::path::Path::new(&inbound.file).file_name().map_or_else(
+            || inbound.file.clone(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let at = add(start, inbound.at.as_std());
+        let Some(bytes) = inbound.bytes.clone() else {
+            // Only a scenario read from a file can name files; `parse` alone leaves them unread.
+            continue;
+        };
+        let arrival = Arrival {
+            file_name: file_name.clone(),
+            bytes,
+            channel: Channel::Inbound,
+            tenant: epoch.sdi.channel_tenant.clone(),
+            document_id: None,
+        };
+        epoch.agenda.schedule(
+            at,
+            format!("sdi: {file_name} arrives for the integrator"),
+            move |ctx| {
+                receive(ctx.epoch, ctx.journal, arrival, ctx.now);
+            },
+        );
+    }
+}
+
+/// Delivers an inbound file: to the integrator's `RicezioneFatture` when it has one (the
+/// answer decides), otherwise straight to its gateway inbox.
+pub(crate) fn attempt_inbound_delivery(
+    epoch: &Epoch,
+    journal: &Journal,
+    id: FileId,
+    now: Timestamp,
+) {
+    let endpoint = epoch.sdi.endpoints();
+    let attempts = {
+        let mut books = epoch.sdi.books();
+        let Some(file) = books.files.get_mut(&id) else {
+            return;
+        };
+        if !matches!(
+            file.state,
+            FileState::DeliveryPending | FileState::Undelivered
+        ) {
+            return;
+        }
+        file.delivery_attempts += 1;
+        file.delivery_attempts
+    };
+    let Some(url) = endpoint.ricezione_fatture else {
+        inbound_answered(epoch, journal, id, true, now);
+        return;
+    };
+    let Some(file) = epoch.sdi.file(id) else {
+        return;
+    };
+    let format = file.format.clone();
+    let Some(metadata) = issue(
+        epoch,
+        journal,
+        id,
+        Body::Metadati {
+            recipient_code: file.recipient_code.clone(),
+            format,
+            attempts,
+        },
+        Party::Recipient,
+        now,
+    ) else {
+        return;
+    };
+    let call = soap::ricevi_fatture(
+        id,
+        &file.file_name,
+        &file.bytes,
+        &metadata.file_name,
+        &metadata.bytes,
+        endpoint.mtom,
+    );
+    epoch.sdi.outbox.send(Job {
+        run: epoch.sdi.run,
+        tenant: file.tenant.clone(),
+        url,
+        operation: "RiceviFatture",
+        call,
+        identificativo_sdi: id,
+        file_name: file.file_name.clone(),
+        purpose: JobPurpose::InboundDelivery,
+    });
+}
+
+/// The integrator's answer to `RiceviFatture` (or the gateway inbox taking the file).
+pub(crate) fn inbound_answered(
+    epoch: &Epoch,
+    journal: &Journal,
+    id: FileId,
+    taken: bool,
+    now: Timestamp,
+) {
+    let Some(file) = epoch.sdi.file(id) else {
+        return;
+    };
+    if !matches!(
+        file.state,
+        FileState::DeliveryPending | FileState::Undelivered
+    ) {
+        return;
+    }
+    let settings = &epoch.sdi.settings;
+    if taken {
+        {
+            let mut books = epoch.sdi.books();
+            if let Some(f) = books.files.get_mut(&id) {
+                f.delivered_at = Some(now);
+            }
+        }
+        set_state(epoch, journal, id, FileState::Delivered, now);
+        issue(
+            epoch,
+            journal,
+            id,
+            Body::RicevutaConsegna {
+                delivered_at: now,
+                recipient_code: file.recipient_code.clone(),
+                recipient_name: recipient_name(epoch, &file.recipient_code),
+            },
+            Party::Transmitter,
+            now,
+        );
+        record_inbound_document(epoch, journal, &file, now);
+        if file.family == Family::Pa {
+            plan_deadline(epoch, &file, now);
+        }
+        return;
+    }
+    let window_closed = now >= add(file.received_at, settings.first_attempt());
+    match (file.family, file.state) {
+        (Family::B2b, _) if window_closed => {
+            set_state(epoch, journal, id, FileState::ReservedArea, now);
+            issue(
+                epoch,
+                journal,
+                id,
+                Body::MancataConsegna {
+                    description: Some(
+                        "La fattura è a disposizione del destinatario nella sua area riservata"
+                            .to_owned(),
+                    ),
+                    available_from: Some(now.to_zoned(rome()).date()),
+                },
+                Party::Transmitter,
+                now,
+            );
+            record_inbound_document(epoch, journal, &file, now);
+            return;
+        }
+        (Family::Pa, FileState::DeliveryPending) if window_closed => {
+            {
+                let mut books = epoch.sdi.books();
+                if let Some(f) = books.files.get_mut(&id) {
+                    f.undelivered_at = Some(now);
+                }
+            }
+            set_state(epoch, journal, id, FileState::Undelivered, now);
+            issue(
+                epoch,
+                journal,
+                id,
+                Body::MancataConsegna {
+                    description: None,
+                    available_from: Some(now.to_zoned(rome()).date()),
+                },
+                Party::Transmitter,
+                now,
+            );
+        }
+        (Family::Pa, FileState::Undelivered)
+            if file
+                .undelivered_at
+                .is_some_and(|at| now >= add(at, settings.retry_period())) =>
+        {
+            set_state(epoch, journal, id, FileState::Attested, now);
+            issue(
+                epoch,
+                journal,
+                id,
+                Body::Attestazione {
+                    recipient_code: file.recipient_code.clone(),
+                    recipient_name: recipient_name(epoch, &file.recipient_code),
+                },
+                Party::Transmitter,
+                now,
+            );
+            return;
+        }
+        _ => {}
+    }
+    let at = add(now, settings.redelivery());
+    epoch.agenda.schedule(
+        at,
+        format!("sdi: delivery attempt for {}", file.file_name),
+        move |ctx| attempt_inbound_delivery(ctx.epoch, ctx.journal, id, ctx.now),
+    );
+}
+
+/// The inbound invoice appears in the tenant's gateway (`direction: incoming`), raising
+/// `invoice.received`.
+fn record_inbound_document(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
+    let Some(tenant) = file.tenant.clone() else {
+        return;
+    };
+    let context = Context {
+        received: now.to_zoned(TimeZone::UTC).date(),
+        file_name: Some(file.file_name.clone()),
+    };
+    let Ok(inspection) = documents::inspect(&file.bytes, &context) else {
+        return;
+    };
+    let id = epoch.store.ledger.mint_id("inv", epoch.seed);
+    let record = DocumentRecord {
+        id: id.clone(),
+        submission_id: format!("sdi-{}", file.identificativo_sdi),
+        reference: None,
+        direction: Direction::Inbound,
+        network: Network::Sdi,
+        recipient: Some(format!("SDI:{}", file.recipient_code)),
+        format: inspection.format,
+        state: DocumentState::Received,
+        history: vec![StateChange {
+            state: DocumentState::Received,
+            at: now,
+            network_status: None,
+        }],
+        created_at: now,
+        updated_at: now,
+        content_hash: file.hash(),
+        bytes: file.bytes.clone(),
+        facts: inspection.facts,
+        findings: inspection.findings,
+        corrections: inspection.corrections,
+        network_detail: NetworkDetail {
+            network_id: Some(file.identificativo_sdi.to_string()),
+            ..NetworkDetail::default()
+        },
+    };
+    epoch.store.ledger.record(&tenant, record.clone());
+    {
+        let mut books = epoch.sdi.books();
+        books.by_document.insert(id, file.identificativo_sdi);
+        if let Some(f) = books.files.get_mut(&file.identificativo_sdi) {
+            f.document_id = Some(record.id.clone());
+        }
+    }
+    record_change(
+        epoch,
+        journal,
+        &tenant,
+        &DocumentChange::of(&record, None),
+        now,
+        Some(format!(
+            "received from SDI as {} (IdentificativoSdI {})",
+            file.file_name, file.identificativo_sdi
+        )),
+    );
+}
+
+// --- messages ---
+
+/// Renders, stores, journals and sends one message about file `id`. `None` when it could not
+/// be rendered (the journal says why).
+pub(crate) fn issue(
+    epoch: &Epoch,
+    journal: &Journal,
+    id: FileId,
+    body: Body,
+    to: Party,
+    now: Timestamp,
+) -> Option<StoredMessage> {
+    let (message, file) = {
+        let mut books = epoch.sdi.books();
+        let message_id = books.mint_message_id();
+        let file = books.files.get_mut(&id)?;
+        let counter = file.next_counter();
+        let notification = Notification {
+            family: file.family,
+            file: FileRef {
+                identificativo_sdi: id,
+                file_name: file.file_name.clone(),
+                hash: file.hash(),
+                received_at: file.received_at,
+                archive: None,
+            },
+            message_id,
+            note: None,
+            body,
+        };
+        let kind = notification.message_type();
+        let rendered = epoch
+            .sdi
+            .signer()
+            .and_then(|signer| notification.to_xml(signer, now).map_err(|e| e.to_string()))
+            .and_then(|xml| {
+                let name =
+                    message_file_name(&file.file_name, kind, counter).map_err(|e| e.to_string())?;
+                if kind == MessageType::AT {
+                    let zip_name =
+                        archive::attestazione_zip_name(&name).map_err(|e| e.to_string())?;
+                    let zip =
+                        archive::attestazione_zip(&name, &xml, &file.file_name, &file.bytes, now)
+                            .map_err(|e| e.to_string())?;
+                    Ok((zip_name, zip))
+                } else {
+                    Ok((name, xml))
+                }
+            });
+        let (name, bytes) = match rendered {
+            Ok(done) => done,
+            Err(why) => {
+                let tenant = file.tenant.clone();
+                drop(books);
+                journal.append(
+                    now,
+                    tenant,
+                    Record::Simulator {
+                        message: format!(
+                            "sdi: the {} for file {id} could not be made: {why}",
+                            kind.as_str()
+                        ),
+                    },
+                );
+                return None;
+            }
+        };
+        let message = StoredMessage {
+            file_name: name,
+            message_type: kind,
+            at: now,
+            to,
+            bytes: bytes.into(),
+        };
+        file.messages.push(message.clone());
+        (message, file.clone())
+    };
+    journal.append(
+        now,
+        file.tenant.clone(),
+        Record::SdiMessage(SdiMessage {
+            identificativo_sdi: id,
+            invoice_file: file.file_name.clone(),
+            message_type: message.message_type.as_str().to_owned(),
+            file_name: message.file_name.clone(),
+            to: to.as_str().to_owned(),
+            channel: file.channel.as_str().to_owned(),
+            detail: None,
+        }),
+    );
+    dispatch(epoch, &file, &message);
+    Some(message)
+}
+
+/// Stores a message a recipient sent (EC), as SDI received it.
+pub(crate) fn store_received(
+    epoch: &Epoch,
+    journal: &Journal,
+    id: FileId,
+    kind: MessageType,
+    body: &Body,
+    now: Timestamp,
+) -> Option<StoredMessage> {
+    let (message, file) = {
+        let mut books = epoch.sdi.books();
+        let message_id = books.mint_message_id();
+        let file = books.files.get_mut(&id)?;
+        let counter = file.next_counter();
+        let notification = Notification {
+            family: file.family,
+            file: FileRef {
+                identificativo_sdi: id,
+                file_name: file.file_name.clone(),
+                hash: file.hash(),
+                received_at: file.received_at,
+                archive: None,
+            },
+            message_id,
+            note: None,
+            body: body.clone(),
+        };
+        let signer = epoch.sdi.signer().ok()?;
+        let xml = notification.to_xml(signer, now).ok()?;
+        let name = message_file_name(&file.file_name, kind, counter).ok()?;
+        let message = StoredMessage {
+            file_name: name,
+            message_type: kind,
+            at: now,
+            to: Party::Sdi,
+            bytes: xml.into(),
+        };
+        file.messages.push(message.clone());
+        (message, file.clone())
+    };
+    journal.append(
+        now,
+        file.tenant.clone(),
+        Record::SdiMessage(SdiMessage {
+            identificativo_sdi: id,
+            invoice_file: file.file_name.clone(),
+            message_type: kind.as_str().to_owned(),
+            file_name: message.file_name.clone(),
+            to: Party::Sdi.as_str().to_owned(),
+            channel: file.channel.as_str().to_owned(),
+            detail: None,
+        }),
+    );
+    Some(message)
+}
+
+/// Sends a message over SDICoop to the integrator, when it is the party the message is for.
+fn dispatch(epoch: &Epoch, file: &SdiFile, message: &StoredMessage) {
+    let endpoints = epoch.sdi.endpoints();
+    let (url, operation, call) = match (file.channel, message.message_type) {
+        (Channel::Sdicoop, kind) => {
+            let Some(op) = kind.trasmissione_operation() else {
+                return;
+            };
+            let Some(url) = endpoints.trasmissione_fatture.clone() else {
+                return;
+            };
+            let call = soap::trasmissione_fatture(
+                op,
+                file.identificativo_sdi,
+                &message.file_name,
+                &message.bytes,
+                endpoints.mtom,
+            );
+            (url, op.name(), call)
+        }
+        (Channel::Inbound, MessageType::DT) => {
+            let Some(url) = endpoints.ricezione_fatture.clone() else {
+                return;
+            };
+            let call = soap::notifica_decorrenza_termini(
+                file.identificativo_sdi,
+                &message.file_name,
+                &message.bytes,
+                endpoints.mtom,
+            );
+            (url, "NotificaDecorrenzaTermini", call)
+        }
+        _ => return,
+    };
+    epoch.sdi.outbox.send(Job {
+        run: epoch.sdi.run,
+        tenant: file.tenant.clone(),
+        url,
+        operation,
+        call,
+        identificativo_sdi: file.identificativo_sdi,
+        file_name: message.file_name.clone(),
+        purpose: JobPurpose::Notification,
+    });
+}
+
+// --- bookkeeping ---
+
+fn set_state(epoch: &Epoch, journal: &Journal, id: FileId, to: FileState, now: Timestamp) {
+    let (from, tenant) = {
+        let mut books = epoch.sdi.books();
+        let Some(file) = books.files.get_mut(&id) else {
+            return;
+        };
+        let from = file.state;
+        file.state = to;
+        (from, file.tenant.clone())
+    };
+    journal.append(
+        now,
+        tenant,
+        Record::StateChange {
+            subject: format!("sdi file {id}"),
+            from: Some(state_name(from)),
+            to: state_name(to),
+            detail: None,
+        },
+    );
+}
+
+fn state_name(state: FileState) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn note(journal: &Journal, file: &SdiFile, now: Timestamp, message: String) {
+    journal.append(
+        now,
+        file.tenant.clone(),
+        Record::Simulator {
+            message: format!("sdi: file {}: {message}", file.identificativo_sdi),
+        },
+    );
+}
+
+/// Moves the gateway document a gateway file carries, with SDI's word as the network detail.
+fn update_gateway(
+    epoch: &Epoch,
+    journal: &Journal,
+    id: FileId,
+    to: DocumentState,
+    message: Option<MessageType>,
+    errors: Vec<String>,
+    now: Timestamp,
+) {
+    let Some(file) = epoch.sdi.file(id) else {
+        return;
+    };
+    if file.channel != Channel::Gateway {
+        return;
+    }
+    let (Some(tenant), Some(document)) = (file.tenant.clone(), file.document_id.clone()) else {
+        return;
+    };
+    let status = message.map(|m| m.as_str().to_owned());
+    let detail = NetworkDetail {
+        description: message.map(|m| codes::notification_description(m, file.family).to_owned()),
+        status: status.clone(),
+        errors,
+        network_id: Some(id.to_string()),
+    };
+    if let Some(change) = epoch
+        .store
+        .ledger
+        .transition(&tenant, &document, to, Some(detail), now)
+    {
+        let why = status.map(|s| format!("SDI {s}"));
+        record_change(epoch, journal, &tenant, &change, now, why);
+    }
+}

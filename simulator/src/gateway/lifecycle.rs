@@ -334,13 +334,10 @@ fn description(status: &str) -> Option<String> {
     {
         return Some(invoice_description(code).to_owned());
     }
+    if let Some(kind) = sdi::messages::MessageType::from_tag(status) {
+        return Some(sdi::notification_description(kind, sdi::messages::Family::Pa).to_owned());
+    }
     let text = match status {
-        "RC" => "Ricevuta di consegna",
-        "NS" => "Notifica di scarto",
-        "MC" => "Notifica di mancata consegna",
-        "NE" => "Notifica esito committente",
-        "DT" => "Notifica di decorrenza termini",
-        "AT" => "Attestazione di avvenuta trasmissione della fattura con impossibilità di recapito",
         "AB" => "Message acknowledgement",
         "IP" => "In process",
         "UQ" => "Under query",

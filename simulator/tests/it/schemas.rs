@@ -87,26 +87,31 @@ fn valid_fixtures_pass_the_official_schemas() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Checks a UPO eisim served against the official UPO v4-3 schema (or says plainly that the
-/// check could not run).
+/// Checks a UPO eisim served against the official UPO v4-3 schema.
 pub(crate) fn assert_upo_valid(xml: &str) {
+    assert_schema_valid(xml, "ksef/faktury/upo/schemy/upo-v4-3.xsd", "UPO");
+}
+
+/// Checks a document eisim emitted against `schema` (a path inside the schemas folder) with
+/// xmllint; says plainly that it skipped when the folder or xmllint is missing.
+pub(crate) fn assert_schema_valid(xml: &str, schema: &str, what: &str) {
     let dir = match schemas_dir() {
         Ok(dir) => dir,
         Err(why) => {
-            println!("SKIPPED: UPO schema validation did not run: {why}");
+            println!("SKIPPED: {what} schema validation did not run: {why}");
             return;
         }
     };
     let file = std::env::temp_dir().join(format!(
-        "eisim-upo-{}-{:?}.xml",
+        "eisim-emitted-{}-{:?}.xml",
         std::process::id(),
         std::thread::current().id()
     ));
     std::fs::write(&file, xml).unwrap();
-    let verdict = xmllint(&dir, "ksef/faktury/upo/schemy/upo-v4-3.xsd", &file);
+    let verdict = xmllint(&dir, schema, &file);
     let _ = std::fs::remove_file(&file);
     if let Err(why) = verdict {
-        panic!("the UPO breaks upo-v4-3.xsd: {why}\n{xml}");
+        panic!("the {what} breaks {schema}: {why}\n{xml}");
     }
-    println!("UPO checked with xmllint against upo-v4-3.xsd");
+    println!("{what} checked with xmllint against {schema}");
 }

@@ -293,6 +293,32 @@ async fn every_branch_of_the_pa_and_b2b_lifecycles_over_sdicoop() {
     let mc8 = f(8, "MC", 1, "xml");
     assert_eq!(sdi.messages(ids[7]).await, expect(&[("MC", &mc8, HOUR)]));
 
+    // Every message SDI issued is valid against its family's official schema.
+    for id in &ids {
+        let file = sdi.file(*id).await;
+        let schema = if file["family"] == "b2b" {
+            "fatturapa/MessaggiFatturaTypes_v1.0.xsd"
+        } else {
+            "fatturapa/MessaggiTypes_v1.1.xsd"
+        };
+        for (kind, name, _) in sdi.messages(*id).await {
+            if kind == "AT" {
+                continue;
+            }
+            let xml = sdi
+                .t
+                .http
+                .get(sdi.t.url(&format!("/_sim/sdi/files/{id}/messages/{name}")))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            crate::schemas::assert_schema_valid(&xml, schema, &name);
+        }
+    }
+
     let states: Vec<String> = futures_states(&sdi, &ids).await;
     assert_eq!(
         states,

@@ -6,29 +6,16 @@
 //! 24 h) keep working against a restarted simulator.
 
 use std::fmt;
-use std::str::FromStr as _;
-use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::spki::DynSignatureAlgorithmIdentifier as _;
 use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
-use rsa::signature::{SignatureEncoding as _, Signer as _};
 use rsa::traits::PublicKeyParts as _;
 use rsa::{Oaep, RsaPrivateKey, RsaPublicKey};
-use x509_cert::certificate::{Certificate, TbsCertificate, Version};
-use x509_cert::der::asn1::{BitString, GeneralizedTime, UtcTime};
-use x509_cert::der::referenced::OwnedToRef as _;
-use x509_cert::der::{DateTime, Decode as _, Encode as _};
-use x509_cert::ext::AsExtension as _;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
-use x509_cert::name::Name;
-use x509_cert::serial_number::SerialNumber;
-use x509_cert::spki::SubjectPublicKeyInfoOwned;
-use x509_cert::time::{Time, Validity};
+use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
 
 use super::crypto::{CryptoError, sha256_base64};
+use crate::certificate::{self_signed, whole_seconds};
 
 const PRIVATE_KEY_PEM: &str = include_str!("eisim-ksef-key.pem");
 const SUBJECT: &str = "CN=eisim KSeF simulator,O=eisim,C=PL";
@@ -62,105 +49,25 @@ fn build_error(e: impl fmt::Display) -> CryptoError {
     CryptoError::CertificateBuild(e.to_string())
 }
 
-/// Certificates carry whole seconds only; truncating here keeps `validFrom`/`validTo` in the
-/// JSON identical to what a client reads out of the certificate itself.
-fn whole_seconds(t: jiff::Timestamp) -> Result<jiff::Timestamp, CryptoError> {
-    jiff::Timestamp::from_second(t.as_second()).map_err(build_error)
-}
-
-/// RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050 on (strict parsers such as
-/// Java's reject the other encoding).
-fn x509_time(t: jiff::Timestamp) -> Result<Time, CryptoError> {
-    let seconds = u64::try_from(t.as_second())
-        .map_err(|_| build_error(format!("{t} is before 1970, not representable")))?;
-    let unix = Duration::from_secs(seconds);
-    let date_time = DateTime::from_unix_duration(unix).map_err(build_error)?;
-    if date_time.year() < 2050 {
-        Ok(Time::UtcTime(
-            UtcTime::from_unix_duration(unix).map_err(build_error)?,
-        ))
-    } else {
-        Ok(Time::GeneralTime(
-            GeneralizedTime::from_unix_duration(unix).map_err(build_error)?,
-        ))
-    }
-}
-
 impl KsefKeys {
-    /// Builds the certificate by hand from x509-cert parts rather than through
-    /// `CertificateBuilder`: without the `hazmat` feature its profiles cannot express an
-    /// encryption-only key usage, and Java's `Cipher.init(ENCRYPT_MODE, certificate)` refuses a
-    /// certificate whose critical key usage lacks dataEncipherment.
+    /// Loads the committed key and signs its certificate, valid from `valid_from` to
+    /// `valid_to` (truncated to whole seconds, as the certificate carries them).
     pub fn new(
         valid_from: jiff::Timestamp,
         valid_to: jiff::Timestamp,
     ) -> Result<Self, CryptoError> {
-        let valid_from = whole_seconds(valid_from)?;
-        let valid_to = whole_seconds(valid_to)?;
-        if valid_to <= valid_from {
-            return Err(build_error(format!(
-                "validity ends ({valid_to}) before it starts ({valid_from})"
-            )));
-        }
-
         let private_key =
             RsaPrivateKey::from_pkcs8_pem(PRIVATE_KEY_PEM).map_err(CryptoError::KeyFile)?;
         let public_key = private_key.to_public_key();
         let spki_der = public_key.to_public_key_der().map_err(build_error)?;
-        let spki = SubjectPublicKeyInfoOwned::from_der(spki_der.as_bytes()).map_err(build_error)?;
-
-        let signing_key = SigningKey::<sha2_010::Sha256>::new(private_key.clone());
-        let signature_algorithm = signing_key
-            .signature_algorithm_identifier()
-            .map_err(build_error)?;
-        let subject = Name::from_str(SUBJECT).map_err(build_error)?;
-
-        let mut tbs = TbsCertificate {
-            version: Version::V3,
-            serial_number: SerialNumber::from(SERIAL),
-            signature: signature_algorithm.clone(),
-            issuer: subject.clone(),
-            validity: Validity {
-                not_before: x509_time(valid_from)?,
-                not_after: x509_time(valid_to)?,
-            },
-            subject,
-            subject_public_key_info: spki,
-            issuer_unique_id: None,
-            subject_unique_id: None,
-            extensions: None,
-        };
-        let mut extensions = Vec::new();
-        let basic = BasicConstraints {
-            ca: false,
-            path_len_constraint: None,
-        };
-        let extension = basic
-            .to_extension(&tbs.subject, &extensions)
-            .map_err(build_error)?;
-        extensions.push(extension);
+        // Java's `Cipher.init(ENCRYPT_MODE, certificate)` refuses a certificate whose critical
+        // key usage lacks dataEncipherment.
         let usage = KeyUsage(KeyUsages::KeyEncipherment | KeyUsages::DataEncipherment);
-        let extension = usage
-            .to_extension(&tbs.subject, &extensions)
-            .map_err(build_error)?;
-        extensions.push(extension);
-        let key_id = SubjectKeyIdentifier::try_from(tbs.subject_public_key_info.owned_to_ref())
-            .map_err(build_error)?;
-        let extension = key_id
-            .to_extension(&tbs.subject, &extensions)
-            .map_err(build_error)?;
-        extensions.push(extension);
-        tbs.extensions = Some(extensions);
-
-        let tbs_der = tbs.to_der().map_err(build_error)?;
-        // PKCS#1 v1.5 signatures are deterministic, so the same inputs give the same DER.
-        let signature = signing_key.try_sign(&tbs_der).map_err(build_error)?;
-        let certificate = Certificate {
-            tbs_certificate: tbs,
-            signature_algorithm,
-            signature: BitString::from_bytes(&signature.to_bytes()).map_err(build_error)?,
-        };
-        let certificate_der = certificate.to_der().map_err(build_error)?;
+        let certificate_der =
+            self_signed(&private_key, SUBJECT, SERIAL, usage, valid_from, valid_to)
+                .map_err(build_error)?;
+        let valid_from = whole_seconds(valid_from).map_err(build_error)?;
+        let valid_to = whole_seconds(valid_to).map_err(build_error)?;
 
         Ok(Self {
             certificate_id: sha256_base64(&certificate_der),
@@ -225,6 +132,12 @@ mod tests {
     use std::process::{Command, Stdio};
 
     use rsa::pkcs8::DecodePublicKey as _;
+
+    use x509_cert::Certificate;
+    use x509_cert::certificate::Version;
+    use x509_cert::der::{Decode as _, Encode as _};
+    use x509_cert::serial_number::SerialNumber;
+    use x509_cert::time::Time;
 
     use super::super::crypto::{public_key_from_certificate, rsa_oaep_encrypt};
     use super::*;

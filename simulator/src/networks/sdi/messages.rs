@@ -162,6 +162,25 @@ pub enum MessageType {
 }
 
 impl MessageType {
+    pub const ALL: [Self; 9] = [
+        Self::RC,
+        Self::NS,
+        Self::MC,
+        Self::NE,
+        Self::DT,
+        Self::AT,
+        Self::MT,
+        Self::EC,
+        Self::SE,
+    ];
+
+    /// The type a two-letter tag names (`RC`, `NS`...), in any case.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(tag))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::RC => "RC",

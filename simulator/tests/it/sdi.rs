@@ -854,3 +854,78 @@ async fn inbound_invoices_reach_ricezione_fatture_and_the_administration_answers
     assert_eq!(esito, "ES00");
     assert!(scarto.unwrap().1.contains("<Scarto>EN01</Scarto>"));
 }
+
+#[tokio::test]
+async fn a_late_outcome_from_the_administration_is_refused_with_se_after_dt() {
+    let sdi = Sdi::start("{}").await;
+    let late = sdi
+        .send("IT01234567897_00401.xml", &pa("LATE-1"), false)
+        .await;
+    sdi.advance(secs(17 * DAY)).await;
+    let name = |tt: &str, c: u32| format!("IT01234567897_00401_{tt}_{c:03}.xml");
+    // RC, DT after 15 days, then the administration's EC a day late: SE (EN01) to it, no NE.
+    assert_eq!(
+        sdi.messages(late.id).await,
+        expect(&[
+            ("RC", &name("RC", 1), 5 * MIN),
+            ("DT", &name("DT", 2), 5 * MIN + 15 * DAY),
+            ("EC", &name("EC", 3), 5 * MIN + 16 * DAY),
+            ("SE", &name("SE", 4), 5 * MIN + 16 * DAY),
+        ])
+    );
+    let file = sdi.file(late.id).await;
+    assert_eq!(file["state"], "expired");
+    assert_eq!(file["messages"][3]["to"], "recipient");
+}
+
+#[tokio::test]
+async fn the_channel_can_be_registered_and_notifica_esito_says_es02_in_an_outage() {
+    let yaml = scenario("{}").replace(
+        "sdi:\n",
+        "faults:\n  - { outage: sdi, from: 1h, for: 1h }\nsdi:\n",
+    );
+    let t = TestSim::with_scenario(&yaml).await;
+    let response = t
+        .http
+        .put(t.url("/_sim/sdi/channel"))
+        .json(
+            &serde_json::json!({ "trasmissione_fatture": "http://127.0.0.1:1/TF", "mtom": false }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let (_, channel) = t.get_json("/_sim/sdi/channel").await;
+    assert_eq!(channel["tenant"], "acme");
+    assert_eq!(channel["trasmissione_fatture"], "http://127.0.0.1:1/TF");
+    assert_eq!(channel["mtom"], false);
+    let refused = t
+        .http
+        .put(t.url("/_sim/sdi/channel"))
+        .json(&serde_json::json!({ "trasmissione_fatture": "ftp://x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+
+    let sdi = Sdi { t };
+    let sent = sdi
+        .send("IT01234567897_00501.xml", &pa("DT-5"), false)
+        .await;
+    // The registered service is down: its RC is journaled as unreachable.
+    sdi.advance(secs(10 * MIN)).await;
+    let calls = journal(&sdi.t, "soap_call").await;
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["verdict"], "unreachable");
+    assert_eq!(calls[0]["operation"], "RicevutaConsegna");
+
+    sdi.advance(secs(HOUR)).await;
+    let (esito, scarto) = notifica_esito(
+        &sdi.t,
+        sent.id,
+        "IT01234567897_00501_EC_001.xml",
+        &esito_committente(sent.id, "DT-5", "EC01"),
+    )
+    .await;
+    assert_eq!((esito.as_str(), scarto), ("ES02", None));
+}

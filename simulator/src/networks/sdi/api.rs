@@ -14,13 +14,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::lifecycle::{self, Arrival, accept_outcome, issue, rome};
+use super::lifecycle::{self, Arrival, accept_outcome, issue, journal_message, rome};
 use super::messages::{Body, EsitoCommittente, Scarto, parse_esito_committente};
 use super::soap::{self, ErroreInvio, EsitoNotifica, Operation, SoapMessage};
 use super::state::{Channel, Endpoints, Party, SdiFile, StoredMessage};
 use crate::errors::AppError;
 use crate::faults::Release;
-use crate::journal::{Record, SdiMessage};
+use crate::journal::Record;
 use crate::scenario::Network;
 use crate::server::AppState;
 use crate::world::Epoch;
@@ -278,33 +278,21 @@ fn keep_received(
     name: &str,
     bytes: &[u8],
 ) {
-    let now = epoch.clock.now();
+    let message = StoredMessage {
+        file_name: name.to_owned(),
+        message_type: super::messages::MessageType::EC,
+        at: epoch.clock.now(),
+        to: Party::Sdi,
+        bytes: bytes.to_vec().into(),
+    };
     {
         let mut books = epoch.sdi.books();
         if let Some(f) = books.files.get_mut(&file.identificativo_sdi) {
             f.next_counter();
-            f.messages.push(StoredMessage {
-                file_name: name.to_owned(),
-                message_type: super::messages::MessageType::EC,
-                at: now,
-                to: Party::Sdi,
-                bytes: bytes.to_vec().into(),
-            });
+            f.messages.push(message.clone());
         }
     }
-    journal.append(
-        now,
-        file.tenant.clone(),
-        Record::SdiMessage(SdiMessage {
-            identificativo_sdi: file.identificativo_sdi,
-            invoice_file: file.file_name.clone(),
-            message_type: "EC".to_owned(),
-            file_name: name.to_owned(),
-            to: Party::Sdi.as_str().to_owned(),
-            channel: file.channel.as_str().to_owned(),
-            detail: None,
-        }),
-    );
+    journal_message(journal, file, &message);
 }
 
 #[derive(Debug, Serialize)]

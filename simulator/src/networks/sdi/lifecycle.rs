@@ -664,8 +664,7 @@ fn recipient_outcome(
         epoch,
         journal,
         file.identificativo_sdi,
-        MessageType::EC,
-        &Body::EsitoCommittente(outcome.clone()),
+        Body::EsitoCommittente(outcome.clone()),
         now,
     );
     match accept_outcome(epoch, journal, file, &outcome, now) {
@@ -1067,7 +1066,33 @@ pub(crate) fn issue(
     to: Party,
     now: Timestamp,
 ) -> Option<StoredMessage> {
-    let (message, file) = {
+    let (message, file) = keep(epoch, journal, id, body, to, now)?;
+    dispatch(epoch, &file, &message);
+    Some(message)
+}
+
+/// Keeps a message a (simulated) recipient sent to SDI (EC), as SDI received it.
+pub(crate) fn store_received(
+    epoch: &Epoch,
+    journal: &Journal,
+    id: FileId,
+    body: Body,
+    now: Timestamp,
+) -> Option<StoredMessage> {
+    keep(epoch, journal, id, body, Party::Sdi, now).map(|(message, _)| message)
+}
+
+/// Renders a message about file `id` under the file's next name, keeps it with the file and
+/// journals it. The AT travels as a ZIP with the original invoice.
+fn keep(
+    epoch: &Epoch,
+    journal: &Journal,
+    id: FileId,
+    body: Body,
+    to: Party,
+    now: Timestamp,
+) -> Option<(StoredMessage, SdiFile)> {
+    let (rendered, kind, file) = {
         let mut books = epoch.sdi.books();
         let message_id = books.mint_message_id();
         let file = books.files.get_mut(&id)?;
@@ -1086,123 +1111,76 @@ pub(crate) fn issue(
             body,
         };
         let kind = notification.message_type();
-        let rendered = epoch
-            .sdi
-            .signer()
-            .and_then(|signer| notification.to_xml(signer, now).map_err(|e| e.to_string()))
-            .and_then(|xml| {
-                let name =
-                    message_file_name(&file.file_name, kind, counter).map_err(|e| e.to_string())?;
-                if kind == MessageType::AT {
-                    let zip_name =
-                        archive::attestazione_zip_name(&name).map_err(|e| e.to_string())?;
-                    let zip =
-                        archive::attestazione_zip(&name, &xml, &file.file_name, &file.bytes, now)
-                            .map_err(|e| e.to_string())?;
-                    Ok((zip_name, zip))
-                } else {
-                    Ok((name, xml))
-                }
+        let rendered = render(epoch, &notification, file, counter, now);
+        if let Ok((name, bytes)) = &rendered {
+            file.messages.push(StoredMessage {
+                file_name: name.clone(),
+                message_type: kind,
+                at: now,
+                to,
+                bytes: bytes.clone().into(),
             });
-        let (name, bytes) = match rendered {
-            Ok(done) => done,
-            Err(why) => {
-                let tenant = file.tenant.clone();
-                drop(books);
-                journal.append(
-                    now,
-                    tenant,
-                    Record::Simulator {
-                        message: format!(
-                            "sdi: the {} for file {id} could not be made: {why}",
-                            kind.as_str()
-                        ),
-                    },
-                );
-                return None;
-            }
-        };
-        let message = StoredMessage {
-            file_name: name,
-            message_type: kind,
-            at: now,
-            to,
-            bytes: bytes.into(),
-        };
-        file.messages.push(message.clone());
-        (message, file.clone())
+        }
+        (rendered, kind, file.clone())
     };
+    let message = match rendered {
+        Ok(_) => file.messages.last().cloned()?,
+        Err(why) => {
+            journal.append(
+                now,
+                file.tenant.clone(),
+                Record::Simulator {
+                    message: format!(
+                        "sdi: the {} for file {id} could not be made: {why}",
+                        kind.as_str()
+                    ),
+                },
+            );
+            return None;
+        }
+    };
+    journal_message(journal, &file, &message);
+    Some((message, file))
+}
+
+/// The journal's record of one message about `file`.
+pub(crate) fn journal_message(journal: &Journal, file: &SdiFile, message: &StoredMessage) {
     journal.append(
-        now,
+        message.at,
         file.tenant.clone(),
         Record::SdiMessage(SdiMessage {
-            identificativo_sdi: id,
+            identificativo_sdi: file.identificativo_sdi,
             invoice_file: file.file_name.clone(),
             message_type: message.message_type.as_str().to_owned(),
             file_name: message.file_name.clone(),
-            to: to.as_str().to_owned(),
+            to: message.to.as_str().to_owned(),
             channel: file.channel.as_str().to_owned(),
             detail: None,
         }),
     );
-    dispatch(epoch, &file, &message);
-    Some(message)
 }
 
-/// Stores a message a recipient sent (EC), as SDI received it.
-pub(crate) fn store_received(
+/// The message's file name and bytes: signed XML, or for AT the ZIP.
+fn render(
     epoch: &Epoch,
-    journal: &Journal,
-    id: FileId,
-    kind: MessageType,
-    body: &Body,
+    notification: &Notification,
+    file: &SdiFile,
+    counter: u32,
     now: Timestamp,
-) -> Option<StoredMessage> {
-    let (message, file) = {
-        let mut books = epoch.sdi.books();
-        let message_id = books.mint_message_id();
-        let file = books.files.get_mut(&id)?;
-        let counter = file.next_counter();
-        let notification = Notification {
-            family: file.family,
-            file: FileRef {
-                identificativo_sdi: id,
-                file_name: file.file_name.clone(),
-                hash: file.hash(),
-                received_at: file.received_at,
-                archive: None,
-            },
-            message_id,
-            note: None,
-            body: body.clone(),
-        };
-        let signer = epoch.sdi.signer().ok()?;
-        let xml = notification.to_xml(signer, now).ok()?;
-        let name = message_file_name(&file.file_name, kind, counter).ok()?;
-        let message = StoredMessage {
-            file_name: name,
-            message_type: kind,
-            at: now,
-            to: Party::Sdi,
-            bytes: xml.into(),
-        };
-        file.messages.push(message.clone());
-        (message, file.clone())
-    };
-    journal.append(
-        now,
-        file.tenant.clone(),
-        Record::SdiMessage(SdiMessage {
-            identificativo_sdi: id,
-            invoice_file: file.file_name.clone(),
-            message_type: kind.as_str().to_owned(),
-            file_name: message.file_name.clone(),
-            to: Party::Sdi.as_str().to_owned(),
-            channel: file.channel.as_str().to_owned(),
-            detail: None,
-        }),
-    );
-    Some(message)
+) -> Result<(String, Vec<u8>), String> {
+    let kind = notification.message_type();
+    let signer = epoch.sdi.signer()?;
+    let xml = notification
+        .to_xml(signer, now)
+        .map_err(|e| e.to_string())?;
+    let name = message_file_name(&file.file_name, kind, counter).map_err(|e| e.to_string())?;
+    if kind != MessageType::AT {
+        return Ok((name, xml));
+    }
+    let zip_name = archive::attestazione_zip_name(&name).map_err(|e| e.to_string())?;
+    let zip = archive::attestazione_zip(&name, &xml, &file.file_name, &file.bytes, now)
+        .map_err(|e| e.to_string())?;
+    Ok((zip_name, zip))
 }
 
 /// Sends a message over SDICoop to the integrator, when it is the party the message is for.

@@ -21,6 +21,7 @@
 
 pub mod agenda;
 pub mod certificate;
+pub mod civil_time;
 pub mod clock;
 mod control;
 pub mod digest;

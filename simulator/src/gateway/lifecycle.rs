@@ -45,8 +45,8 @@ struct Step {
 /// for its end, the later steps keeping their delays after it. An outage that lasts until the
 /// end of the run leaves the document where it is.
 ///
-/// An SDI document is handed to SDI as a file named `file_name` (or a name the gateway makes
-/// up, as a provider does), and SDI's own lifecycle takes it from there.
+/// An SDI document is handed to SDI as a file named `file_name` (or the name a provider
+/// gives it), and SDI's own lifecycle takes it from there.
 pub(crate) fn plan(
     epoch: &Epoch,
     journal: &Journal,
@@ -55,7 +55,6 @@ pub(crate) fn plan(
     file_name: Option<&str>,
     now: Timestamp,
 ) {
-    let steps = steps_for(epoch.seed, &epoch.scenario.behaviours, doc);
     let hold = |due: Timestamp, what: &str| -> Option<Timestamp> {
         let (at, fault, detail) = match epoch.faults.release(doc.network, due) {
             Release::Due => return Some(due),
@@ -94,7 +93,7 @@ pub(crate) fn plan(
     };
     if doc.network == Network::Sdi {
         let arrival = sdi::Arrival {
-            file_name: file_name.map_or_else(|| sdi_file_name(epoch, doc), str::to_owned),
+            file_name: file_name.map(str::to_owned),
             bytes: doc.bytes.clone(),
             channel: sdi::Channel::Gateway,
             tenant: Some(tenant.clone()),
@@ -107,7 +106,7 @@ pub(crate) fn plan(
             });
         return;
     }
-    for step in steps {
+    for step in steps_for(epoch.seed, &epoch.scenario.behaviours, doc) {
         let due = at.checked_add(step.after).unwrap_or(Timestamp::MAX);
         let Some(step_at) = hold(due, &format!("the step to {}", step.state.as_str())) else {
             return;
@@ -142,40 +141,6 @@ pub(crate) fn plan(
             }
         });
     }
-}
-
-/// The name a provider gives the SDI file it makes of a document: the transmitter's id
-/// (`IdTrasmittente`, as Allegato A asks) and a progressivo of five base-36 characters taken
-/// from the document id, so names differ between documents and repeat across runs.
-fn sdi_file_name(epoch: &Epoch, doc: &DocumentRecord) -> String {
-    let transmitter = crate::documents::xml::parse(&doc.bytes)
-        .ok()
-        .and_then(|d| {
-            let id = d.root.at(&[
-                "FatturaElettronicaHeader",
-                "DatiTrasmissione",
-                "IdTrasmittente",
-            ])?;
-            Some(format!(
-                "{}{}",
-                id.text_at(&["IdPaese"])?,
-                id.text_at(&["IdCodice"])?
-            ))
-        })
-        .unwrap_or_else(|| "IT00000000000".to_owned());
-    let mut n = crate::digest::unit_draw(&format!("{}:{}", epoch.seed, doc.id));
-    let mut progressivo = String::new();
-    for _ in 0..5 {
-        n *= 36.0;
-        let digit = n.floor();
-        n -= digit;
-        progressivo.push(
-            char::from_digit(digit as u32 % 36, 36)
-                .unwrap_or('0')
-                .to_ascii_uppercase(),
-        );
-    }
-    format!("{transmitter}_{progressivo}.xml")
 }
 
 /// Journals a document's change of state and raises its webhook events: the one path every

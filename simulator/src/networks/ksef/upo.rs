@@ -13,11 +13,9 @@
 
 use std::fmt::Write as _;
 use std::ops::Range;
-use std::sync::LazyLock;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use quick_xml::escape::escape;
 
 /// Most `Dokument` elements one UPO may hold (`maxOccurs="10000"` in the schema).
@@ -28,12 +26,6 @@ const SCHEMA_VERSION: &str = "4-3";
 /// The schema fixes this value, so the `- środowisko testowe (TE)` suffix that MF's TEST
 /// environment appends would make the document invalid; the simulator keeps to the schema.
 const RECEIVER: &str = "Ministerstwo Finansów";
-
-/// MF writes UPO times in Polish local time (`+01:00` / `+02:00` in its examples). A POSIX rule
-/// rather than the tz database keeps the output identical on machines without zoneinfo; the
-/// rule (EU summer time since 1996) covers every date KSeF can accept (2021-10-01 onwards).
-static POLISH_TIME: LazyLock<TimeZone> =
-    LazyLock::new(|| TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap_or(TimeZone::UTC));
 
 /// The context the session was authenticated in (`IdKontekstu`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,7 +224,8 @@ fn xsd_date_time(at: Timestamp) -> String {
     let _ = write!(
         out,
         "{}",
-        at.to_zoned(POLISH_TIME.clone())
+        // MF writes UPO times in Polish local time (`+01:00` / `+02:00` in its examples).
+        at.to_zoned(crate::civil_time::central_european())
             .strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
     );
     out

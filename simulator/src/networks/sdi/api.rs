@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::lifecycle::{self, Arrival, accept_outcome, issue, journal_message, rome};
-use super::messages::{Body, EsitoCommittente, Scarto, parse_esito_committente};
+use super::lifecycle::{self, Arrival, accept_outcome, issue, journal_message};
+use super::messages::{Body, EsitoCommittente, Scarto, italian_date_time, parse_esito_committente};
 use super::soap::{self, ErroreInvio, EsitoNotifica, Operation, SoapMessage};
 use super::state::{Channel, Endpoints, Party, SdiFile, StoredMessage};
 use crate::errors::AppError;
@@ -81,14 +81,10 @@ fn is_mtom(headers: &HeaderMap) -> bool {
     })
 }
 
-/// SDI's time as `DataOraRicezione` shows it: Italian local time with its offset.
+/// SDI's time as `DataOraRicezione` shows it: Italian local time with its offset, as in its
+/// messages.
 fn xsd_now(epoch: &Epoch) -> String {
-    epoch
-        .clock
-        .now()
-        .to_zoned(rome())
-        .strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
-        .to_string()
+    italian_date_time(epoch.clock.now())
 }
 
 /// True while a scenario outage of SDI is on: SDI answers "service unavailable".
@@ -141,7 +137,7 @@ async fn ricevi_file(State(state): State<AppState>, headers: HeaderMap, body: By
         &epoch,
         &state.world.journal,
         Arrival {
-            file_name: name,
+            file_name: Some(name),
             bytes: file.into(),
             channel: Channel::Sdicoop,
             tenant: Some(tenant),

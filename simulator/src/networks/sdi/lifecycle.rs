@@ -28,6 +28,7 @@ use super::registry::FileId;
 use super::soap;
 use super::state::{Channel, FileState, Party, SdiFile, StoredMessage};
 use super::{archive, codes};
+use crate::civil_time::central_european_date;
 use crate::documents::fatturapa::invoice_identities;
 use crate::documents::{self, Context, xml};
 use crate::gateway::{BehaviourSubject, chosen_behaviour_for, record_change};
@@ -41,11 +42,54 @@ use crate::world::Epoch;
 /// A file arriving at SDI.
 #[derive(Debug, Clone)]
 pub(crate) struct Arrival {
-    pub(crate) file_name: String,
+    /// `None` for a gateway document the integrator sent without a name.
+    pub(crate) file_name: Option<String>,
     pub(crate) bytes: Arc<[u8]>,
     pub(crate) channel: Channel,
     pub(crate) tenant: Option<TenantId>,
     pub(crate) document_id: Option<String>,
+}
+
+/// The name a provider gives the SDI file it makes of a document sent without one: the
+/// transmitter's id (`IdTrasmittente`, as Allegato A asks) and a progressivo of five base-36
+/// characters drawn from `key`, so names differ between documents and repeat across runs.
+fn provider_file_name(root: Option<&crate::documents::Element>, key: &str) -> String {
+    let transmitter = root
+        .and_then(|r| {
+            let id = r.at(&[
+                "FatturaElettronicaHeader",
+                "DatiTrasmissione",
+                "IdTrasmittente",
+            ])?;
+            Some(format!(
+                "{}{}",
+                id.text_at(&["IdPaese"])?,
+                id.text_at(&["IdCodice"])?
+            ))
+        })
+        .unwrap_or_else(|| "IT00000000000".to_owned());
+    let mut n = crate::digest::unit_draw(key);
+    let mut progressivo = String::new();
+    for _ in 0..5 {
+        n *= 36.0;
+        let digit = n.floor();
+        n -= digit;
+        progressivo.push(
+            char::from_digit(digit as u32 % 36, 36)
+                .unwrap_or('0')
+                .to_ascii_uppercase(),
+        );
+    }
+    format!("{transmitter}_{progressivo}.xml")
+}
+
+/// What fixes a file's seeded draws: its gateway document, else its name.
+fn subject_key(arrival: &Arrival) -> String {
+    arrival
+        .document_id
+        .clone()
+        .or_else(|| arrival.file_name.clone())
+        .unwrap_or_default()
 }
 
 /// What the scenario's behaviour says will happen after the checks.
@@ -90,10 +134,13 @@ pub(crate) fn receive(
         .map(|i| i.number.clone())
         .collect();
 
+    let file_name = arrival.file_name.clone().unwrap_or_else(|| {
+        provider_file_name(root, &format!("{}:{}", epoch.seed, subject_key(&arrival)))
+    });
     let (id, name_reused) = {
         let mut books = epoch.sdi.books();
         let id = books.mint_file_id();
-        let name_reused = books.registry.take_name(&arrival.file_name);
+        let name_reused = books.registry.take_name(&file_name);
         if let Some(document) = &arrival.document_id {
             books.by_document.insert(document.clone(), id);
         }
@@ -101,9 +148,11 @@ pub(crate) fn receive(
             id,
             SdiFile {
                 identificativo_sdi: id,
-                file_name: arrival.file_name.clone(),
+                file_name: file_name.clone(),
+                hash: crate::digest::sha256_hex(&arrival.bytes),
                 bytes: arrival.bytes.clone(),
-                family: SdiFile::family_of(&format),
+                // A file whose format cannot be read is answered in the PA family, the older one.
+                family: Family::from_formato_trasmissione(&format).unwrap_or(Family::Pa),
                 format,
                 received_at: now,
                 channel: arrival.channel,
@@ -130,7 +179,7 @@ pub(crate) fn receive(
             to: "received".to_owned(),
             detail: Some(format!(
                 "{} received over {}",
-                arrival.file_name,
+                file_name,
                 arrival.channel.as_str()
             )),
         },
@@ -148,23 +197,18 @@ pub(crate) fn receive(
     if arrival.channel == Channel::Inbound {
         // Another supplier's file: SDI checks it and delivers it to the integrator at once.
         let at = now;
-        epoch.agenda.schedule(
-            at,
-            format!("sdi: checks for {}", arrival.file_name),
-            move |ctx| {
+        epoch
+            .agenda
+            .schedule(at, format!("sdi: checks for {file_name}"), move |ctx| {
                 if checks(ctx.epoch, ctx.journal, id, name_reused, &[], ctx.now) {
                     attempt_inbound_delivery(ctx.epoch, ctx.journal, id, ctx.now);
                 }
-            },
-        );
+            });
         return id;
     }
 
     let subject_recipient = format!("SDI:{recipient_code}");
-    let subject_id = arrival
-        .document_id
-        .clone()
-        .unwrap_or_else(|| arrival.file_name.clone());
+    let subject_id = subject_key(&arrival);
     let outcomes: Vec<Outcome> = chosen_behaviour_for(
         epoch.seed,
         &epoch.scenario.behaviours,
@@ -177,7 +221,7 @@ pub(crate) fn receive(
     )
     .map(|b| b.then.clone())
     .unwrap_or_default();
-    plan(epoch, id, &arrival.file_name, name_reused, &outcomes, now);
+    plan(epoch, id, &file_name, name_reused, &outcomes, now);
     id
 }
 
@@ -436,14 +480,16 @@ fn deliver(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
         );
         return;
     }
+    delivered(epoch, journal, file, now);
+}
+
+/// The file reached its recipient: RC to the transmitter, and for a PA the outcome deadline
+/// starts. Shared by files the integrator sent and files sent to it.
+fn delivered(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
     let id = file.identificativo_sdi;
-    {
-        let mut books = epoch.sdi.books();
-        if let Some(f) = books.files.get_mut(&id) {
-            f.delivered_at = Some(now);
-        }
-    }
-    set_state(epoch, journal, id, FileState::Delivered, now);
+    set_state_at(epoch, journal, id, FileState::Delivered, now, |f| {
+        f.delivered_at = Some(now);
+    });
     issue(
         epoch,
         journal,
@@ -535,34 +581,14 @@ fn fail_delivery(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestam
     let id = file.identificativo_sdi;
     match file.family {
         Family::Pa => {
-            {
-                let mut books = epoch.sdi.books();
-                if let Some(f) = books.files.get_mut(&id) {
-                    f.undelivered_at = Some(now);
-                }
-            }
-            set_state(epoch, journal, id, FileState::Undelivered, now);
-            issue(
+            undelivered(
                 epoch,
                 journal,
-                id,
-                Body::MancataConsegna {
-                    description: Some(
-                        "Impossibilità di recapitare la fattura: il Sistema di Interscambio ritenterà l'invio per 10 giorni"
-                            .to_owned(),
-                    ),
-                    available_from: Some(now.to_zoned(rome()).date()),
-                },
-                Party::Transmitter,
-                now,
-            );
-            update_gateway(
-                epoch,
-                journal,
-                id,
-                DocumentState::Accepted,
-                Some(MessageType::MC),
-                Vec::new(),
+                file,
+                Some(
+                    "Impossibilità di recapitare la fattura: il Sistema di Interscambio ritenterà l'invio per 10 giorni"
+                        .to_owned(),
+                ),
                 now,
             );
             let at = add(now, epoch.sdi.settings.retry_period());
@@ -578,33 +604,82 @@ fn fail_delivery(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestam
                 },
             );
         }
-        Family::B2b => {
-            set_state(epoch, journal, id, FileState::ReservedArea, now);
-            issue(
-                epoch,
-                journal,
-                id,
-                Body::MancataConsegna {
-                    description: Some(
-                        "La fattura è a disposizione del destinatario nella sua area riservata del sito dell'Agenzia delle Entrate"
-                            .to_owned(),
-                    ),
-                    available_from: Some(now.to_zoned(rome()).date()),
-                },
-                Party::Transmitter,
-                now,
-            );
-            update_gateway(
-                epoch,
-                journal,
-                id,
-                DocumentState::Delivered,
-                Some(MessageType::MC),
-                Vec::new(),
-                now,
-            );
-        }
+        Family::B2b => reserved_area(
+            epoch,
+            journal,
+            file,
+            "La fattura è a disposizione del destinatario nella sua area riservata del sito dell'Agenzia delle Entrate",
+            now,
+        ),
     }
+}
+
+/// PA: the first delivery window closed without success: MC to the transmitter while SDI
+/// keeps trying.
+fn undelivered(
+    epoch: &Epoch,
+    journal: &Journal,
+    file: &SdiFile,
+    description: Option<String>,
+    now: Timestamp,
+) {
+    let id = file.identificativo_sdi;
+    set_state_at(epoch, journal, id, FileState::Undelivered, now, |f| {
+        f.undelivered_at = Some(now);
+    });
+    issue(
+        epoch,
+        journal,
+        id,
+        Body::MancataConsegna {
+            description,
+            available_from: Some(central_european_date(now)),
+        },
+        Party::Transmitter,
+        now,
+    );
+    update_gateway(
+        epoch,
+        journal,
+        id,
+        DocumentState::Accepted,
+        Some(MessageType::MC),
+        Vec::new(),
+        now,
+    );
+}
+
+/// B2B: delivery is impossible; the invoice waits in the recipient's reserved area and counts
+/// as issued (RicevutaImpossibilitaRecapito, final).
+fn reserved_area(
+    epoch: &Epoch,
+    journal: &Journal,
+    file: &SdiFile,
+    description: &str,
+    now: Timestamp,
+) {
+    let id = file.identificativo_sdi;
+    set_state(epoch, journal, id, FileState::ReservedArea, now);
+    issue(
+        epoch,
+        journal,
+        id,
+        Body::MancataConsegna {
+            description: Some(description.to_owned()),
+            available_from: Some(central_european_date(now)),
+        },
+        Party::Transmitter,
+        now,
+    );
+    update_gateway(
+        epoch,
+        journal,
+        id,
+        DocumentState::Delivered,
+        Some(MessageType::MC),
+        Vec::new(),
+        now,
+    );
 }
 
 /// AT: ten days of retries failed; the transmitter gets the attestation with its invoice and
@@ -777,10 +852,6 @@ fn recipient_name(epoch: &Epoch, code: &str) -> Option<String> {
         .and_then(|p| p.name.clone())
 }
 
-pub(crate) fn rome() -> TimeZone {
-    TimeZone::get("Europe/Rome").unwrap_or(TimeZone::UTC)
-}
-
 // --- inbound: the integrator is the recipient ---
 
 /// Puts the scenario's inbound invoices (`sdi.inbound`) on the agenda of a new run: each
@@ -798,7 +869,7 @@ pub(crate) fn plan_inbound(epoch: &Epoch) {
             continue;
         };
         let arrival = Arrival {
-            file_name: file_name.clone(),
+            file_name: Some(file_name.clone()),
             bytes,
             channel: Channel::Inbound,
             tenant: epoch.sdi.channel_tenant.clone(),
@@ -898,89 +969,32 @@ pub(crate) fn inbound_answered(
     }
     let settings = &epoch.sdi.settings;
     if taken {
-        {
-            let mut books = epoch.sdi.books();
-            if let Some(f) = books.files.get_mut(&id) {
-                f.delivered_at = Some(now);
-            }
-        }
-        set_state(epoch, journal, id, FileState::Delivered, now);
-        issue(
-            epoch,
-            journal,
-            id,
-            Body::RicevutaConsegna {
-                delivered_at: now,
-                recipient_code: file.recipient_code.clone(),
-                recipient_name: recipient_name(epoch, &file.recipient_code),
-            },
-            Party::Transmitter,
-            now,
-        );
+        delivered(epoch, journal, &file, now);
         record_inbound_document(epoch, journal, &file, now);
-        if file.family == Family::Pa {
-            plan_deadline(epoch, &file, now);
-        }
         return;
     }
     let window_closed = now >= add(file.received_at, settings.first_attempt());
     match (file.family, file.state) {
         (Family::B2b, _) if window_closed => {
-            set_state(epoch, journal, id, FileState::ReservedArea, now);
-            issue(
+            reserved_area(
                 epoch,
                 journal,
-                id,
-                Body::MancataConsegna {
-                    description: Some(
-                        "La fattura è a disposizione del destinatario nella sua area riservata"
-                            .to_owned(),
-                    ),
-                    available_from: Some(now.to_zoned(rome()).date()),
-                },
-                Party::Transmitter,
+                &file,
+                "La fattura è a disposizione del destinatario nella sua area riservata",
                 now,
             );
             record_inbound_document(epoch, journal, &file, now);
             return;
         }
         (Family::Pa, FileState::DeliveryPending) if window_closed => {
-            {
-                let mut books = epoch.sdi.books();
-                if let Some(f) = books.files.get_mut(&id) {
-                    f.undelivered_at = Some(now);
-                }
-            }
-            set_state(epoch, journal, id, FileState::Undelivered, now);
-            issue(
-                epoch,
-                journal,
-                id,
-                Body::MancataConsegna {
-                    description: None,
-                    available_from: Some(now.to_zoned(rome()).date()),
-                },
-                Party::Transmitter,
-                now,
-            );
+            undelivered(epoch, journal, &file, None, now);
         }
         (Family::Pa, FileState::Undelivered)
             if file
                 .undelivered_at
                 .is_some_and(|at| now >= add(at, settings.retry_period())) =>
         {
-            set_state(epoch, journal, id, FileState::Attested, now);
-            issue(
-                epoch,
-                journal,
-                id,
-                Body::Attestazione {
-                    recipient_code: file.recipient_code.clone(),
-                    recipient_name: recipient_name(epoch, &file.recipient_code),
-                },
-                Party::Transmitter,
-                now,
-            );
+            attestazione(epoch, journal, &file, now);
             return;
         }
         _ => {}
@@ -1023,7 +1037,7 @@ fn record_inbound_document(epoch: &Epoch, journal: &Journal, file: &SdiFile, now
         }],
         created_at: now,
         updated_at: now,
-        content_hash: file.hash(),
+        content_hash: file.hash.clone(),
         bytes: file.bytes.clone(),
         facts: inspection.facts,
         findings: inspection.findings,
@@ -1102,7 +1116,7 @@ fn keep(
             file: FileRef {
                 identificativo_sdi: id,
                 file_name: file.file_name.clone(),
-                hash: file.hash(),
+                hash: file.hash.clone(),
                 received_at: file.received_at,
                 archive: None,
             },
@@ -1232,6 +1246,19 @@ fn dispatch(epoch: &Epoch, file: &SdiFile, message: &StoredMessage) {
 // --- bookkeeping ---
 
 fn set_state(epoch: &Epoch, journal: &Journal, id: FileId, to: FileState, now: Timestamp) {
+    set_state_at(epoch, journal, id, to, now, |_| {});
+}
+
+/// Moves file `id` to `to`, noting what else the move records (`delivered_at`...) under the
+/// same lock, and journals the change.
+fn set_state_at(
+    epoch: &Epoch,
+    journal: &Journal,
+    id: FileId,
+    to: FileState,
+    now: Timestamp,
+    also: impl FnOnce(&mut SdiFile),
+) {
     let (from, tenant) = {
         let mut books = epoch.sdi.books();
         let Some(file) = books.files.get_mut(&id) else {
@@ -1239,6 +1266,7 @@ fn set_state(epoch: &Epoch, journal: &Journal, id: FileId, to: FileState, now: T
         };
         let from = file.state;
         file.state = to;
+        also(file);
         (from, file.tenant.clone())
     };
     journal.append(

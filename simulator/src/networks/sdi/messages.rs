@@ -18,11 +18,9 @@
 //! rather than from the system's tz database, so it is right on machines without tzdata too.
 
 use std::fmt;
-use std::sync::LazyLock;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use quick_xml::NsReader;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
@@ -34,11 +32,6 @@ use super::signature::{DSIG_NS, Namespace, SdiSigner, SignatureError, XmlElement
 pub const PA_NAMESPACE: &str = "http://www.fatturapa.gov.it/sdi/messaggi/v1.0";
 pub const B2B_NAMESPACE: &str =
     "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fattura/messaggi/v1.0";
-
-/// Italian civil time. `UTC` as a fallback is unreachable (the rule is a constant that parses),
-/// but keeps this free of a panic path.
-static ITALIAN_TIME: LazyLock<TimeZone> =
-    LazyLock::new(|| TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap_or(TimeZone::UTC));
 
 /// SDI's message names: a counter of at most three alphanumerics. 999 in decimal, then
 /// `A00`..`ZZZ` in base 36.
@@ -601,7 +594,7 @@ impl Notification {
 /// `xsd:dateTime` in Italian local time with milliseconds, e.g.
 /// `2026-11-21T10:15:00.000+01:00`. Sub-millisecond digits are truncated.
 pub fn italian_date_time(at: Timestamp) -> String {
-    at.to_zoned(ITALIAN_TIME.clone())
+    at.to_zoned(crate::civil_time::central_european())
         .strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
         .to_string()
 }

@@ -150,6 +150,9 @@ pub struct SdiFile {
     pub file_name: String,
     #[serde(skip)]
     pub bytes: Arc<[u8]>,
+    /// SHA-256 hex of the file as received: B2B messages' `Hash`, the AT's
+    /// `HashFileOriginale`, taken once rather than for every message.
+    pub hash: String,
     pub family: Family,
     /// `FPA12` or `FPR12`, as the file says (empty when it could not be read).
     pub format: String,
@@ -272,20 +275,7 @@ impl Books {
 }
 
 impl SdiFile {
-    pub(crate) fn family_of(format: &str) -> Family {
-        // A file whose format cannot be read is answered in the PA family, the older one.
-        if format == "FPR12" {
-            Family::B2b
-        } else {
-            Family::Pa
-        }
-    }
-
-    pub(crate) fn hash(&self) -> String {
-        crate::digest::sha256_hex(&self.bytes)
-    }
-
-    /// `MessageType` for the next message and its name's counter.
+    /// The next value of the counter the file's message names share.
     pub(crate) fn next_counter(&mut self) -> u32 {
         self.counter += 1;
         self.counter

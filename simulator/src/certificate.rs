@@ -1,7 +1,7 @@
 //! Self-signed X.509 v3 certificates for the simulator's own keys.
 //!
 //! Every network eisim simulates publishes a certificate for a key committed in the repository
-//! (KSeF's encryption key, SDI's signing key). They differ only in subject, serial and key
+//! (KSeF's encryption key, SDI's and the Peppol SMP's signing keys, the Peppol access point's). They differ only in subject, serial and key
 //! usage, so the construction lives here once. It is done by hand from x509-cert parts rather
 //! than through `CertificateBuilder`: without the `hazmat` feature the builder's profiles cannot
 //! express an arbitrary key usage (KSeF needs encryption-only, SDI signature-only), and strict
@@ -143,6 +143,21 @@ pub fn self_signed(
         signature: BitString::from_bytes(&signature.to_bytes()).map_err(build_error)?,
     };
     certificate.to_der().map_err(build_error)
+}
+
+/// A certificate in PEM armour (64-column Base64), the form `xmlsec1`, `openssl` and most
+/// verification tools take.
+pub fn pem(der: &[u8]) -> String {
+    use base64::Engine as _;
+
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem
 }
 
 #[cfg(test)]

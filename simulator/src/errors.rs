@@ -144,6 +144,21 @@ pub enum AppError {
     EndpointNotFound(String),
     #[error("no SDI file or message `{0}` in this run")]
     SdiFileNotFound(String),
+    /// An Invoice Response asked for something Peppol cannot carry: a document that is not
+    /// an invoice the tenant received over Peppol, or a response the BIS rules refuse.
+    #[error("{message}")]
+    InvoiceResponseRefused {
+        /// The rule it breaks (`PEPPOL-T111-R001`), when one does.
+        rule: Option<&'static str>,
+        message: String,
+    },
+    /// An Invoice Response out of the order OP-BR111 allows after the earlier ones.
+    #[error("{message}")]
+    InvoiceResponseOrder {
+        rule: &'static str,
+        message: String,
+        allowed: Vec<String>,
+    },
     #[error("{0}")]
     InvalidSubscription(String),
     #[error("the ERP callback did not answer the registration ping: {0}")]
@@ -221,6 +236,8 @@ impl AppError {
             AppError::DocumentNotFound(_) => "document-not-found",
             AppError::SubmissionNotFound(_) => "submission-not-found",
             AppError::SdiFileNotFound(_) => "sdi-file-not-found",
+            AppError::InvoiceResponseRefused { .. } => "invoice-response-refused",
+            AppError::InvoiceResponseOrder { .. } => "invoice-response-order",
             AppError::EndpointNotFound(_) => "webhook-not-found",
             AppError::InvalidSubscription(_) => "invalid-subscription",
             AppError::CallbackUnreachable(_) => "callback-unreachable",
@@ -271,6 +288,8 @@ impl AppError {
             | AppError::EndpointNotFound(_)
             | AppError::CallbackNotRegistered
             | AppError::WebhookEventNotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::InvoiceResponseRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::InvoiceResponseOrder { .. } => StatusCode::CONFLICT,
             AppError::InvalidSubscription(_) | AppError::CallbackUnreachable(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -320,6 +339,8 @@ impl AppError {
             AppError::EndpointDisabled(_) => "Webhook endpoint disabled",
             AppError::WebhookEventNotFound { .. } => "Webhook event not found",
             AppError::InjectedFault { .. } => "Injected fault",
+            AppError::InvoiceResponseRefused { .. } => "Invoice Response refused",
+            AppError::InvoiceResponseOrder { .. } => "Invoice Response out of order",
             AppError::Internal(_) => "Internal error",
         }
     }
@@ -401,6 +422,15 @@ impl AppError {
                     map.insert("format".into(), json!(format));
                     map.insert("errors".into(), json!(findings));
                     map.insert("warnings".into(), json!(corrections));
+                }
+                AppError::InvoiceResponseRefused {
+                    rule: Some(rule), ..
+                } => {
+                    map.insert("rule".into(), json!(rule));
+                }
+                AppError::InvoiceResponseOrder { rule, allowed, .. } => {
+                    map.insert("rule".into(), json!(rule));
+                    map.insert("allowed".into(), json!(allowed));
                 }
                 AppError::DuplicateSubmission { original_id, .. }
                 | AppError::DuplicateThrottled {

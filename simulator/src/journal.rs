@@ -96,6 +96,29 @@ pub enum Record {
     SdiMessage(SdiMessage),
     /// One SOAP call eisim made to an integrator's SDICoop service, and how it went.
     SoapCall(SoapCall),
+    /// Something crossed the Peppol network about a document: an SMP lookup's failure, an
+    /// AS4 send with its Receipt or ebMS error, an MLS, an MLR or an Invoice Response.
+    PeppolMessage(PeppolMessage),
+}
+
+/// One Peppol exchange, as an access point's message log shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeppolMessage {
+    pub document: String,
+    /// The AS4 MessageId (also the SBDH InstanceIdentifier).
+    pub message_id: String,
+    /// `lookup`, `as4_send`, `as4_receipt`, `ebms_error`, `mls`, `mlr` or `invoice_response`.
+    pub message: String,
+    /// The response or error code: `AP`, `RE`, `EBMS:0004`...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// `sent` or `received`, from eisim's access point's side.
+    pub direction: String,
+    /// The downloadable document's name, for an MLS, MLR or Invoice Response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// A message SDI issued or received, as it would appear in SDI's own records.
@@ -221,6 +244,7 @@ pub enum RecordKind {
     FaultInjected,
     SdiMessage,
     SoapCall,
+    PeppolMessage,
 }
 
 impl Record {
@@ -236,6 +260,7 @@ impl Record {
             Record::FaultInjected { .. } => RecordKind::FaultInjected,
             Record::SdiMessage(_) => RecordKind::SdiMessage,
             Record::SoapCall(_) => RecordKind::SoapCall,
+            Record::PeppolMessage(_) => RecordKind::PeppolMessage,
         }
     }
 }
@@ -255,8 +280,9 @@ impl std::str::FromStr for RecordKind {
             "fault_injected" => Ok(RecordKind::FaultInjected),
             "sdi_message" => Ok(RecordKind::SdiMessage),
             "soap_call" => Ok(RecordKind::SoapCall),
+            "peppol_message" => Ok(RecordKind::PeppolMessage),
             other => Err(format!(
-                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`, `anti_pattern`, `webhook_attempt`, `webhook_endpoint`, `fault_injected`, `sdi_message`, `soap_call`"
+                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`, `anti_pattern`, `webhook_attempt`, `webhook_endpoint`, `fault_injected`, `sdi_message`, `soap_call`, `peppol_message`"
             )),
         }
     }

@@ -39,6 +39,7 @@ mod simulator;
 pub mod store;
 pub mod webhooks;
 pub mod world;
+pub mod xmldsig;
 
 pub use clock::{Clock, ClockMode};
 pub use errors::{AppError, StartError};

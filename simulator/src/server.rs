@@ -69,6 +69,7 @@ pub fn app(world: Arc<World>, settings: ServerSettings) -> Router {
         .merge(gateway::routes())
         .merge(networks::ksef::routes(state.clone()))
         .merge(networks::sdi::routes())
+        .merge(networks::peppol::routes())
         .fallback(no_route)
         // Inside the journaling layer, so injected answers are journaled like any other.
         .layer(middleware::from_fn_with_state(

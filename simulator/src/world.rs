@@ -19,6 +19,7 @@ use crate::gateway::{AccessTokens, DEFAULT_TOKEN_TTL};
 use crate::journal::{Journal, Record};
 use crate::limits::Throttle;
 use crate::networks::ksef::Ksef;
+use crate::networks::peppol::Peppol;
 use crate::networks::sdi::{JobQueue as SdiQueue, Outbox, Sdi};
 use crate::scenario::Scenario;
 use crate::store::Store;
@@ -54,6 +55,8 @@ pub struct Epoch {
     pub ksef: Ksef,
     /// SDI's files, their messages and the integrator's SDICoop channel in this run.
     pub sdi: Sdi,
+    /// Peppol's registrations, transmissions and the messages about them in this run.
+    pub peppol: Peppol,
     /// The scenario's faults placed on this run's clock, with their rate counters.
     pub(crate) faults: Faults,
     /// Held while due events run so they run one at a time, in order, even when the driver
@@ -85,6 +88,7 @@ impl Epoch {
             store: Store::from_scenario(&scenario),
             ksef: Ksef::new(&scenario, seed, clock.now()),
             sdi: Sdi::new(&scenario, seed, clock.now(), sdi_outbox.clone()),
+            peppol: Peppol::new(&scenario, clock.now()),
             agenda: Agenda::new(),
             tokens: AccessTokens::default(),
             token_ttl: scenario
@@ -98,6 +102,7 @@ impl Epoch {
             scenario,
         };
         crate::networks::sdi::plan_inbound(&epoch);
+        crate::networks::peppol::plan_inbound(&epoch);
         epoch
     }
 }

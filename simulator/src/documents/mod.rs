@@ -10,7 +10,7 @@ mod decimal;
 mod fa3;
 pub mod fatturapa;
 mod normalize;
-mod ubl;
+pub(crate) mod ubl;
 pub mod xml;
 
 use serde::Serialize;
@@ -138,6 +138,9 @@ pub struct Facts {
     /// The recipient as a scenario participant id: `0208:0123456749`, `SDI:ABC1234`,
     /// `KSEF:5261040828`.
     pub recipient: Option<String>,
+    /// The sender's network address where the document names one: a UBL seller's
+    /// `EndpointID` as `0208:0123456749`.
+    pub sender: Option<String>,
     pub currency: Option<String>,
     pub invoices: Vec<InvoiceFacts>,
 }

@@ -23,6 +23,8 @@ pub(crate) struct XmlQuery {
     recipient: Option<String>,
     reference: Option<String>,
     file_name: Option<String>,
+    /// Peppol: the AS4 MessageId to send with (phoss-ap's `sbdhInstanceID`).
+    message_id: Option<String>,
 }
 
 /// One document in JSON.
@@ -35,6 +37,8 @@ pub(crate) struct Envelope {
     recipient: Option<String>,
     reference: Option<String>,
     file_name: Option<String>,
+    /// Peppol: the AS4 MessageId to send with (phoss-ap's `sbdhInstanceID`).
+    message_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +68,7 @@ pub(crate) fn single(headers: &HeaderMap, query: &str, body: &[u8]) -> Result<In
             recipient: fields.recipient,
             reference: fields.reference,
             file_name: fields.file_name,
+            message_id: message_id(fields.message_id).map_err(AppError::InvalidEnvelope)?,
         });
     }
     if media == "application/json" {
@@ -118,7 +123,26 @@ fn open(envelope: Envelope, index: Option<usize>) -> Result<Incoming, AppError> 
         recipient: envelope.recipient,
         reference: envelope.reference,
         file_name: envelope.file_name,
+        message_id: message_id(envelope.message_id)
+            .map_err(|e| AppError::InvalidEnvelope(format!("{at}{e}")))?,
     })
+}
+
+/// An AS4 MessageId must be something a receiving access point can store and compare: text
+/// of 1 to 255 characters without spaces or control characters.
+fn message_id(id: Option<String>) -> Result<Option<String>, String> {
+    match id {
+        Some(id)
+            if id.is_empty()
+                || id.len() > 255
+                || id.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            Err(format!(
+                "`message_id` must be 1 to 255 characters without spaces, found `{id}`"
+            ))
+        }
+        other => Ok(other),
+    }
 }
 
 /// A network by name, any case; the error is the message to put in a problem.

@@ -30,6 +30,8 @@ pub(crate) struct Incoming {
     pub(crate) recipient: Option<String>,
     pub(crate) reference: Option<String>,
     pub(crate) file_name: Option<String>,
+    /// Peppol: the AS4 MessageId to send with.
+    pub(crate) message_id: Option<String>,
 }
 
 /// What became of a document that was read and validated.
@@ -121,7 +123,10 @@ impl<'a> Desk<'a> {
         }
         let recipient = recipient_of(&incoming, &inspection);
         self.check_recipient(inspection.format, recipient.as_deref())?;
-        let file_name = incoming.file_name.clone();
+        let handover = lifecycle::Handover {
+            file_name: incoming.file_name.clone(),
+            message_id: incoming.message_id.clone(),
+        };
         let record = self.record(
             incoming,
             inspection,
@@ -137,7 +142,7 @@ impl<'a> Desk<'a> {
                     self.journal,
                     self.tenant,
                     &record,
-                    file_name.as_deref(),
+                    &handover,
                     self.now,
                 );
                 Ok(Taken::Accepted(Box::new(record)))
@@ -256,6 +261,13 @@ impl<'a> Desk<'a> {
                 "the document names no recipient on {network} and the envelope gives none"
             )));
         };
+        if network == Network::Peppol {
+            // Whether anyone serves the recipient is the network's lookup to find out, on the
+            // clock, as a real access point does; only a malformed id is refused here.
+            return crate::networks::peppol::ParticipantId::parse(recipient)
+                .map(|_| ())
+                .map_err(|e| AppError::RecipientNotReachable(e.to_string()));
+        }
         let participant = self
             .epoch
             .store

@@ -20,7 +20,7 @@ use super::printout;
 use super::views::{DocumentView, ListView, StatusView, SummaryView};
 use crate::errors::AppError;
 use crate::journal::{AntiPattern, Record};
-use crate::scenario::EndpointGroup;
+use crate::scenario::{EndpointGroup, Network};
 use crate::server::AppState;
 use crate::store::{DocumentFilter, DocumentRecord, SubmissionItem, SubmissionRecord};
 
@@ -139,14 +139,43 @@ pub(crate) async fn document(
 }
 
 /// `GET /api/v1/invoices/{id}/notifications`: what the network said about the document, as
-/// files (SDI's RC, NS, MC, NE, DT, AT and the rest); empty on networks without them.
+/// downloadable messages: SDI's notifications, or Peppol's MLS, MLR and Invoice Responses.
 pub(crate) async fn notifications(
     State(state): State<AppState>,
     Authenticated(tenant): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let (rate, doc) = metered_document(&state, &tenant, &id, EndpointGroup::Status)?;
-    let file = state.world.epoch().sdi.file_of_document(&doc.id);
+    let href = |name: &str| format!("/api/v1/invoices/{}/notifications/{name}", doc.id);
+    let epoch = state.world.epoch();
+    if doc.network == Network::Peppol {
+        let transmission = epoch.peppol.transmission(&doc.id);
+        let notifications: Vec<serde_json::Value> = transmission
+            .as_ref()
+            .map(|t| {
+                t.messages
+                    .iter()
+                    .map(|m| {
+                        serde_json::json!({
+                            "type": m.kind.as_str(),
+                            "code": m.code,
+                            "file_name": m.name,
+                            "at": m.at,
+                            "direction": m.direction,
+                            "href": href(&m.name),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let body = serde_json::json!({
+            "network": doc.network.as_str(),
+            "message_id": transmission.as_ref().map(|t| t.message_id.clone()),
+            "notifications": notifications,
+        });
+        return Ok((rate, Json(body)).into_response());
+    }
+    let file = epoch.sdi.file_of_document(&doc.id);
     let notifications: Vec<serde_json::Value> = file
         .as_ref()
         .map(|file| {
@@ -158,7 +187,7 @@ pub(crate) async fn notifications(
                         "file_name": m.file_name,
                         "at": m.at,
                         "to": m.to,
-                        "href": format!("/api/v1/invoices/{}/notifications/{}", doc.id, m.file_name),
+                        "href": href(&m.file_name),
                     })
                 })
                 .collect()
@@ -172,16 +201,36 @@ pub(crate) async fn notifications(
     Ok((rate, Json(body)).into_response())
 }
 
-/// `GET /api/v1/invoices/{id}/notifications/{name}`: one message file, as SDI issued it.
+/// `GET /api/v1/invoices/{id}/notifications/{name}`: one message, as the network issued it.
 pub(crate) async fn notification(
     State(state): State<AppState>,
     Authenticated(tenant): Authenticated,
     Path((id, name)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let (rate, doc) = metered_document(&state, &tenant, &id, EndpointGroup::Document)?;
-    let file = state
-        .world
-        .epoch()
+    let epoch = state.world.epoch();
+    if doc.network == Network::Peppol {
+        let message = epoch
+            .peppol
+            .transmission(&doc.id)
+            .and_then(|t| t.messages.into_iter().find(|m| m.name == name))
+            .ok_or_else(|| {
+                AppError::DocumentNotFound(format!("{}/notifications/{name}", doc.id))
+            })?;
+        let mut response = (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/xml")],
+            message.xml.to_string(),
+        )
+            .into_response();
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, value);
+        }
+        return Ok((rate, response).into_response());
+    }
+    let file = epoch
         .sdi
         .file_of_document(&doc.id)
         .ok_or_else(|| AppError::SdiFileNotFound(format!("{} has no SDI file", doc.id)))?;

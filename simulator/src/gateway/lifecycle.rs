@@ -16,7 +16,7 @@ use crate::digest::unit_draw;
 use crate::faults::Release;
 use crate::journal::{Journal, Record};
 use crate::networks::ksef::{invoice_description, ksef_number};
-use crate::networks::sdi;
+use crate::networks::{peppol, sdi};
 use crate::scenario::{Behaviour, KSEF_CODES, Match, Network, Outcome, glob_matches};
 use crate::store::{DocumentChange, DocumentRecord, DocumentState, NetworkDetail, TenantId};
 use crate::webhooks;
@@ -29,6 +29,15 @@ pub(crate) const DEFAULT_LIFECYCLE: [(Duration, DocumentState); 3] = [
     (Duration::from_secs(4), DocumentState::Accepted),
     (Duration::from_secs(25), DocumentState::Delivered),
 ];
+
+/// What the envelope told the gateway for the network alone.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Handover {
+    /// SDI: the file name to submit under.
+    pub(crate) file_name: Option<String>,
+    /// Peppol: the AS4 MessageId (and SBDH InstanceIdentifier) to send with.
+    pub(crate) message_id: Option<String>,
+}
 
 /// One planned step: when, which state, and what the network says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,15 +55,22 @@ struct Step {
 /// end of the run leaves the document where it is.
 ///
 /// An SDI document is handed to SDI as a file named `file_name` (or the name a provider
-/// gives it), and SDI's own lifecycle takes it from there.
+/// gives it), and SDI's own lifecycle takes it from there. A Peppol document goes to eisim's
+/// access point with its AS4 `message_id` (minted when the integrator gave none); there an
+/// outage is the receiving access point being down, which the sender retries.
 pub(crate) fn plan(
     epoch: &Epoch,
     journal: &Journal,
     tenant: &TenantId,
     doc: &DocumentRecord,
-    file_name: Option<&str>,
+    handover: &Handover,
     now: Timestamp,
 ) {
+    if doc.network == Network::Peppol {
+        peppol::submit(epoch, tenant, doc, handover.message_id.as_deref(), now);
+        return;
+    }
+    let file_name = handover.file_name.as_deref();
     let hold = |due: Timestamp, what: &str| -> Option<Timestamp> {
         let (at, fault, detail) = match epoch.faults.release(doc.network, due) {
             Release::Due => return Some(due),
@@ -276,8 +292,6 @@ fn detail_of(outcome: &Outcome) -> NetworkDetail {
 
 fn default_detail(network: Network, state: DocumentState) -> NetworkDetail {
     let status = match (network, state) {
-        (Network::Peppol, DocumentState::Accepted) => Some("AB"),
-        (Network::Peppol, DocumentState::Delivered) => Some("AP"),
         (Network::Sdi, DocumentState::Delivered) => Some("RC"),
         (Network::Ksef, DocumentState::Sent) => Some("100"),
         (Network::Ksef, DocumentState::Accepted) => Some("150"),
@@ -302,17 +316,7 @@ fn description(status: &str) -> Option<String> {
     if let Some(kind) = sdi::messages::MessageType::from_tag(status) {
         return Some(sdi::notification_description(kind, sdi::messages::Family::Pa).to_owned());
     }
-    let text = match status {
-        "AB" => "Message acknowledgement",
-        "IP" => "In process",
-        "UQ" => "Under query",
-        "CA" => "Conditionally accepted",
-        "RE" => "Rejected",
-        "AP" => "Accepted",
-        "PD" => "Fully paid",
-        _ => return None,
-    };
-    Some(text.to_owned())
+    None
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod meter;
 mod openapi;
 mod participants;
 mod printout;
+mod responses;
 mod submissions;
 mod token;
 mod views;
@@ -66,6 +67,11 @@ pub(crate) fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>
             Method::GET,
             "/api/v1/invoices/{id}/notifications/{name}",
             get(invoices::notification),
+        ),
+        (
+            Method::POST,
+            "/api/v1/invoices/{id}/responses",
+            post(responses::respond),
         ),
         (
             Method::GET,

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::auth::Authenticated;
 use crate::errors::AppError;
+use crate::networks::peppol::{LookupFailure, ParticipantId, Peppol};
 use crate::scenario::{self, Network};
 use crate::server::AppState;
 
@@ -19,6 +20,9 @@ struct ParticipantView {
     name: Option<String>,
     reachable: bool,
     document_types: Vec<String>,
+    /// Why a participant the network knows cannot be sent to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 pub(crate) async fn lookup(
@@ -28,6 +32,11 @@ pub(crate) async fn lookup(
 ) -> Result<Response, AppError> {
     let network = scenario::check_participant_id(&id).map_err(AppError::MalformedParticipantId)?;
     let epoch = state.world.epoch();
+    if network == Network::Peppol {
+        let mut response = Json(peppol_lookup(&epoch.peppol, &id)?).into_response();
+        response.extensions_mut().insert(tenant);
+        return Ok(response);
+    }
     let participant =
         epoch
             .store
@@ -42,8 +51,45 @@ pub(crate) async fn lookup(
         name: participant.name.clone(),
         reachable: true,
         document_types: participant.capabilities.clone(),
+        reason: None,
     })
     .into_response();
     response.extensions_mut().insert(tenant);
     Ok(response)
+}
+
+/// A Peppol lookup goes where an access point's goes: the SML, then the SMP. Unknown to the
+/// SML is "not found"; known to the SML but not to its SMP is found and unreachable.
+fn peppol_lookup(peppol: &Peppol, id: &str) -> Result<ParticipantView, AppError> {
+    let participant =
+        ParticipantId::parse(id).map_err(|e| AppError::MalformedParticipantId(e.to_string()))?;
+    match peppol.service_group(&participant) {
+        Ok(registration) => Ok(ParticipantView {
+            id: registration.id.short(),
+            network: Network::Peppol,
+            name: registration.name.clone(),
+            reachable: !registration.capabilities.is_empty(),
+            document_types: registration
+                .capabilities
+                .iter()
+                .map(|c| c.name.to_owned())
+                .collect(),
+            reason: registration
+                .capabilities
+                .is_empty()
+                .then(|| "its SMP lists no document type eisim knows".to_owned()),
+        }),
+        Err(LookupFailure::NotInSml { .. }) => Err(AppError::ParticipantNotFound {
+            id: id.to_owned(),
+            network: Network::Peppol,
+        }),
+        Err(failure) => Ok(ParticipantView {
+            id: participant.short(),
+            network: Network::Peppol,
+            name: None,
+            reachable: false,
+            document_types: Vec::new(),
+            reason: Some(failure.message()),
+        }),
+    }
 }

@@ -2,4 +2,5 @@
 //! native API. Nothing here knows about another network.
 
 pub mod ksef;
+pub mod peppol;
 pub mod sdi;

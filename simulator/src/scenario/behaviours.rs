@@ -51,8 +51,20 @@ pub struct Outcome {
     pub sdi: Option<String>,
     /// KSeF processing status code, e.g. `200`, `440`, `450`.
     pub ksef: Option<u16>,
-    /// Peppol response code (MLR or Invoice Response), e.g. `AP`, `RE`, `AB`.
+    /// The buyer's Invoice Response code: `AB`, `IP`, `UQ`, `CA`, `RE`, `AP`, `PD`.
     pub peppol: Option<String>,
+    /// The receiving access point's Message Level Status: `AP`, `AB` or `RE`; its `errors`
+    /// are the line status reasons (`FD`, `BV`, `SV`, `BW`).
+    pub mls: Option<String>,
+    /// The receiver's Message Level Response: `AB`, `AP` or `RE`; its `errors` are the
+    /// business rules the receiver found broken (`BR-CO-10`...).
+    pub mlr: Option<String>,
+    /// An Invoice Response's status reason (OPStatusReason: `REF`, `PRI`, `PPD`...).
+    pub reason: Option<String>,
+    /// An Invoice Response's requested action (OPStatusAction: `NIN`, `CNF`...).
+    pub action: Option<String>,
+    /// An Invoice Response's free-text status reason.
+    pub text: Option<String>,
     /// The network's error codes carried by the outcome, e.g. SDI `00404`.
     #[serde(default)]
     pub errors: Vec<String>,
@@ -60,8 +72,12 @@ pub struct Outcome {
 
 /// SDI notification types an outcome may name.
 pub(crate) const SDI_NOTIFICATIONS: [&str; 6] = ["RC", "NS", "MC", "NE", "DT", "AT"];
-/// Peppol MLR and Invoice Response codes an outcome may name.
+/// Peppol Invoice Response codes an outcome may name.
 pub(crate) const PEPPOL_CODES: [&str; 7] = ["AB", "IP", "UQ", "CA", "RE", "AP", "PD"];
+/// Message Level Status codes (receiving access point).
+pub(crate) const MLS_CODES: [&str; 3] = ["AP", "AB", "RE"];
+/// Message Level Response codes (receiver).
+pub(crate) const MLR_CODES: [&str; 3] = ["AB", "AP", "RE"];
 /// KSeF invoice processing status codes an outcome may name.
 pub(crate) const KSEF_CODES: [u16; 12] =
     [100, 150, 200, 405, 410, 415, 430, 435, 440, 450, 500, 550];
@@ -71,9 +87,11 @@ impl Outcome {
     /// otherwise the network code decides: SDI RC and DT (delivered, or deemed accepted after
     /// 15 days) and NE with EC01 are `delivered`, NE with EC02 and NS are `refused`, MC and
     /// AT (delivery failed) are `failed`; KSeF 100 is `sent`, 150 `accepted`, 200
-    /// `delivered`, 500 and 550 `failed`, any other 4xx `refused`; Peppol AB, IP, UQ and CA
-    /// are `accepted`, AP and PD `delivered`, RE `refused`. `None` when the outcome names
-    /// nothing the scenario check would accept.
+    /// `delivered`, 500 and 550 `failed`, any other 4xx `refused`; Peppol's answers all come
+    /// after the receiving access point has the document, so an Invoice Response or MLR RE
+    /// is `refused` and any other keeps it `delivered`, and an MLS AP or AB is `delivered`
+    /// while an MLS RE is `failed` (FD, delivery to the receiver failed) or `refused` (BV,
+    /// SV). `None` when the outcome names nothing the scenario check would accept.
     pub fn gateway_state(&self) -> Option<DocumentState> {
         if let Some(state) = self.state {
             return Some(state);
@@ -93,15 +111,27 @@ impl Outcome {
         if let Some(code) = self.ksef {
             return crate::networks::ksef::gateway_state(code);
         }
-        if let Some(code) = self.peppol.as_deref() {
+        if let Some(code) = self.mls.as_deref() {
+            let undeliverable = self.errors.iter().any(|e| e.eq_ignore_ascii_case("FD"));
             return match code.to_ascii_uppercase().as_str() {
-                "AB" | "IP" | "UQ" | "CA" => Some(DocumentState::Accepted),
-                "AP" | "PD" => Some(DocumentState::Delivered),
+                "AP" | "AB" => Some(DocumentState::Delivered),
+                "RE" if undeliverable => Some(DocumentState::Failed),
                 "RE" => Some(DocumentState::Refused),
                 _ => None,
             };
         }
-        None
+        let answer = self.peppol.as_deref().or(self.mlr.as_deref())?;
+        let codes: &[&str] = if self.peppol.is_some() {
+            &PEPPOL_CODES
+        } else {
+            &MLR_CODES
+        };
+        let code = answer.to_ascii_uppercase();
+        match code.as_str() {
+            "RE" => Some(DocumentState::Refused),
+            _ if codes.contains(&code.as_str()) => Some(DocumentState::Delivered),
+            _ => None,
+        }
     }
 
     /// The network code this outcome carries, as the document's network detail shows it.
@@ -111,5 +141,20 @@ impl Outcome {
             .map(str::to_ascii_uppercase)
             .or_else(|| self.ksef.map(|code| code.to_string()))
             .or_else(|| self.peppol.as_deref().map(str::to_ascii_uppercase))
+            .or_else(|| {
+                self.mls
+                    .as_deref()
+                    .map(|c| format!("MLS {}", c.to_ascii_uppercase()))
+            })
+            .or_else(|| {
+                self.mlr
+                    .as_deref()
+                    .map(|c| format!("MLR {}", c.to_ascii_uppercase()))
+            })
+    }
+
+    /// Whether this outcome is one of Peppol's answers (MLS, MLR or Invoice Response).
+    pub fn is_peppol(&self) -> bool {
+        self.peppol.is_some() || self.mls.is_some() || self.mlr.is_some()
     }
 }

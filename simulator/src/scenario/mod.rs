@@ -24,6 +24,7 @@ mod limits;
 mod model;
 mod parse;
 mod participant_id;
+mod peppol;
 mod positions;
 mod probability;
 mod sdi;
@@ -45,6 +46,7 @@ pub use ksef::{KsefGroupLimit, KsefRateLimits, KsefSettings, KsefTiming, KsefTok
 pub use limits::{DuplicateSubmissionLimit, EndpointGroup, Limits, RateLimit, parse_byte_size};
 pub use model::*;
 pub use parse::parse;
+pub use peppol::{PeppolInbound, PeppolSettings, PeppolTiming};
 pub use probability::Probability;
 pub use sdi::{InboundInvoice, SdiChannel, SdiSettings, SdiTiming};
 pub use steps::{ExpectStateStep, Step, SubmitStep};
@@ -98,21 +100,43 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
     Ok(scenario)
 }
 
-/// Reads the files `sdi.inbound` names, relative to the scenario file's folder. A scenario
-/// that did not come from a file (`base` is `None`) has no folder to read them from.
+/// Reads the files `sdi.inbound` and `peppol.inbound` name, relative to the scenario file's
+/// folder. A scenario that did not come from a file (`base` is `None`) has no folder to read
+/// them from.
 pub fn read_inbound_files(
     scenario: &mut Scenario,
     base: Option<&Path>,
     source: &str,
 ) -> Result<(), ScenarioError> {
-    let position = positions::top_level_key(source, "sdi");
-    for (index, inbound) in scenario.sdi.inbound.iter_mut().enumerate() {
+    let sdi = scenario
+        .sdi
+        .inbound
+        .iter_mut()
+        .map(|inbound| (&inbound.file, &mut inbound.bytes));
+    read_files("sdi", sdi, base, source)?;
+    let peppol = scenario
+        .peppol
+        .inbound
+        .iter_mut()
+        .map(|inbound| (&inbound.file, &mut inbound.bytes));
+    read_files("peppol", peppol, base, source)
+}
+
+type FileSlot<'a> = (&'a String, &'a mut Option<std::sync::Arc<[u8]>>);
+
+fn read_files<'a>(
+    section: &str,
+    files: impl Iterator<Item = FileSlot<'a>>,
+    base: Option<&Path>,
+    source: &str,
+) -> Result<(), ScenarioError> {
+    let position = positions::top_level_key(source, section);
+    for (index, (file, bytes)) in files.enumerate() {
         let Some(base) = base else {
             return Err(ScenarioError::new(
                 ScenarioErrorKind::BadValue,
                 format!(
-                    "`sdi.inbound[{index}].file`: a scenario sent in a request has no folder to read `{}` from",
-                    inbound.file
+                    "`{section}.inbound[{index}].file`: a scenario sent in a request has no folder to read `{file}` from"
                 ),
             )
             .at_position(position)
@@ -120,18 +144,18 @@ pub fn read_inbound_files(
                 "start eisim with the scenario file (`eisim serve SCENARIO`) so its files can be read".to_owned(),
             )));
         };
-        let path = base.join(&inbound.file);
-        let bytes = std::fs::read(&path).map_err(|error| {
+        let path = base.join(file);
+        let read = std::fs::read(&path).map_err(|error| {
             ScenarioError::new(
                 ScenarioErrorKind::BadValue,
                 format!(
-                    "`sdi.inbound[{index}].file`: cannot read `{}`: {error}",
+                    "`{section}.inbound[{index}].file`: cannot read `{}`: {error}",
                     path.display()
                 ),
             )
             .at_position(position)
         })?;
-        inbound.bytes = Some(bytes.into());
+        *bytes = Some(read.into());
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ use super::clock_spec::ClockSpec;
 use super::faults::Fault;
 use super::ksef::KsefSettings;
 use super::limits::Limits;
+use super::peppol::PeppolSettings;
 use super::sdi::SdiSettings;
 use super::steps::Step;
 use super::webhooks::WebhookPolicy;
@@ -55,6 +56,9 @@ pub struct Scenario {
     /// SDI's timings, the integrator's SDICoop channel, and invoices it receives.
     #[serde(default)]
     pub sdi: SdiSettings,
+    /// Peppol's delivery timings, SML-only participants, and invoices the integrator receives.
+    #[serde(default)]
+    pub peppol: PeppolSettings,
     /// What the conformance suite asks the integration under test to do, in order.
     #[serde(default)]
     pub steps: Vec<Step>,

@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use super::behaviours::{KSEF_CODES, Outcome, PEPPOL_CODES, SDI_NOTIFICATIONS};
+use super::behaviours::{
+    KSEF_CODES, MLR_CODES, MLS_CODES, Outcome, PEPPOL_CODES, SDI_NOTIFICATIONS,
+};
 use super::error::{ScenarioError, ScenarioErrorKind as Kind};
 use super::faults::FaultKind;
 use super::glob::glob_can_match_prefix;
@@ -33,6 +35,7 @@ pub(crate) fn validate(
     check_webhooks(scenario, source, &mut errors);
     check_ksef(scenario, source, &mut errors);
     check_sdi(scenario, source, &mut errors);
+    check_peppol(scenario, source, &mut errors);
     check_faults(scenario, positions, &mut errors);
     refuse_unsupported_sections(scenario, source, &mut errors);
     errors.sort_by_key(|error| (error.line.unwrap_or(u64::MAX), error.column));
@@ -170,6 +173,36 @@ fn check_sdi(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>)
     }
 }
 
+/// Peppol settings the network could not run with, and SML-only ids that are malformed or
+/// contradict the participant list (a listed participant has an SMP entry).
+fn check_peppol(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
+    let mut problems: Vec<(String, String, String)> = scenario
+        .peppol
+        .problems()
+        .into_iter()
+        .map(|(key, message, help)| (key, message, help.to_owned()))
+        .collect();
+    for (index, id) in scenario.peppol.sml_only.iter().enumerate() {
+        let key = format!("sml_only[{index}]");
+        if let Err(problem) = participant_id::check(id, Network::Peppol) {
+            problems.push((key, problem.message, problem.help.unwrap_or_default()));
+        } else if scenario.participants.iter().any(|p| &p.id == id) {
+            problems.push((
+                key,
+                format!("`{id}` is listed under `participants`, so its SMP knows it"),
+                "remove it from one of the two lists".to_owned(),
+            ));
+        }
+    }
+    for (key, message, suggestion) in problems {
+        errors.push(
+            ScenarioError::new(Kind::BadValue, format!("`peppol.{key}`: {message}"))
+                .at_position(top_level_key(source, "peppol"))
+                .with_suggestion((!suggestion.is_empty()).then_some(suggestion)),
+        );
+    }
+}
+
 /// Faults whose window never opens or whose path no request can have; and KSeF exceptions
 /// aimed where there is no KSeF API to answer with them.
 fn check_faults(
@@ -269,6 +302,12 @@ fn check_behaviours(scenario: &Scenario, source: &str, errors: &mut Vec<Scenario
                 .at_position(position),
             );
         }
+        if let Err(message) = check_peppol_sequence(&behaviour.then) {
+            errors.push(
+                ScenarioError::new(Kind::BadValue, format!("behaviour {rule}, {message}"))
+                    .at_position(position),
+            );
+        }
         for (step, outcome) in behaviour.then.iter().enumerate() {
             if let Err(message) = check_outcome(outcome, behaviour.when.network) {
                 errors.push(
@@ -287,11 +326,25 @@ fn check_outcome(outcome: &Outcome, network: Option<Network>) -> Result<(), Stri
     let codes = [
         outcome.sdi.is_some().then_some(Network::Sdi),
         outcome.ksef.is_some().then_some(Network::Ksef),
-        outcome.peppol.is_some().then_some(Network::Peppol),
+        outcome.is_peppol().then_some(Network::Peppol),
     ];
     let named: Vec<Network> = codes.into_iter().flatten().collect();
     if named.len() > 1 {
         return Err("name the code of one network only (`sdi`, `ksef` or `peppol`)".into());
+    }
+    let peppol_keys = [&outcome.peppol, &outcome.mls, &outcome.mlr];
+    if peppol_keys.iter().filter(|key| key.is_some()).count() > 1 {
+        return Err(
+            "an outcome is one message: give one of `mls`, `mlr` and `peppol` (an Invoice Response)"
+                .into(),
+        );
+    }
+    if outcome.peppol.is_none()
+        && (outcome.reason.is_some() || outcome.action.is_some() || outcome.text.is_some())
+    {
+        return Err(
+            "`reason`, `action` and `text` belong to an Invoice Response (`peppol: RE`...)".into(),
+        );
     }
     if let (Some(code_network), Some(network)) = (named.first(), network)
         && *code_network != network
@@ -328,6 +381,9 @@ fn check_outcome(outcome: &Outcome, network: Option<Network>) -> Result<(), Stri
             PEPPOL_CODES.join(", ")
         ));
     }
+    if outcome.is_peppol() {
+        check_peppol_outcome(outcome)?;
+    }
     if outcome.state == Some(crate::store::DocumentState::Received) {
         return Err(
             "`state: received` is where every document starts; an outcome moves it on".into(),
@@ -335,6 +391,122 @@ fn check_outcome(outcome: &Outcome, network: Option<Network>) -> Result<(), Stri
     }
     if outcome.gateway_state().is_none() {
         return Err("say what happens: give a `state` (sent, accepted, delivered, refused, failed) or a network code (`sdi`, `ksef`, `peppol`)".into());
+    }
+    Ok(())
+}
+
+/// What each Peppol message may carry: an MLS its line status reasons, an MLR the rules the
+/// receiver found broken, an Invoice Response the code lists of BIS Invoice Response 3.0.
+fn check_peppol_outcome(outcome: &Outcome) -> Result<(), String> {
+    use crate::networks::peppol::responses::{InvoiceResponseCode, StatusAction, StatusReason};
+    if let Some(code) = outcome.mls.as_deref() {
+        let code = code.to_ascii_uppercase();
+        if !MLS_CODES.contains(&code.as_str()) {
+            return Err(format!(
+                "`mls: {code}` is not a Message Level Status code; expected one of {}",
+                MLS_CODES.join(", ")
+            ));
+        }
+        let reasons = ["FD", "BV", "SV", "BW"];
+        if let Some(bad) = outcome
+            .errors
+            .iter()
+            .find(|e| !reasons.contains(&e.to_ascii_uppercase().as_str()))
+        {
+            return Err(format!(
+                "`{bad}` is not an MLS line status reason; expected FD (delivery failed), BV, SV or BW"
+            ));
+        }
+        let fatal = outcome.errors.iter().any(|e| !e.eq_ignore_ascii_case("BW"));
+        if code == "RE" && !fatal {
+            return Err("`mls: RE` needs the reason in `errors`: FD (delivery to the receiver failed), BV (business rule violation) or SV (syntax violation)".into());
+        }
+        if code != "RE" && fatal {
+            return Err(format!(
+                "a positive MLS (`mls: {code}`) may only carry BW warnings"
+            ));
+        }
+    }
+    if let Some(code) = outcome.mlr.as_deref() {
+        let code = code.to_ascii_uppercase();
+        if !MLR_CODES.contains(&code.as_str()) {
+            return Err(format!(
+                "`mlr: {code}` is not a Message Level Response code; expected one of {}",
+                MLR_CODES.join(", ")
+            ));
+        }
+        if code == "RE" && outcome.errors.is_empty() {
+            return Err(
+                "`mlr: RE` needs the broken rules in `errors`, e.g. `errors: [\"BR-CO-10\"]`"
+                    .into(),
+            );
+        }
+    }
+    if let Some(code) = outcome.peppol.as_deref() {
+        let Some(code) = InvoiceResponseCode::parse(code) else {
+            return Err(format!(
+                "`peppol: {code}` is not an Invoice Response code; expected one of {}",
+                PEPPOL_CODES.join(", ")
+            ));
+        };
+        if let Some(reason) = outcome.reason.as_deref()
+            && StatusReason::parse(reason).is_none()
+        {
+            return Err(format!(
+                "`reason: {reason}` is not in the OPStatusReason code list (NON, REF, LEG, REC, QUA, DEL, PRI, QTY, ITM, PAY, UNR, FIN, PPD, OTH)"
+            ));
+        }
+        if let Some(action) = outcome.action.as_deref()
+            && StatusAction::parse(action).is_none()
+        {
+            return Err(format!(
+                "`action: {action}` is not in the OPStatusAction code list (NOA, PIN, NIN, CNF, CNP, CNA, OTH)"
+            ));
+        }
+        if code.requires_clarification() && outcome.reason.is_none() && outcome.action.is_none() {
+            return Err(format!(
+                "PEPPOL-T111-R001: `peppol: {}` needs a clarification: give a `reason` (e.g. REF) or an `action` (e.g. NIN)",
+                code.as_str()
+            ));
+        }
+        if !outcome.errors.is_empty() {
+            return Err(
+                "an Invoice Response carries a `reason`, an `action` and a `text`, not `errors`"
+                    .into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A Peppol behaviour is the receiving side's story in order: the access point's MLS comes
+/// first (or the default one does), and the buyer's Invoice Responses obey OP-BR111.
+fn check_peppol_sequence(outcomes: &[Outcome]) -> Result<(), String> {
+    use crate::networks::peppol::ordering::{Sent, check_next};
+    use crate::networks::peppol::responses::{InvoiceResponseCode, StatusReason};
+    if let Some(late) = outcomes.iter().skip(1).position(|o| o.mls.is_some()) {
+        return Err(format!(
+            "outcome {}: the MLS is the receiving access point's answer to the AS4 message and comes first; move it to the top",
+            late + 2
+        ));
+    }
+    let mut history: Vec<Sent> = Vec::new();
+    for (index, outcome) in outcomes.iter().enumerate() {
+        let Some(code) = outcome
+            .peppol
+            .as_deref()
+            .and_then(InvoiceResponseCode::parse)
+        else {
+            continue;
+        };
+        let next = Sent {
+            code,
+            reason: outcome.reason.as_deref().and_then(StatusReason::parse),
+        };
+        if let Err(violation) = check_next(&history, &next) {
+            return Err(format!("outcome {}: {}", index + 1, violation.message()));
+        }
+        history.push(next);
     }
     Ok(())
 }
@@ -508,6 +680,38 @@ fn check_participants(
             errors.push(duplicate("participant id", id, id_position, first));
         }
 
+        if participant.network == Network::Peppol
+            && participant_id::check(id, participant.network).is_ok()
+            && let Err(problem) = crate::networks::peppol::ParticipantId::parse(id)
+        {
+            errors.push(
+                ScenarioError::new(Kind::BadValue, problem.to_string()).at_position(id_position),
+            );
+        }
+        if participant.network == Network::Peppol {
+            for capability in &participant.capabilities {
+                if crate::networks::peppol::identifier::capability(capability).is_none() {
+                    let names: Vec<&str> = crate::networks::peppol::identifier::CAPABILITIES
+                        .iter()
+                        .map(|c| c.name)
+                        .collect();
+                    errors.push(
+                        ScenarioError::new(
+                            Kind::BadValue,
+                            format!(
+                                "`{capability}` is not a Peppol document type eisim knows; expected one of {} (or a full document type id)",
+                                names.join(", ")
+                            ),
+                        )
+                        .at_position(id_position)
+                        .with_suggestion(
+                            suggest::nearest(capability, names.iter().copied())
+                                .map(suggest::did_you_mean),
+                        ),
+                    );
+                }
+            }
+        }
         if let Some(tenant) = &participant.tenant
             && !tenant_ids.contains(&tenant.as_str())
         {

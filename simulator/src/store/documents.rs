@@ -88,8 +88,9 @@ impl std::str::FromStr for Direction {
 
     fn from_str(s: &str) -> Result<Self, String> {
         match s.to_ascii_lowercase().as_str() {
-            "outbound" => Ok(Self::Outbound),
-            "inbound" => Ok(Self::Inbound),
+            // Providers say incoming/outgoing (Billit's `MessageDirection`); both mean the same.
+            "outbound" | "outgoing" => Ok(Self::Outbound),
+            "inbound" | "incoming" => Ok(Self::Inbound),
             _ => Err(format!(
                 "unknown direction `{s}`; expected outbound or inbound"
             )),

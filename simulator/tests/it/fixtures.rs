@@ -1,5 +1,7 @@
 //! Every document in `fixtures/` against its sidecar: valid documents have no fatal finding;
-//! broken ones are refused with exactly the rule IDs the sidecar names, no more, no fewer.
+//! broken ones are refused with exactly the rule IDs the sidecar names under `rules`, no more,
+//! no fewer. Warnings are held to `warnings` just as exactly, whatever the outcome (a sidecar
+//! without the key expects none), so a warning rule is proven to warn without refusing.
 //! One case per fixture; all failures are reported together.
 
 use std::path::{Path, PathBuf};
@@ -13,6 +15,8 @@ struct Expected {
     outcome: Outcome,
     #[serde(default)]
     rules: Vec<String>,
+    #[serde(default)]
+    warnings: Vec<String>,
     file_name: Option<String>,
     received: Option<String>,
     corrections: Option<usize>,
@@ -98,6 +102,29 @@ fn run_case(path: &Path) -> Result<(), String> {
         }
         _ => {}
     }
+    let mut warned: Vec<&str> = inspection
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .map(|f| f.rule.as_str())
+        .collect();
+    warned.sort_unstable();
+    warned.dedup();
+    let mut wanted_warnings: Vec<&str> = expected.warnings.iter().map(String::as_str).collect();
+    wanted_warnings.sort_unstable();
+    wanted_warnings.dedup();
+    if warned != wanted_warnings {
+        let found = inspection
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .map(|f| format!("    {} at {}: {}", f.rule, f.location, f.message))
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(format!(
+            "expected exactly the warnings {wanted_warnings:?}, got {warned:?}\n{found}"
+        ));
+    }
     if let Some(count) = expected.corrections
         && inspection.corrections.len() != count
     {
@@ -122,6 +149,7 @@ fn run_network(network: &str, min_rules: usize) {
             && let Ok(expected) = serde_json::from_slice::<Expected>(&text)
         {
             rules.extend(expected.rules.clone());
+            rules.extend(expected.warnings.clone());
             valid += usize::from(expected.outcome == Outcome::Valid);
         }
         if let Err(why) = run_case(path) {

@@ -12,6 +12,7 @@ mod gateway_properties;
 mod gateway_tokens;
 mod journal_file;
 mod ksef;
+mod peppol;
 mod schemas;
 mod sdi;
 mod time_travel;

@@ -170,6 +170,7 @@ fn facts(root: &Element) -> Facts {
     };
     let fa = |name: &str| text(&["Fa", name]).unwrap_or_default();
     Facts {
+        sender: None,
         seller_tax_id: text(&["Podmiot1", "DaneIdentyfikacyjne", "NIP"]),
         recipient: text(&["Podmiot2", "DaneIdentyfikacyjne", "NIP"])
             .map(|nip| format!("KSEF:{nip}")),

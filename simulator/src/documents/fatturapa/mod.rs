@@ -208,6 +208,7 @@ fn facts(root: &Element) -> Facts {
     let text =
         |d: Option<&Element>, name: &str| d.and_then(|d| d.text_at(&[name])).map(str::to_owned);
     Facts {
+        sender: None,
         seller_tax_id,
         recipient,
         currency: documents.first().and_then(|d| text(*d, "Divisa")),

@@ -111,6 +111,89 @@ pub(super) fn australian_business_number(value: &str) -> bool {
     sum % 89 == 0
 }
 
+/// PEPPOL-COMMON-R042, scheme 0184 (Danish CVR): the text as written (`string()`, not
+/// trimmed) is `DK` and eight digits, or eight digits alone (admitted since BIS 3.0.19).
+/// No check digit: the rule only checks the shape.
+pub(super) fn danish_cvr(raw: &str) -> bool {
+    let chars: Vec<char> = raw.chars().collect();
+    match chars.as_slice() {
+        ['D', 'K', rest @ ..] if rest.len() == 8 => rest.iter().all(char::is_ascii_digit),
+        all if all.len() == 8 => all.iter().all(char::is_ascii_digit),
+        _ => false,
+    }
+}
+
+/// PEPPOL-COMMON-R044 (warning), scheme 0201: an IPA office code is six ASCII letters or
+/// digits (`u:checkCodiceIPA`).
+pub(super) fn italian_ipa_code(value: &str) -> bool {
+    value.chars().count() == 6 && value.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// PEPPOL-COMMON-R045 (warning), scheme 0210: a Codice Fiscale as `u:checkCF` reads it:
+/// sixteen characters shaped like a person's code (letters where the letters go, no check
+/// character computed), or eleven characters that are an `xs:integer` (a company's code).
+pub(super) fn italian_codice_fiscale(value: &str) -> bool {
+    let chars: Vec<char> = value.chars().collect();
+    match chars.len() {
+        16 => {
+            let letters = |range: std::ops::Range<usize>| {
+                chars
+                    .get(range)
+                    .is_some_and(|cs| cs.iter().all(char::is_ascii_alphabetic))
+            };
+            let integer = |range: std::ops::Range<usize>| {
+                chars
+                    .get(range)
+                    .is_some_and(|cs| castable_as_integer(&cs.iter().collect::<String>()))
+            };
+            letters(0..6)
+                && integer(6..8)
+                && letters(8..9)
+                && integer(9..11)
+                && integer(14..15)
+                && letters(15..16)
+        }
+        11 => castable_as_integer(value),
+        _ => false,
+    }
+}
+
+/// PEPPOL-COMMON-R047 (warning), scheme 0211: a value starting `IT` (or `it`) must go on
+/// with an eleven-digit Partita IVA whose Luhn-style check (`u:checkPIVA`: digits in odd
+/// places as they are, in even places doubled and digit-summed) ends in 0. Anything else
+/// passes: the rule only judges Italian numbers.
+pub(super) fn italian_partita_iva(value: &str) -> bool {
+    let number = match (value.get(..2), value.get(2..)) {
+        (Some("IT" | "it"), Some(number)) => number,
+        _ => return true,
+    };
+    if number.len() != 11 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    const DOUBLED: [u32; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
+    let sum: u32 = number
+        .bytes()
+        .map(|b| u32::from(b - b'0'))
+        .enumerate()
+        .map(|(i, d)| {
+            if i % 2 == 0 {
+                d
+            } else {
+                DOUBLED.get(d as usize).copied().unwrap_or(d)
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// `castable as xs:integer`: optional sign and ASCII digits, with the whitespace the cast
+/// collapses around them.
+fn castable_as_integer(value: &str) -> bool {
+    let value = value.trim_matches([' ', '\t', '\r', '\n']);
+    let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// UN/ECE Recommendation 20 with the Recommendation 21 extension: every unit code BR-CL-23
 /// accepts (2162 codes, as listed in the EN 16931 UBL Schematron of BIS Billing 3.0.19).
 pub(super) const UNIT_CODES: &str = "10 11 13 14 15 20 21 22 23 24 25 27 28 33 34 35 37 38 40 41 56 57 58 59 60 61 74 77 80 \
@@ -270,6 +353,46 @@ mod tests {
         assert!(!swedish_organisation_number("5567037484"));
         assert!(australian_business_number("51824753556"));
         assert!(!australian_business_number("51824753557"));
+    }
+
+    #[test]
+    fn danish_cvr_numbers_are_shaped_not_checked() {
+        assert!(danish_cvr("DK12345678"));
+        assert!(danish_cvr("12345678"));
+        assert!(!danish_cvr("DK1234567"));
+        assert!(!danish_cvr("dk12345678"));
+        assert!(!danish_cvr("DK1234567A"));
+        // `string()`, not `normalize-space()`: surrounding blanks count.
+        assert!(!danish_cvr(" 12345678"));
+    }
+
+    #[test]
+    fn italian_identifiers() {
+        assert!(italian_ipa_code("UFY9MH"));
+        assert!(!italian_ipa_code("UFY9M"));
+        assert!(!italian_ipa_code("UFY-MH"));
+        assert!(italian_codice_fiscale("RSSMRA85T10A562S"));
+        assert!(italian_codice_fiscale("01234567890"));
+        assert!(!italian_codice_fiscale("RSSMRA85T10A56"));
+        assert!(!italian_codice_fiscale("RSSMRA8XT10A562S"));
+        assert!(!italian_codice_fiscale("0123456789A"));
+        assert!(italian_partita_iva("IT00743110157"));
+        assert!(italian_partita_iva("it00743110157"));
+        assert!(!italian_partita_iva("IT00743110158"));
+        assert!(!italian_partita_iva("IT0074311015"));
+        // Only Italian numbers are judged.
+        assert!(italian_partita_iva("DE123456789"));
+    }
+
+    proptest::proptest! {
+        /// Like any check digit, the Partita IVA's is determined by the other ten digits.
+        #[test]
+        fn one_partita_iva_check_digit_per_body(body in "[0-9]{10}") {
+            let accepted = (0..10)
+                .filter(|d| italian_partita_iva(&format!("IT{body}{d}")))
+                .count();
+            proptest::prop_assert_eq!(accepted, 1);
+        }
     }
 
     #[test]

@@ -16,6 +16,13 @@ mod codes;
 mod normalization;
 mod rules;
 
+pub(crate) use rules::{identifier_check, rule_text};
+
+/// Whether `code` is in Peppol's Electronic Address Scheme list (BIS Billing 3.0.19).
+pub(crate) fn is_peppol_eas(code: &str) -> bool {
+    codes::listed(codes::PEPPOL_EAS, code)
+}
+
 use std::collections::HashMap;
 
 use super::normalize::Normalizer;
@@ -96,16 +103,18 @@ fn facts(root: &Element, kind: &DocumentKind) -> Facts {
         .and_then(|scheme| non_empty(scheme.text_at(&["CompanyID"])));
     let seller_legal =
         seller.and_then(|party| non_empty(party.text_at(&["PartyLegalEntity", "CompanyID"])));
-    let recipient = root
-        .at(&["AccountingCustomerParty", "Party", "EndpointID"])
-        .and_then(|endpoint| {
-            let scheme = endpoint.attr("schemeID").map(str::trim)?;
-            let value = endpoint.text();
-            (!scheme.is_empty() && !value.is_empty()).then(|| format!("{scheme}:{value}"))
-        });
+    let address = |party: &str| {
+        root.at(&[party, "Party", "EndpointID"])
+            .and_then(|endpoint| {
+                let scheme = endpoint.attr("schemeID").map(str::trim)?;
+                let value = endpoint.text();
+                (!scheme.is_empty() && !value.is_empty()).then(|| format!("{scheme}:{value}"))
+            })
+    };
     Facts {
         seller_tax_id: seller_vat.or(seller_legal),
-        recipient,
+        recipient: address("AccountingCustomerParty"),
+        sender: address("AccountingSupplierParty"),
         currency: non_empty(root.text_at(&["DocumentCurrencyCode"])),
         invoices: vec![InvoiceFacts {
             number: root.text_at(&["ID"]).unwrap_or_default().to_owned(),

@@ -27,7 +27,8 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use thiserror::Error;
 
-use super::signature::{DSIG_NS, Namespace, SdiSigner, SignatureError, XmlElement};
+use super::signature::{SdiSigner, SignatureError};
+use crate::xmldsig::{DSIG_NS, Namespace, XmlElement};
 
 pub const PA_NAMESPACE: &str = "http://www.fatturapa.gov.it/sdi/messaggi/v1.0";
 pub const B2B_NAMESPACE: &str =

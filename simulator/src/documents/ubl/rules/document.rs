@@ -237,9 +237,7 @@ impl Rules<'_> {
                 let identifier = name == "EndpointID"
                     || name == "CompanyID"
                     || (name == "ID" && parent.name == "PartyIdentification");
-                if identifier
-                    && let Some(rule) = identifier_rule(scheme, &normalize_space(el.text()))
-                {
+                if identifier && let Some(rule) = identifier_rule(scheme, &el.raw_text) {
                     found.push((rule, path.to_owned()));
                 }
                 if name == "EndpointID" {
@@ -259,12 +257,21 @@ impl Rules<'_> {
     }
 }
 
-/// The Peppol check-digit rule for an identifier in `scheme`, if it breaks one.
-fn identifier_rule(scheme: &str, value: &str) -> Option<Rule> {
+/// The Peppol rule for an identifier in `scheme` that `raw` (the text as written) breaks, if
+/// any. Each rule reads the value as its expression does: R042 takes `string()` as it is,
+/// the others `normalize-space()`. R044, R045 and R047 are warnings: an Italian identifier
+/// in an odd shape is reported, not refused.
+pub(super) fn identifier_rule(scheme: &str, raw: &str) -> Option<Rule> {
+    let value = normalize_space(raw);
+    let value = value.as_str();
     let (rule, valid) = match scheme {
         "0088" => (COMMON_R040, codes::gln(value)),
         "0192" => (COMMON_R041, codes::norwegian_organisation_number(value)),
+        "0184" => (COMMON_R042, codes::danish_cvr(raw)),
         "0208" => (COMMON_R043, codes::belgian_enterprise_number(value)),
+        "0201" => (COMMON_R044, codes::italian_ipa_code(value)),
+        "0210" => (COMMON_R045, codes::italian_codice_fiscale(value)),
+        "0211" => (COMMON_R047, codes::italian_partita_iva(value)),
         "0007" => (COMMON_R049, codes::swedish_organisation_number(value)),
         "0151" => (COMMON_R050, codes::australian_business_number(value)),
         _ => return None,

@@ -2,6 +2,8 @@
 //! quantity rules and the line net amount (PEPPOL-EN16931-R120), and the percentage
 //! arithmetic of allowances and charges.
 
+use std::cmp::Ordering;
+
 use super::super::super::decimal::Decimal;
 use super::super::super::xml::Element;
 use super::catalog::*;
@@ -48,6 +50,31 @@ impl Rules<'_> {
         if line.at(&["Price", "PriceAmount"]).is_none() {
             self.fail(BR_26, format!("{path}/cac:Price/cbc:PriceAmount"));
         }
+        // BR-27 and BR-28 compare with `>= 0`: an absent net price fails (so BR-27 always
+        // joins BR-26), an absent gross price is let through, and with several gross prices
+        // one that is not negative is enough (XPath's comparison of a sequence). A value that
+        // is no number is the XSD finding's business.
+        let negative = |el: &&Element| {
+            Decimal::parse(el.text())
+                .and_then(|v| v.checked_cmp(Decimal::ZERO))
+                .is_some_and(|o| o == Ordering::Less)
+        };
+        let net_price = line.at(&["Price", "PriceAmount"]);
+        if net_price.is_none_or(|p| negative(&p)) {
+            self.fail(BR_27, format!("{path}/cac:Price/cbc:PriceAmount"));
+        }
+        let gross_prices: Vec<&Element> = line
+            .child("Price")
+            .into_iter()
+            .flat_map(|p| p.children_named("AllowanceCharge"))
+            .filter_map(|ac| ac.child("BaseAmount"))
+            .collect();
+        if !gross_prices.is_empty() && gross_prices.iter().all(negative) {
+            self.fail(
+                BR_28,
+                format!("{path}/cac:Price/cac:AllowanceCharge/cbc:BaseAmount"),
+            );
+        }
         if let Some(amount) = line.child("LineExtensionAmount") {
             let decimals = amount
                 .text()
@@ -71,7 +98,48 @@ impl Rules<'_> {
                 }
             }
         }
+        self.gross_price(line, path);
         self.line_net_amount(line, path);
+    }
+
+    /// PEPPOL-EN16931-R046: with a gross price (the price allowance's base amount), the net
+    /// price is exactly gross minus the allowance; no tolerance, and a missing allowance
+    /// amount or net price makes the equation false.
+    pub(super) fn gross_price(&mut self, line: &Element, path: &str) {
+        let Some(price) = line.child("Price") else {
+            return;
+        };
+        let value =
+            |el: &Element, name: &str| el.child(name).and_then(|e| Decimal::parse(e.text()));
+        let net = value(price, "PriceAmount");
+        let allowances: Vec<&Element> = price.children_named("AllowanceCharge").collect();
+        let several = allowances.len() > 1;
+        for (i, allowance) in allowances.into_iter().enumerate() {
+            if allowance.child("BaseAmount").is_none() {
+                continue;
+            }
+            let gross = value(allowance, "BaseAmount");
+            let amount = value(allowance, "Amount");
+            let expected = gross.zip(amount).and_then(|(g, a)| g.checked_sub(a));
+            let holds = match (net, gross, amount) {
+                (Some(net), Some(gross), Some(amount)) => gross
+                    .checked_sub(amount)
+                    .and_then(|expected| net.checked_cmp(expected))
+                    .map(|o| o == Ordering::Equal),
+                _ => Some(false),
+            };
+            let step = if several {
+                format!("cac:AllowanceCharge[{}]", i + 1)
+            } else {
+                "cac:AllowanceCharge".to_owned()
+            };
+            self.verdict(
+                R046,
+                format!("{path}/cac:Price/{step}"),
+                holds,
+                &found_expected(net, expected),
+            );
+        }
     }
 
     /// PEPPOL-EN16931-R120: net amount = quantity × (price / base quantity) + charges −

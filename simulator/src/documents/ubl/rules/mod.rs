@@ -5,8 +5,11 @@
 //! Each check follows the Schematron expression rather than the prose: an absent amount makes
 //! an equality false (as `xs:decimal(()) = x` is), totals are compared after
 //! `round(x * 100) div 100`, and the tolerances are the ones written into the expressions
-//! (±0.02 inclusive for PEPPOL-EN16931-R040 and R120, ±1 exclusive for BR-CO-17 and BR-S-08).
-//! All findings are collected; none stops the others.
+//! (±0.02 inclusive for PEPPOL-EN16931-R040 and R120, ±1 exclusive for BR-CO-17 and BR-S-08,
+//! none at all for the taxable amounts of the categories without VAT, BR-E-08 and its
+//! siblings, nor for the gross price of PEPPOL-EN16931-R046). All findings are collected;
+//! none stops the others. Each rule carries its official flag: the few warning rules report
+//! what they find without refusing the document.
 //!
 //! [`catalog`] lists every rule and its text; [`document`] holds the document-level, party
 //! and "anywhere in the document" rules, [`totals`] the totals and VAT breakdown arithmetic,
@@ -19,11 +22,28 @@ mod totals;
 
 use std::cmp::Ordering;
 
-use super::super::Finding;
 use super::super::decimal::Decimal;
 use super::super::xml::Element;
+use super::super::{Finding, Severity};
 use super::DocumentKind;
 use catalog::Rule;
+
+/// The fatal Peppol check-digit rule an identifier of ICD `scheme` breaks, as (ID, text): the
+/// same rule for a participant id as for an `EndpointID` inside a document. Warning rules
+/// (the Italian formats) never refuse, so they are not reported here.
+pub(crate) fn identifier_check(scheme: &str, value: &str) -> Option<(&'static str, &'static str)> {
+    document::identifier_rule(scheme, value)
+        .filter(|rule| rule.flag == Severity::Fatal)
+        .map(|rule| (rule.id, rule.text))
+}
+
+/// The official text of rule `id`, for a receiver's MLR line that names it.
+pub(crate) fn rule_text(id: &str) -> Option<&'static str> {
+    catalog::ALL
+        .iter()
+        .find(|rule| rule.id == id)
+        .map(|rule| rule.text)
+}
 
 /// Runs every rule over the (normalized) document.
 pub(super) fn check(root: &Element, kind: &DocumentKind) -> Vec<Finding> {
@@ -37,6 +57,7 @@ pub(super) fn check(root: &Element, kind: &DocumentKind) -> Vec<Finding> {
     rules.parties();
     rules.totals();
     rules.tax_breakdown();
+    rules.not_subject_to_vat_alone();
     rules.lines();
     rules.allowances_and_charges();
     rules.everywhere();
@@ -53,15 +74,17 @@ struct Rules<'a> {
 }
 
 impl<'a> Rules<'a> {
+    /// Reports `rule` broken at `location`, as fatal or warning according to its flag.
     fn fail(&mut self, rule: Rule, location: impl Into<String>) {
-        self.findings.push(Finding::fatal(rule.0, location, rule.1));
+        self.findings
+            .push(finding(rule, location.into(), rule.text.to_owned()));
     }
 
     fn fail_with(&mut self, rule: Rule, location: impl Into<String>, detail: &str) {
-        self.findings.push(Finding::fatal(
-            rule.0,
-            location,
-            format!("{} {detail}", rule.1),
+        self.findings.push(finding(
+            rule,
+            location.into(),
+            format!("{} {detail}", rule.text),
         ));
     }
 
@@ -72,11 +95,11 @@ impl<'a> Rules<'a> {
             Some(true) => {}
             Some(false) => self.fail_with(rule, location, detail),
             None => self.findings.push(Finding::warning(
-                rule.0,
+                rule.id,
                 location,
                 format!(
                     "{} Not evaluated: the values are too large to compare exactly.",
-                    rule.1
+                    rule.text
                 ),
             )),
         }
@@ -89,6 +112,15 @@ impl<'a> Rules<'a> {
     fn line_elements(&self) -> impl Iterator<Item = &'a Element> + 'a {
         let line = self.kind.line;
         self.root.children_named(line)
+    }
+}
+
+/// The finding for a broken rule, fatal or warning as its flag says, so no check decides
+/// the severity on its own.
+fn finding(rule: Rule, location: String, message: String) -> Finding {
+    match rule.flag {
+        Severity::Fatal => Finding::fatal(rule.id, location, message),
+        Severity::Warning => Finding::warning(rule.id, location, message),
     }
 }
 

@@ -1,6 +1,8 @@
 //! The totals and the VAT breakdown: BT-106 to BT-115 against the lines, and each VAT
 //! subtotal against its rate and the amounts filed under it.
 
+use std::cmp::Ordering;
+
 use super::super::super::decimal::Decimal;
 use super::super::super::xml::Element;
 use super::super::is_vat;
@@ -8,6 +10,49 @@ use super::catalog::*;
 use super::{
     Rules, category_id, charge_indicator, equal, found_expected, is_zero_when_rounded, per_cent,
 };
+
+/// The categories that carry no VAT and the rules that say so, numbered alike in EN 16931.
+struct ZeroTaxCategory {
+    code: &'static str,
+    /// -08: the taxable amount is what is filed under the category.
+    taxable: Rule,
+    /// -09: the tax amount is zero.
+    tax: Rule,
+    /// -10: an exemption reason (text or code) is required, or for "zero rated" forbidden.
+    reason: Rule,
+    reason_required: bool,
+}
+
+const ZERO_TAX_CATEGORIES: [ZeroTaxCategory; 4] = [
+    ZeroTaxCategory {
+        code: "E",
+        taxable: BR_E_08,
+        tax: BR_E_09,
+        reason: BR_E_10,
+        reason_required: true,
+    },
+    ZeroTaxCategory {
+        code: "AE",
+        taxable: BR_AE_08,
+        tax: BR_AE_09,
+        reason: BR_AE_10,
+        reason_required: true,
+    },
+    ZeroTaxCategory {
+        code: "Z",
+        taxable: BR_Z_08,
+        tax: BR_Z_09,
+        reason: BR_Z_10,
+        reason_required: false,
+    },
+    ZeroTaxCategory {
+        code: "O",
+        taxable: BR_O_08,
+        tax: BR_O_09,
+        reason: BR_O_10,
+        reason_required: true,
+    },
+];
 
 impl Rules<'_> {
     pub(super) fn totals(&mut self) {
@@ -259,14 +304,118 @@ impl Rules<'_> {
         );
 
         let Some(category) = category else { return };
-        match category_id(category).as_str() {
-            "S" => self.standard_rated_base(category, taxable, path),
-            "E" if category.child("TaxExemptionReason").is_none()
-                && category.child("TaxExemptionReasonCode").is_none() =>
-            {
-                self.fail(BR_E_10, format!("{path}/cac:TaxCategory"));
+        let code = category_id(category);
+        if code == "S" {
+            self.standard_rated_base(category, taxable, path);
+        } else if let Some(rules) = ZERO_TAX_CATEGORIES.iter().find(|c| c.code == code) {
+            self.zero_tax_category(rules, category, taxable, tax, path);
+        }
+    }
+
+    /// The -08, -09 and -10 rules of a category that carries no VAT: its taxable amount is
+    /// exactly what is filed under it (no rounding, no tolerance, unlike BR-S-08), its tax is
+    /// zero, and it explains itself with an exemption reason (which "zero rated" must not).
+    fn zero_tax_category(
+        &mut self,
+        rules: &ZeroTaxCategory,
+        category: &Element,
+        taxable: Option<Decimal>,
+        tax: Option<Decimal>,
+        path: &str,
+    ) {
+        let expected = self.filed_under(rules.code);
+        // `exists(//cac:InvoiceLine) and ...`: without a line the rule fails outright.
+        let holds = if self.line_elements().next().is_none() {
+            Some(false)
+        } else {
+            match (taxable, expected) {
+                (None, _) => Some(false),
+                (Some(t), Some(e)) => t.checked_cmp(e).map(|o| o == Ordering::Equal),
+                (Some(_), None) => None,
             }
-            _ => {}
+        };
+        self.verdict(
+            rules.taxable,
+            format!("{path}/cbc:TaxableAmount"),
+            holds,
+            &found_expected(taxable, expected),
+        );
+
+        if tax.is_none_or(|t| t != Decimal::ZERO) {
+            self.fail_with(
+                rules.tax,
+                format!("{path}/cbc:TaxAmount"),
+                &found_expected(tax, Some(Decimal::ZERO)),
+            );
+        }
+
+        let has_reason = category.child("TaxExemptionReason").is_some()
+            || category.child("TaxExemptionReasonCode").is_some();
+        if has_reason != rules.reason_required {
+            self.fail(rules.reason, format!("{path}/cac:TaxCategory"));
+        }
+    }
+
+    /// Σ line net amounts + Σ document charges − Σ document allowances whose category code
+    /// is `code`, as the -08 rules sum them: a line counts when any of its item's categories
+    /// has the code, whatever the tax scheme; `None` on overflow.
+    fn filed_under(&self, code: &str) -> Option<Decimal> {
+        let has_code = |c: &Element| category_id(c) == code;
+        let lines = Decimal::sum(
+            self.line_elements()
+                .filter(|l| {
+                    l.child("Item").is_some_and(|item| {
+                        item.children_named("ClassifiedTaxCategory").any(has_code)
+                    })
+                })
+                .filter_map(|l| l.child("LineExtensionAmount"))
+                .filter_map(|a| Decimal::parse(a.text())),
+        );
+        let document_level = |is_charge: bool| {
+            Decimal::sum(
+                self.root
+                    .children_named("AllowanceCharge")
+                    .filter(|ac| charge_indicator(ac) == Some(is_charge))
+                    .filter(|ac| ac.children_named("TaxCategory").any(has_code))
+                    .filter_map(|ac| ac.child("Amount"))
+                    .filter_map(|a| Decimal::parse(a.text())),
+            )
+        };
+        lines?
+            .checked_add(document_level(true)?)?
+            .checked_sub(document_level(false)?)
+    }
+
+    /// BR-O-11: a "not subject to VAT" breakdown stands alone. Reported once, at the first
+    /// VAT breakdown of another category (one without a code counts as another).
+    pub(super) fn not_subject_to_vat_alone(&mut self) {
+        let mut categories = Vec::new();
+        let tax_totals: Vec<&Element> = self.root.children_named("TaxTotal").collect();
+        for (t, total) in tax_totals.iter().enumerate() {
+            let subtotals: Vec<&Element> = total.children_named("TaxSubtotal").collect();
+            for (s, subtotal) in subtotals.iter().enumerate() {
+                let vat = subtotal.children_named("TaxCategory").filter(|c| is_vat(c));
+                for category in vat {
+                    let total_step = if tax_totals.len() > 1 {
+                        format!("cac:TaxTotal[{}]", t + 1)
+                    } else {
+                        "cac:TaxTotal".to_owned()
+                    };
+                    let subtotal_step = if subtotals.len() > 1 {
+                        format!("cac:TaxSubtotal[{}]", s + 1)
+                    } else {
+                        "cac:TaxSubtotal".to_owned()
+                    };
+                    categories.push((category_id(category), total_step, subtotal_step));
+                }
+            }
+        }
+        if !categories.iter().any(|(code, _, _)| code == "O") {
+            return;
+        }
+        if let Some((_, total, subtotal)) = categories.iter().find(|(code, _, _)| code != "O") {
+            let location = self.at(&format!("{total}/{subtotal}/cac:TaxCategory"));
+            self.fail(BR_O_11, location);
         }
     }
 

@@ -117,6 +117,13 @@ fn mint_message_id(seed: u64, document_id: &str) -> String {
 
 /// One AS4 send: the lookup before the first, then C3's answer.
 fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: Timestamp) {
+    let here = Here {
+        epoch,
+        journal,
+        tenant,
+        id,
+        now,
+    };
     let Some(transmission) = ({
         let mut books = epoch.peppol.books();
         books.transmissions.get_mut(id).map(|t| {
@@ -127,19 +134,7 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
         return;
     };
     let log = |message: &str, code: Option<&str>, direction: &str, detail: String| {
-        journal.append(
-            now,
-            Some(tenant.clone()),
-            Record::PeppolMessage(journal::PeppolMessage {
-                document: id.to_owned(),
-                message_id: transmission.message_id.clone(),
-                message: message.to_owned(),
-                code: code.map(str::to_owned),
-                direction: direction.to_owned(),
-                name: None,
-                detail: Some(detail),
-            }),
-        );
+        here.log(&transmission.message_id, message, code, direction, detail);
     };
     if transmission.attempts == 1 {
         if let Err(failure) = epoch
@@ -162,38 +157,19 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
                 errors: vec!["PEPPOL:NOT_SERVICED".to_owned()],
                 network_id: Some(transmission.message_id.clone()),
             };
-            move_to(
-                epoch,
-                journal,
-                tenant,
-                id,
-                DocumentState::Failed,
-                detail,
-                now,
-                "not serviced",
-            );
+            here.move_to(DocumentState::Failed, detail, "not serviced");
             return;
         }
-        let detail = NetworkDetail {
-            status: None,
-            description: Some(format!(
+        let detail = detail(
+            &transmission,
+            None,
+            format!(
                 "AS4 message {} sent to the receiving access point of {}",
                 transmission.message_id,
                 transmission.receiver.wire()
-            )),
-            errors: Vec::new(),
-            network_id: Some(transmission.message_id.clone()),
-        };
-        move_to(
-            epoch,
-            journal,
-            tenant,
-            id,
-            DocumentState::Sent,
-            detail,
-            now,
-            "AS4 send",
+            ),
         );
+        here.move_to(DocumentState::Sent, detail, "AS4 send");
     }
     log(
         "as4_send",
@@ -242,25 +218,15 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
                 );
             }
             None => {
-                let detail = NetworkDetail {
-                    status: Some("EBMS:0005".to_owned()),
-                    description: Some(format!(
+                let detail = detail(
+                    &transmission,
+                    Some("EBMS:0005"),
+                    format!(
                         "ConnectionFailure: the receiving access point did not answer {} AS4 sends; eisim's access point gave up",
                         transmission.attempts
-                    )),
-                    errors: Vec::new(),
-                    network_id: Some(transmission.message_id.clone()),
-                };
-                move_to(
-                    epoch,
-                    journal,
-                    tenant,
-                    id,
-                    DocumentState::Failed,
-                    detail,
-                    now,
-                    "gave up",
+                    ),
                 );
+                here.move_to(DocumentState::Failed, detail, "gave up");
             }
         }
         return;
@@ -285,26 +251,16 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
             "received",
             format!("DuplicateDetected: MessageId first received at {seen}"),
         );
-        let detail = NetworkDetail {
-            status: Some("EBMS:4001".to_owned()),
-            description: Some(format!(
+        let detail = detail(
+            &transmission,
+            Some("EBMS:4001"),
+            format!(
                 "DuplicateDetected: the receiving access point already received MessageId {} at {seen}, within its {}-minute window",
                 transmission.message_id,
                 window.as_secs() / 60
-            )),
-            errors: Vec::new(),
-            network_id: Some(transmission.message_id.clone()),
-        };
-        move_to(
-            epoch,
-            journal,
-            tenant,
-            id,
-            DocumentState::Failed,
-            detail,
-            now,
-            "duplicate",
+            ),
         );
+        here.move_to(DocumentState::Failed, detail, "duplicate");
         return;
     }
 
@@ -321,40 +277,29 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
 /// C3's Receipt: the message is across at transport level. The receiving side's answers
 /// follow on the agenda.
 fn receipt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: Timestamp) {
-    let Some(transmission) = epoch.peppol.transmission(id) else {
-        return;
-    };
-    journal.append(
-        now,
-        Some(tenant.clone()),
-        Record::PeppolMessage(journal::PeppolMessage {
-            document: id.to_owned(),
-            message_id: transmission.message_id.clone(),
-            message: "as4_receipt".to_owned(),
-            code: None,
-            direction: "received".to_owned(),
-            name: None,
-            detail: Some(format!("signed Receipt from {RECEIVING_AP}")),
-        }),
-    );
-    let detail = NetworkDetail {
-        status: None,
-        description: Some(format!(
-            "AS4 Receipt from the receiving access point ({RECEIVING_AP})"
-        )),
-        errors: Vec::new(),
-        network_id: Some(transmission.message_id.clone()),
-    };
-    move_to(
+    let here = Here {
         epoch,
         journal,
         tenant,
         id,
-        DocumentState::Accepted,
-        detail,
         now,
-        "AS4 Receipt",
+    };
+    let Some(transmission) = epoch.peppol.transmission(id) else {
+        return;
+    };
+    here.log(
+        &transmission.message_id,
+        "as4_receipt",
+        None,
+        "received",
+        format!("signed Receipt from {RECEIVING_AP}"),
     );
+    let detail = detail(
+        &transmission,
+        None,
+        format!("AS4 Receipt from the receiving access point ({RECEIVING_AP})"),
+    );
+    here.move_to(DocumentState::Accepted, detail, "AS4 Receipt");
 
     let Some(doc) = epoch.store.ledger.document(tenant, id) else {
         return;
@@ -415,6 +360,13 @@ fn answer(
     outcome: &Outcome,
     now: Timestamp,
 ) {
+    let here = Here {
+        epoch,
+        journal,
+        tenant,
+        id,
+        now,
+    };
     let Some(doc) = epoch.store.ledger.document(tenant, id) else {
         return;
     };
@@ -477,16 +429,7 @@ fn answer(
             network_id: Some(transmission.message_id.clone()),
         },
     };
-    move_to(
-        epoch,
-        journal,
-        tenant,
-        id,
-        state,
-        detail,
-        now,
-        "receiving side",
-    );
+    here.move_to(state, detail, "receiving side");
 }
 
 fn describe(message: &PeppolMessage, outcome: &Outcome) -> String {
@@ -744,30 +687,68 @@ pub(crate) fn keep(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn move_to(
-    epoch: &Epoch,
-    journal: &Journal,
-    tenant: &TenantId,
-    id: &str,
-    state: DocumentState,
-    detail: NetworkDetail,
+/// Where an event runs: the document it is about, at the moment it fires.
+struct Here<'a> {
+    epoch: &'a Epoch,
+    journal: &'a Journal,
+    tenant: &'a TenantId,
+    id: &'a str,
     now: Timestamp,
-    why: &str,
-) {
-    if let Some(change) = epoch
-        .store
-        .ledger
-        .transition(tenant, id, state, Some(detail), now)
-    {
-        record_change(
-            epoch,
-            journal,
-            tenant,
-            &change,
-            now,
-            Some(format!("peppol: {why}")),
+}
+
+impl Here<'_> {
+    /// Journals one exchange about the document that carries no downloadable message.
+    fn log(
+        &self,
+        message_id: &str,
+        message: &str,
+        code: Option<&str>,
+        direction: &str,
+        detail: String,
+    ) {
+        self.journal.append(
+            self.now,
+            Some(self.tenant.clone()),
+            Record::PeppolMessage(journal::PeppolMessage {
+                document: self.id.to_owned(),
+                message_id: message_id.to_owned(),
+                message: message.to_owned(),
+                code: code.map(str::to_owned),
+                direction: direction.to_owned(),
+                name: None,
+                detail: Some(detail),
+            }),
         );
+    }
+
+    /// Moves the document on the ledger and, when that changes anything, journals it and raises
+    /// its webhooks.
+    fn move_to(&self, state: DocumentState, detail: NetworkDetail, why: &str) {
+        if let Some(change) =
+            self.epoch
+                .store
+                .ledger
+                .transition(self.tenant, self.id, state, Some(detail), self.now)
+        {
+            record_change(
+                self.epoch,
+                self.journal,
+                self.tenant,
+                &change,
+                self.now,
+                Some(format!("peppol: {why}")),
+            );
+        }
+    }
+}
+
+/// The network detail of a transmission's step: its code, what it means, and the MessageId.
+fn detail(transmission: &Transmission, status: Option<&str>, description: String) -> NetworkDetail {
+    NetworkDetail {
+        status: status.map(str::to_owned),
+        description: Some(description),
+        errors: Vec::new(),
+        network_id: Some(transmission.message_id.clone()),
     }
 }
 

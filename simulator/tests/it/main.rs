@@ -89,6 +89,22 @@ impl TestSim {
         body["access_token"].as_str().unwrap().to_string()
     }
 
+    /// The journal's entries of one `kind`, in order.
+    pub(crate) async fn journal(&self, kind: &str) -> Vec<serde_json::Value> {
+        let text = self
+            .http
+            .get(self.url(&format!("/_sim/journal?kind={kind}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
     /// Loads a scenario through the control API, as a test harness would.
     pub(crate) async fn load_scenario(&self, yaml: &str) -> reqwest::Response {
         self.http
@@ -99,4 +115,22 @@ impl TestSim {
             .await
             .unwrap()
     }
+}
+
+/// (state, network status) of each document webhook a mock endpoint has received so far.
+pub(crate) async fn hook_statuses(hooks: &wiremock::MockServer) -> Vec<(String, Option<String>)> {
+    hooks
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            let body: serde_json::Value = serde_json::from_slice(&r.body).ok()?;
+            let data = &body["data"];
+            Some((
+                data["state"].as_str()?.to_owned(),
+                data["network_detail"]["status"].as_str().map(str::to_owned),
+            ))
+        })
+        .collect()
 }

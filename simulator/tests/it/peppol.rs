@@ -180,22 +180,6 @@ impl Peppol {
         assert_eq!(response.status(), 201);
         hooks
     }
-
-    async fn journal(&self, kind: &str) -> Vec<Value> {
-        let text = self
-            .t
-            .http
-            .get(self.t.url(&format!("/_sim/journal?kind={kind}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
 }
 
 /// (state, network status) of each `invoice.status_updated` delivery, once `count` arrived.
@@ -205,20 +189,7 @@ async fn hook_statuses(
     count: usize,
 ) -> Vec<(String, Option<String>)> {
     sim.sim.webhooks_settled().await;
-    let statuses: Vec<(String, Option<String>)> = hooks
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter_map(|r| {
-            let body: Value = serde_json::from_slice(&r.body).ok()?;
-            let data = &body["data"];
-            Some((
-                data["state"].as_str()?.to_owned(),
-                data["network_detail"]["status"].as_str().map(str::to_owned),
-            ))
-        })
-        .collect();
+    let statuses = crate::hook_statuses(hooks).await;
     assert_eq!(statuses.len(), count, "{statuses:?}");
     statuses
 }
@@ -388,12 +359,12 @@ async fn a_document_is_sent_accepted_on_receipt_and_delivered_on_the_mls() {
         mls.contains(&message_id),
         "the MLS refers to the AS4 MessageId: {mls}"
     );
-    let log: Vec<String> = p
-        .journal("peppol_message")
-        .await
-        .iter()
-        .map(|e| e["message"].as_str().unwrap().to_owned())
-        .collect();
+    let log: Vec<String> =
+        p.t.journal("peppol_message")
+            .await
+            .iter()
+            .map(|e| e["message"].as_str().unwrap().to_owned())
+            .collect();
     assert_eq!(log, ["as4_send", "as4_receipt", "mls"]);
     assert_eq!(
         hook_statuses(&p.t, &hooks, 4).await,
@@ -561,17 +532,17 @@ async fn a_receiving_access_point_that_is_down_gets_resends_until_it_answers() {
     assert_eq!(p.state(&id).await, s("accepted", None));
     p.advance(10).await;
     assert_eq!(p.state(&id).await, s("delivered", Some("MLS AP")));
-    let log: Vec<(String, Option<String>)> = p
-        .journal("peppol_message")
-        .await
-        .iter()
-        .map(|e| {
-            (
-                e["message"].as_str().unwrap().to_owned(),
-                e["code"].as_str().map(str::to_owned),
-            )
-        })
-        .collect();
+    let log: Vec<(String, Option<String>)> =
+        p.t.journal("peppol_message")
+            .await
+            .iter()
+            .map(|e| {
+                (
+                    e["message"].as_str().unwrap().to_owned(),
+                    e["code"].as_str().map(str::to_owned),
+                )
+            })
+            .collect();
     let ebms = (String::from("ebms_error"), Some(String::from("EBMS:0005")));
     let send = (String::from("as4_send"), None);
     assert_eq!(
@@ -712,12 +683,12 @@ async fn an_inbound_invoice_arrives_and_the_tenant_answers_it_in_order() {
     let (_, doc) = p.get(&format!("/api/v1/invoices/{id}")).await;
     assert_eq!(doc["direction"], "inbound");
     assert_eq!(doc["network"], "peppol");
-    let received: Vec<Value> = p
-        .journal("state_change")
-        .await
-        .into_iter()
-        .filter(|e| e["subject"] == format!("document {id}"))
-        .collect();
+    let received: Vec<Value> =
+        p.t.journal("state_change")
+            .await
+            .into_iter()
+            .filter(|e| e["subject"] == format!("document {id}"))
+            .collect();
     assert_eq!(received.len(), 1);
 
     let (status, ab) = respond(&p, id, json!({ "code": "AB" })).await;

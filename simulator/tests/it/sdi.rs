@@ -11,7 +11,7 @@ use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::TestSim;
+use crate::{TestSim, hook_statuses};
 
 const FPA12: &str = include_str!("../../../fixtures/sdi/FPA12-minimal.xml");
 const FPR12: &str = include_str!("../../../fixtures/sdi/FPR12-minimal.xml");
@@ -389,29 +389,16 @@ async fn every_branch_of_the_pa_and_b2b_lifecycles_over_sdicoop() {
     assert_eq!(received, sent);
 
     // The journal has every message and every call.
-    let messages = journal(&sdi.t, "sdi_message").await;
+    let messages = sdi.t.journal("sdi_message").await;
     assert_eq!(messages.len(), 16);
-    let verdicts: Vec<String> = journal(&sdi.t, "soap_call")
+    let verdicts: Vec<String> = sdi
+        .t
+        .journal("soap_call")
         .await
         .iter()
         .map(|e| e["verdict"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(verdicts, vec!["acknowledged"; 14]);
-}
-
-async fn journal(t: &TestSim, kind: &str) -> Vec<Value> {
-    let text = t
-        .http
-        .get(t.url(&format!("/_sim/journal?kind={kind}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 async fn futures_states(sdi: &Sdi, ids: &[u64]) -> Vec<String> {
@@ -663,23 +650,6 @@ async fn t_get(t: &TestSim, token: &str, path: &str) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn hook_statuses(hooks: &MockServer) -> Vec<(String, Option<String>)> {
-    hooks
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter_map(|r| {
-            let body: Value = serde_json::from_slice(&r.body).ok()?;
-            let data = &body["data"];
-            Some((
-                data["state"].as_str()?.to_owned(),
-                data["network_detail"]["status"].as_str().map(str::to_owned),
-            ))
-        })
-        .collect()
-}
-
 /// A scenario with inbound invoices, their bytes filled in as `load_file` would.
 async fn inbound_sim(ricezione: &str) -> TestSim {
     let yaml = scenario(&format!(
@@ -914,7 +884,7 @@ async fn the_channel_can_be_registered_and_notifica_esito_says_es02_in_an_outage
         .await;
     // The registered service is down: its RC is journaled as unreachable.
     sdi.advance(secs(10 * MIN)).await;
-    let calls = journal(&sdi.t, "soap_call").await;
+    let calls = sdi.t.journal("soap_call").await;
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0]["verdict"], "unreachable");
     assert_eq!(calls[0]["operation"], "RicevutaConsegna");

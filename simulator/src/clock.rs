@@ -35,6 +35,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+/// `at` plus `by`, held at the end of time rather than overflowing: a step planned absurdly
+/// far ahead simply never comes due.
+pub(crate) fn later(at: Timestamp, by: Duration) -> Timestamp {
+    at.checked_add(by).unwrap_or(Timestamp::MAX)
+}
+
 /// How simulated time relates to the wall clock. Written `real`, `virtual` or `scaled:N` in
 /// scenario files and on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

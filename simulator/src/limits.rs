@@ -5,6 +5,7 @@
 //! counts against its window for exactly `per` after it was made, as the KSeF and provider
 //! limits do, rather than resetting on minute boundaries.
 
+use crate::clock::later;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -100,10 +101,6 @@ fn seconds_until(now: Timestamp, later: Timestamp) -> u64 {
     secs.max(1)
 }
 
-fn after(at: Timestamp, by: Duration) -> Timestamp {
-    at.checked_add(by).unwrap_or(Timestamp::MAX)
-}
-
 impl Throttle {
     /// The limits a scenario sets, with eisim's defaults where it is silent. The scenario
     /// check has already refused sizes that do not parse.
@@ -152,7 +149,7 @@ impl Throttle {
         let window = windows.entry((tenant.clone(), group)).or_default();
         while window
             .front()
-            .is_some_and(|first| after(*first, quota.per) <= now)
+            .is_some_and(|first| later(*first, quota.per) <= now)
         {
             window.pop_front();
         }
@@ -160,7 +157,7 @@ impl Throttle {
         let oldest_leaves = |window: &VecDeque<Timestamp>| {
             window
                 .front()
-                .map_or(1, |first| seconds_until(now, after(*first, quota.per)))
+                .map_or(1, |first| seconds_until(now, later(*first, quota.per)))
         };
         let used = u32::try_from(window.len()).unwrap_or(u32::MAX);
         if used >= quota.requests {
@@ -209,7 +206,7 @@ impl Throttle {
                 allowed: self.duplicates_allowed,
             };
         }
-        let until = after(now, self.duplicate_block);
+        let until = later(now, self.duplicate_block);
         entry.blocked_until = Some(until);
         DuplicateVerdict::Throttle {
             status: self.duplicate_status,

@@ -12,6 +12,7 @@
 //! details. A receiver nobody serves, a duplicate MessageId and a receiving access point that
 //! stays down are `failed`, with the ebMS error code.
 
+use crate::clock::later;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -82,7 +83,7 @@ pub(crate) fn submit(
         .books()
         .transmissions
         .insert(doc.id.clone(), transmission);
-    let at = add(now, epoch.peppol.settings.send());
+    let at = later(now, epoch.peppol.settings.send());
     let tenant = tenant.clone();
     let id = doc.id.clone();
     epoch.agenda.schedule(
@@ -212,7 +213,7 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
                 let tenant = tenant.clone();
                 let document = id.to_owned();
                 epoch.agenda.schedule(
-                    add(now, *delay),
+                    later(now, *delay),
                     format!("peppol: document {id} -> AS4 resend"),
                     move |ctx| attempt(ctx.epoch, ctx.journal, &tenant, &document, ctx.now),
                 );
@@ -237,7 +238,7 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
     let duplicate_of = {
         let mut books = epoch.peppol.books();
         match books.seen_message_ids.get(&key) {
-            Some(seen) if add(*seen, window) > now => Some(*seen),
+            Some(seen) if later(*seen, window) > now => Some(*seen),
             _ => {
                 books.seen_message_ids.insert(key, now);
                 None
@@ -264,7 +265,7 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
         return;
     }
 
-    let receipt_at = add(now, epoch.peppol.settings.receipt());
+    let receipt_at = later(now, epoch.peppol.settings.receipt());
     let tenant = tenant.clone();
     let document = id.to_owned();
     epoch.agenda.schedule(
@@ -311,7 +312,7 @@ fn receipt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
     }
     let mut at = now;
     for outcome in answers {
-        at = add(at, outcome.after.as_std());
+        at = later(at, outcome.after.as_std());
         let tenant = tenant.clone();
         let document = id.to_owned();
         let label = format!(
@@ -752,10 +753,6 @@ fn detail(transmission: &Transmission, status: Option<&str>, description: String
     }
 }
 
-fn add(at: Timestamp, by: Duration) -> Timestamp {
-    at.checked_add(by).unwrap_or(Timestamp::MAX)
-}
-
 // --- inbound ---
 
 /// Schedules the scenario's `peppol.inbound` invoices.
@@ -768,7 +765,7 @@ pub(crate) fn plan_inbound(epoch: &Epoch) {
         };
         let file = inbound.file.clone();
         epoch.agenda.schedule(
-            add(start, inbound.at.as_std()),
+            later(start, inbound.at.as_std()),
             format!("peppol: {file} arrives for the integrator"),
             move |ctx| receive_inbound(ctx.epoch, ctx.journal, index, &file, &bytes, ctx.now),
         );

@@ -13,6 +13,7 @@
 //! `TrasmissioneFatture` service (SDICoop files) or its `RicezioneFatture` service (inbound
 //! files).
 
+use crate::clock::later;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -239,7 +240,7 @@ fn plan(
         .first()
         .filter(|o| code_of(o) == "NS")
         .map(|o| (o.after.as_std(), o.errors.clone()));
-    let checks_at = add(
+    let checks_at = later(
         now,
         forced_scarto
             .as_ref()
@@ -286,7 +287,7 @@ fn plan(
     };
     let mut at = now;
     for (after, planned) in steps {
-        at = add(at, after).max(checks_at);
+        at = later(at, after).max(checks_at);
         let label = format!("sdi: {planned:?} for {file_name}");
         epoch.agenda.schedule(at, label, move |ctx| {
             run_planned(ctx.epoch, ctx.journal, id, &planned, ctx.now);
@@ -300,10 +301,6 @@ fn code_of(outcome: &Outcome) -> String {
         .as_deref()
         .unwrap_or_default()
         .to_ascii_uppercase()
-}
-
-fn add(at: Timestamp, by: Duration) -> Timestamp {
-    at.checked_add(by).unwrap_or(Timestamp::MAX)
 }
 
 /// SDI's checks (reference §9), with the cross-file ones (00002, 00404) from the registry.
@@ -518,7 +515,7 @@ fn delivered(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
 
 fn plan_deadline(epoch: &Epoch, file: &SdiFile, now: Timestamp) {
     let id = file.identificativo_sdi;
-    let at = add(now, epoch.sdi.settings.outcome_deadline());
+    let at = later(now, epoch.sdi.settings.outcome_deadline());
     epoch.agenda.schedule(
         at,
         format!("sdi: outcome deadline for {}", file.file_name),
@@ -591,7 +588,7 @@ fn fail_delivery(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestam
                 ),
                 now,
             );
-            let at = add(now, epoch.sdi.settings.retry_period());
+            let at = later(now, epoch.sdi.settings.retry_period());
             epoch.agenda.schedule(
                 at,
                 format!("sdi: retry period over for {}", file.file_name),
@@ -771,7 +768,7 @@ pub(crate) fn accept_outcome(
 ) -> Result<(), Scarto> {
     let deadline = file
         .delivered_at
-        .map(|at| add(at, epoch.sdi.settings.outcome_deadline()));
+        .map(|at| later(at, epoch.sdi.settings.outcome_deadline()));
     let in_time = file.state == FileState::Delivered && deadline.is_some_and(|d| now <= d);
     if !in_time || file.family != Family::Pa {
         note(
@@ -863,7 +860,7 @@ pub(crate) fn plan_inbound(epoch: &Epoch) {
             || inbound.file.clone(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let at = add(start, inbound.at.as_std());
+        let at = later(start, inbound.at.as_std());
         let Some(bytes) = inbound.bytes.clone() else {
             // Only a scenario read from a file can name files; `parse` alone leaves them unread.
             continue;
@@ -973,7 +970,7 @@ pub(crate) fn inbound_answered(
         record_inbound_document(epoch, journal, &file, now);
         return;
     }
-    let window_closed = now >= add(file.received_at, settings.first_attempt());
+    let window_closed = now >= later(file.received_at, settings.first_attempt());
     match (file.family, file.state) {
         (Family::B2b, _) if window_closed => {
             reserved_area(
@@ -992,14 +989,14 @@ pub(crate) fn inbound_answered(
         (Family::Pa, FileState::Undelivered)
             if file
                 .undelivered_at
-                .is_some_and(|at| now >= add(at, settings.retry_period())) =>
+                .is_some_and(|at| now >= later(at, settings.retry_period())) =>
         {
             attestazione(epoch, journal, &file, now);
             return;
         }
         _ => {}
     }
-    let at = add(now, settings.redelivery());
+    let at = later(now, settings.redelivery());
     epoch.agenda.schedule(
         at,
         format!("sdi: delivery attempt for {}", file.file_name),

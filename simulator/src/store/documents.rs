@@ -11,7 +11,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::documents::{Correction, Facts, Finding, Format};
+use crate::documents::{Correction, Facts, Finding, Format, Inspection};
 use crate::scenario::Network;
 
 /// Where a document is in its life.
@@ -149,7 +149,53 @@ pub struct DocumentRecord {
     pub network_detail: NetworkDetail,
 }
 
+/// Where a document another party sent came from, as its network tells the integrator.
+#[derive(Debug, Clone)]
+pub struct InboundOrigin {
+    pub id: String,
+    /// The network's own batch for it (`sdi-<IdentificativoSdI>`, `peppol-<MessageId>`).
+    pub submission_id: String,
+    pub network: Network,
+    /// The integrator's identity it was addressed to.
+    pub recipient: String,
+    /// The network's id for it (IdentificativoSdI, AS4 MessageId).
+    pub network_id: String,
+    pub content_hash: String,
+    pub bytes: Arc<[u8]>,
+}
+
 impl DocumentRecord {
+    /// A document a network delivered to the integrator, as it arrives: `received`, inbound,
+    /// with what validation learnt about it.
+    pub fn inbound(origin: InboundOrigin, inspection: Inspection, now: Timestamp) -> Self {
+        DocumentRecord {
+            id: origin.id,
+            submission_id: origin.submission_id,
+            reference: None,
+            direction: Direction::Inbound,
+            network: origin.network,
+            recipient: Some(origin.recipient),
+            format: inspection.format,
+            state: DocumentState::Received,
+            history: vec![StateChange {
+                state: DocumentState::Received,
+                at: now,
+                network_status: None,
+            }],
+            created_at: now,
+            updated_at: now,
+            content_hash: origin.content_hash,
+            bytes: origin.bytes,
+            facts: inspection.facts,
+            findings: inspection.findings,
+            corrections: inspection.corrections,
+            network_detail: NetworkDetail {
+                network_id: Some(origin.network_id),
+                ..NetworkDetail::default()
+            },
+        }
+    }
+
     /// The (seller, number, year) key networks use to call an invoice a duplicate; `None`
     /// when the document lacks one of them.
     pub fn business_keys(&self) -> Vec<BusinessKey> {

@@ -13,8 +13,8 @@ mod documents;
 mod ledger;
 
 pub use documents::{
-    BusinessKey, Direction, DocumentChange, DocumentRecord, DocumentState, NetworkDetail,
-    StateChange, SubmissionItem, SubmissionRecord,
+    BusinessKey, Direction, DocumentChange, DocumentRecord, DocumentState, InboundOrigin,
+    NetworkDetail, StateChange, SubmissionItem, SubmissionRecord,
 };
 pub use ledger::{DocumentFilter, Duplicate, IdempotencyCheck, Ledger, StoredResponse};
 

@@ -33,7 +33,7 @@ use crate::gateway::{chosen_behaviour, record_change};
 use crate::journal::{self, Journal, Record};
 use crate::scenario::{Network, Outcome};
 use crate::store::{
-    Direction, DocumentChange, DocumentRecord, DocumentState, NetworkDetail, StateChange, TenantId,
+    DocumentChange, DocumentRecord, DocumentState, InboundOrigin, NetworkDetail, TenantId,
 };
 use crate::world::Epoch;
 
@@ -825,32 +825,19 @@ fn receive_inbound(
     };
     let id = epoch.store.ledger.mint_id("inv", epoch.seed);
     let message_id = mint_message_id(epoch.seed, &id);
-    let record = DocumentRecord {
-        id: id.clone(),
-        submission_id: format!("peppol-{message_id}"),
-        reference: None,
-        direction: Direction::Inbound,
-        network: Network::Peppol,
-        recipient: Some(receiver.short()),
-        format: inspection.format,
-        state: DocumentState::Received,
-        history: vec![StateChange {
-            state: DocumentState::Received,
-            at: now,
-            network_status: None,
-        }],
-        created_at: now,
-        updated_at: now,
-        content_hash: sha256_hex(bytes),
-        bytes: bytes.to_vec().into(),
-        facts: inspection.facts.clone(),
-        findings: inspection.findings,
-        corrections: inspection.corrections,
-        network_detail: NetworkDetail {
-            network_id: Some(message_id.clone()),
-            ..NetworkDetail::default()
+    let record = DocumentRecord::inbound(
+        InboundOrigin {
+            id: id.clone(),
+            submission_id: format!("peppol-{message_id}"),
+            network: Network::Peppol,
+            recipient: receiver.short(),
+            network_id: message_id.clone(),
+            content_hash: sha256_hex(bytes),
+            bytes: bytes.to_vec().into(),
         },
-    };
+        inspection.clone(),
+        now,
+    );
     epoch.store.ledger.record(&tenant, record.clone());
     let transmission = Transmission {
         document_id: id.clone(),

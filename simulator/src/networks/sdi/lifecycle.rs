@@ -36,7 +36,7 @@ use crate::gateway::{BehaviourSubject, chosen_behaviour_for, record_change};
 use crate::journal::{Journal, Record, SdiMessage};
 use crate::scenario::{Network, Outcome};
 use crate::store::{
-    Direction, DocumentChange, DocumentRecord, DocumentState, NetworkDetail, StateChange, TenantId,
+    DocumentChange, DocumentRecord, DocumentState, InboundOrigin, NetworkDetail, TenantId,
 };
 use crate::world::Epoch;
 
@@ -1018,32 +1018,19 @@ fn record_inbound_document(epoch: &Epoch, journal: &Journal, file: &SdiFile, now
         return;
     };
     let id = epoch.store.ledger.mint_id("inv", epoch.seed);
-    let record = DocumentRecord {
-        id: id.clone(),
-        submission_id: format!("sdi-{}", file.identificativo_sdi),
-        reference: None,
-        direction: Direction::Inbound,
-        network: Network::Sdi,
-        recipient: Some(format!("SDI:{}", file.recipient_code)),
-        format: inspection.format,
-        state: DocumentState::Received,
-        history: vec![StateChange {
-            state: DocumentState::Received,
-            at: now,
-            network_status: None,
-        }],
-        created_at: now,
-        updated_at: now,
-        content_hash: file.hash.clone(),
-        bytes: file.bytes.clone(),
-        facts: inspection.facts,
-        findings: inspection.findings,
-        corrections: inspection.corrections,
-        network_detail: NetworkDetail {
-            network_id: Some(file.identificativo_sdi.to_string()),
-            ..NetworkDetail::default()
+    let record = DocumentRecord::inbound(
+        InboundOrigin {
+            id: id.clone(),
+            submission_id: format!("sdi-{}", file.identificativo_sdi),
+            network: Network::Sdi,
+            recipient: format!("SDI:{}", file.recipient_code),
+            network_id: file.identificativo_sdi.to_string(),
+            content_hash: file.hash.clone(),
+            bytes: file.bytes.clone(),
         },
-    };
+        inspection,
+        now,
+    );
     epoch.store.ledger.record(&tenant, record.clone());
     {
         let mut books = epoch.sdi.books();

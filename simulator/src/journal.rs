@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::errors::JournalError;
-use crate::store::TenantId;
+use crate::store::{Direction, DocumentRecord, TenantId};
 
 /// How many entries stay in memory by default; the file, when set, keeps them all.
 pub const DEFAULT_MEMORY_CAP: usize = 200_000;
@@ -99,6 +99,61 @@ pub enum Record {
     /// Something crossed the Peppol network about a document: an SMP lookup's failure, an
     /// AS4 send with its Receipt or ebMS error, an MLS, an MLR or an Invoice Response.
     PeppolMessage(PeppolMessage),
+    /// eisim took a document in (from the integrator, on the gateway or a network's native
+    /// API) or a network delivered one to the integrator.
+    DocumentTaken(DocumentTaken),
+}
+
+/// A document entering eisim's books, fingerprinted by its exact bytes. Ids differ between
+/// eisim and the integration under test; the content digest is what both sides share, so the
+/// conformance suite pairs the integration's documents with eisim's through it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentTaken {
+    /// Gateway document id, or for KSeF's native API the invoice reference number.
+    pub document: String,
+    /// `peppol`, `sdi` or `ksef`.
+    pub network: String,
+    /// `gateway` (`POST /api/v1/invoices` or `/submissions`), `native` (a KSeF online
+    /// session), or `network` (an inbound document a network delivered to the integrator).
+    pub channel: String,
+    /// `outbound` or `inbound`.
+    pub direction: String,
+    /// Lower-case hex SHA-256 of the document bytes exactly as the integrator sent them
+    /// (after base64 decoding of a JSON envelope; for KSeF native the decrypted invoice), or
+    /// as the network delivered them (inbound).
+    pub content_sha256: String,
+    /// The SDI file name, or the inbound file's name, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+}
+
+impl DocumentTaken {
+    /// [`channel`](Self::channel): the gateway's `POST /api/v1/invoices` or
+    /// `POST /api/v1/submissions`.
+    pub const GATEWAY: &'static str = "gateway";
+    /// [`channel`](Self::channel): a network's own API, such as a KSeF online session.
+    pub const NATIVE: &'static str = "native";
+    /// [`channel`](Self::channel): a network delivered the document to the integrator.
+    pub const NETWORK: &'static str = "network";
+
+    /// The entry for `doc` as stored, taken in on `channel`.
+    pub fn of(doc: &DocumentRecord, channel: &str, file_name: Option<String>) -> Self {
+        DocumentTaken {
+            document: doc.id.clone(),
+            network: doc.network.as_str().to_owned(),
+            channel: channel.to_owned(),
+            direction: match doc.direction {
+                Direction::Outbound => "outbound",
+                Direction::Inbound => "inbound",
+            }
+            .to_owned(),
+            content_sha256: doc.content_hash.clone(),
+            file_name,
+            recipient: doc.recipient.clone(),
+        }
+    }
 }
 
 /// One Peppol exchange, as an access point's message log shows it.
@@ -245,6 +300,7 @@ pub enum RecordKind {
     SdiMessage,
     SoapCall,
     PeppolMessage,
+    DocumentTaken,
 }
 
 impl Record {
@@ -261,6 +317,7 @@ impl Record {
             Record::SdiMessage(_) => RecordKind::SdiMessage,
             Record::SoapCall(_) => RecordKind::SoapCall,
             Record::PeppolMessage(_) => RecordKind::PeppolMessage,
+            Record::DocumentTaken(_) => RecordKind::DocumentTaken,
         }
     }
 }
@@ -281,8 +338,9 @@ impl std::str::FromStr for RecordKind {
             "sdi_message" => Ok(RecordKind::SdiMessage),
             "soap_call" => Ok(RecordKind::SoapCall),
             "peppol_message" => Ok(RecordKind::PeppolMessage),
+            "document_taken" => Ok(RecordKind::DocumentTaken),
             other => Err(format!(
-                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`, `anti_pattern`, `webhook_attempt`, `webhook_endpoint`, `fault_injected`, `sdi_message`, `soap_call`, `peppol_message`"
+                "unknown journal kind `{other}`; expected one of `http`, `state_change`, `event_fired`, `simulator`, `anti_pattern`, `webhook_attempt`, `webhook_endpoint`, `fault_injected`, `sdi_message`, `soap_call`, `peppol_message`, `document_taken`"
             )),
         }
     }
@@ -302,6 +360,14 @@ pub struct HttpExchange {
     pub latency_us: u64,
     pub request_body: BodyDigest,
     pub response_body: BodyDigest,
+    /// The request's `Idempotency-Key`, trimmed; absent when there was none or it was not a
+    /// key the gateway would accept. It shows whether a retry was the same attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// The response's `Retry-After` in whole seconds (an HTTP date counted from the moment
+    /// of the answer): how long the integration was told to stay away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -511,7 +577,7 @@ impl JournalFile {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -621,6 +687,46 @@ mod tests {
             assert_eq!(lines, i + 1);
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Journals written before a field existed must still read: the suite may grade a
+    /// journal file from an older eisim.
+    #[test]
+    fn http_entries_without_the_newer_fields_still_read() {
+        let line = r#"{"seq":1,"real_time":"2026-01-01T00:00:00Z","sim_time":"2026-01-01T00:00:00Z","kind":"http","method":"GET","path":"/","status":200,"latency_us":5,"request_body":{"size":0,"sha256":"x"},"response_body":{"size":0,"sha256":"y"}}"#;
+        let entry: JournalEntry = serde_json::from_str(line).unwrap();
+        let Record::Http(exchange) = &entry.record else {
+            panic!("{entry:?}");
+        };
+        assert_eq!(
+            (&exchange.idempotency_key, exchange.retry_after),
+            (&None, None)
+        );
+        // And absent fields stay absent when written again.
+        assert_eq!(serde_json::to_string(&entry).unwrap(), line);
+    }
+
+    #[test]
+    fn document_taken_is_a_filterable_kind() {
+        assert_eq!(
+            "document_taken".parse::<RecordKind>(),
+            Ok(RecordKind::DocumentTaken)
+        );
+        let record = Record::DocumentTaken(DocumentTaken {
+            document: "inv_1".into(),
+            network: "sdi".into(),
+            channel: DocumentTaken::GATEWAY.into(),
+            direction: "outbound".into(),
+            content_sha256: "ab".into(),
+            file_name: None,
+            recipient: None,
+        });
+        assert_eq!(record.kind(), RecordKind::DocumentTaken);
+        assert_eq!(
+            serde_json::to_value(&record).unwrap(),
+            serde_json::json!({"kind": "document_taken", "document": "inv_1", "network": "sdi",
+                "channel": "gateway", "direction": "outbound", "content_sha256": "ab"})
+        );
     }
 
     #[test]

@@ -130,6 +130,12 @@ async fn record_exchange(State(state): State<AppState>, request: Request, next: 
     let path = request.uri().path().to_string();
     let query = request.uri().query().map(str::to_string);
     let (mut parts, body) = request.into_parts();
+    // Read before the handler runs, as the gateway's idempotency layer reads it; a key it
+    // would refuse is not evidence of anything.
+    let idempotency_key = gateway::idempotency_key(&parts.headers)
+        .ok()
+        .flatten()
+        .map(str::to_owned);
     let slot = TenantSlot::default();
     parts.extensions.insert(slot.clone());
 
@@ -159,6 +165,7 @@ async fn record_exchange(State(state): State<AppState>, request: Request, next: 
         }
     };
 
+    let retry_after = retry_after(response.headers(), jiff::Timestamp::now());
     let world = &state.world;
     world.journal.append(
         world.epoch().clock.now(),
@@ -171,9 +178,25 @@ async fn record_exchange(State(state): State<AppState>, request: Request, next: 
             latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             request_body,
             response_body: BodyDigest::of(&response_bytes),
+            idempotency_key,
+            retry_after,
         }),
     );
     response
+}
+
+/// `Retry-After` in whole seconds: the delay form as written, the HTTP-date form counted from
+/// `now` (wall-clock time, which is what a client compares a date with), never below zero.
+fn retry_after(headers: &HeaderMap, now: jiff::Timestamp) -> Option<u64> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds);
+    }
+    let date = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(value)
+        .ok()?;
+    let seconds = date.as_second().saturating_sub(now.as_second());
+    Some(u64::try_from(seconds).unwrap_or(0))
 }
 
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, AppError> {
@@ -188,4 +211,30 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, AppError> {
             AppError::BadRequest("the request body could not be read".into())
         }
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn retry_after_of(value: &str) -> Option<u64> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        retry_after(&headers, "2026-01-01T00:00:00Z".parse().unwrap())
+    }
+
+    #[test]
+    fn retry_after_reads_both_forms_in_whole_seconds() {
+        assert_eq!(retry_after_of("120"), Some(120));
+        assert_eq!(retry_after_of(" 0 "), Some(0));
+        assert_eq!(retry_after_of("Thu, 01 Jan 2026 00:01:30 GMT"), Some(90));
+        // A date already past means "now", not a negative wait.
+        assert_eq!(retry_after_of("Wed, 31 Dec 2025 23:59:00 GMT"), Some(0));
+        assert_eq!(retry_after_of("soon"), None);
+        assert_eq!(retry_after_of("-5"), None);
+        assert_eq!(retry_after(&HeaderMap::new(), jiff::Timestamp::now()), None);
+    }
 }

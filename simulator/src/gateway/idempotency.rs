@@ -70,6 +70,28 @@ fn stored_from_error(error: &AppError) -> StoredResponse {
     }
 }
 
+/// The request's idempotency key, trimmed: `Idempotency-Key`, or `Idempotent-Key` as some
+/// providers spell it. `None` without one; an error when it is not a key the gateway takes.
+/// The journal reads keys through this too, so it records exactly the key that was honoured.
+pub(crate) fn request_key(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
+    let Some(value) = headers
+        .get("idempotency-key")
+        .or_else(|| headers.get("idempotent-key"))
+    else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .map_err(|_| AppError::BadRequest("Idempotency-Key must be visible ASCII".into()))?
+        .trim();
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(AppError::BadRequest(format!(
+            "Idempotency-Key must be 1 to {MAX_KEY_LEN} characters (a UUID is the usual choice)"
+        )));
+    }
+    Ok(Some(key))
+}
+
 /// Runs `answer` under the request's idempotency key, if it has one. `route` and `body`
 /// identify the request: the same key on another route or with another body is a misuse.
 pub(crate) fn idempotent(
@@ -80,23 +102,9 @@ pub(crate) fn idempotent(
     body: &[u8],
     answer: impl FnOnce() -> Result<Reply, AppError>,
 ) -> Result<Response, AppError> {
-    let key = headers
-        .get("idempotency-key")
-        .or_else(|| headers.get("idempotent-key"))
-        .map(|v| {
-            v.to_str()
-                .map(str::trim)
-                .map_err(|_| AppError::BadRequest("Idempotency-Key must be visible ASCII".into()))
-        })
-        .transpose()?;
-    let Some(key) = key else {
+    let Some(key) = request_key(headers)? else {
         return answer().map(|reply| build(&stored_from_reply(reply), false));
     };
-    if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return Err(AppError::BadRequest(format!(
-            "Idempotency-Key must be 1 to {MAX_KEY_LEN} characters (a UUID is the usual choice)"
-        )));
-    }
     let mut fingerprint_input = route.as_bytes().to_vec();
     fingerprint_input.push(0);
     fingerprint_input.extend_from_slice(body);

@@ -12,7 +12,7 @@ use super::lifecycle;
 use crate::digest::sha256_hex;
 use crate::documents::{self, Context, DocumentError, Format, Inspection};
 use crate::errors::AppError;
-use crate::journal::{AntiPattern, Journal, Record};
+use crate::journal::{AntiPattern, DocumentTaken, Journal, Record};
 use crate::limits::DuplicateVerdict;
 use crate::scenario::Network;
 use crate::store::{
@@ -136,6 +136,7 @@ impl<'a> Desk<'a> {
         );
         match self.epoch.store.ledger.admit(self.tenant, record.clone()) {
             Ok(()) => {
+                self.taken(&record, handover.file_name.clone());
                 self.note(&record, "validated");
                 lifecycle::plan(
                     self.epoch,
@@ -159,6 +160,7 @@ impl<'a> Desk<'a> {
             inspection,
         } = refusal;
         let recipient = recipient_of(&incoming, &inspection);
+        let file_name = incoming.file_name.clone();
         let record = self.record(
             incoming,
             inspection,
@@ -167,6 +169,7 @@ impl<'a> Desk<'a> {
             DocumentState::Failed,
         );
         let _ = self.epoch.store.ledger.admit(self.tenant, record.clone());
+        self.taken(&record, file_name);
         self.note(&record, "failed validation");
         record
     }
@@ -325,6 +328,17 @@ impl<'a> Desk<'a> {
             corrections: inspection.corrections,
             network_detail: NetworkDetail::default(),
         }
+    }
+
+    /// Journals that a document entered the store, before its first state, so a reader meets
+    /// the document before anything that happens to it. The file name is SDI's alone.
+    fn taken(&self, record: &DocumentRecord, file_name: Option<String>) {
+        let file_name = file_name.filter(|_| record.network == Network::Sdi);
+        self.journal.append(
+            self.now,
+            Some(self.tenant.clone()),
+            Record::DocumentTaken(DocumentTaken::of(record, DocumentTaken::GATEWAY, file_name)),
+        );
     }
 
     /// Journals a new document's first state.

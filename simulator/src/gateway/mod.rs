@@ -29,6 +29,7 @@ use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::server::AppState;
 
+pub(crate) use idempotency::request_key as idempotency_key;
 pub(crate) use lifecycle::{
     BehaviourSubject, chosen_behaviour, chosen_behaviour_for, record_change,
 };

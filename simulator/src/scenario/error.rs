@@ -131,8 +131,6 @@ pub enum ScenarioErrorKind {
     /// A value of the right shape that is not allowed: a bad duration, an unknown network,
     /// a participant id that does not fit its network, a tenant that does not exist.
     BadValue,
-    /// A section the simulator models but cannot run yet.
-    NotSupportedYet,
     /// The file could not be read.
     Io,
 }
@@ -146,7 +144,6 @@ impl ScenarioErrorKind {
             Self::Duplicate => "duplicate",
             Self::WrongType => "wrong-type",
             Self::BadValue => "bad-value",
-            Self::NotSupportedYet => "not-supported-yet",
             Self::Io => "io",
         }
     }

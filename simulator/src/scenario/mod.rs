@@ -6,9 +6,9 @@
 //! that fit their network). Every problem comes back as a [`ScenarioError`] naming the file,
 //! line and column, what was expected and what was found.
 //!
-//! The sections that drive engines not built yet (steps, expect) are fully modelled, so typos
-//! in them are caught today, but a scenario that fills them in is refused with
-//! [`ScenarioErrorKind::NotSupportedYet`] rather than run without them.
+//! The conformance suite's sections (`steps`, `expect`, `suite`) are modelled and checked here
+//! with the rest, so `eisim check` catches a step naming an unknown recipient; the simulator
+//! itself ignores them and `eisim-suite` runs them.
 //!
 //! `eisim serve` without a scenario runs [`default_scenario`], compiled into the binary from
 //! `scenarios/default.yaml`.
@@ -30,6 +30,7 @@ mod probability;
 mod sdi;
 mod steps;
 mod suggest;
+mod suite;
 mod validate;
 mod webhooks;
 
@@ -49,7 +50,8 @@ pub use parse::parse;
 pub use peppol::{PeppolInbound, PeppolSettings, PeppolTiming};
 pub use probability::Probability;
 pub use sdi::{InboundInvoice, SdiChannel, SdiSettings, SdiTiming};
-pub use steps::{ExpectStateStep, Step, SubmitStep};
+pub use steps::{Channel, ExpectStateStep, RespondStep, ResubmitStep, Step, SubmitStep};
+pub use suite::SuiteSettings;
 pub use webhooks::WebhookPolicy;
 
 /// The scenario `eisim serve` runs when given none, compiled in so the binary needs no files.

@@ -2,9 +2,9 @@
 //! behaves.
 //!
 //! Every struct refuses unknown keys: a misspelt `behavours:` would otherwise be dropped without
-//! a word and the run would quietly differ from what the author wrote. Sections whose engines
-//! are not built yet are still modelled in full, so their keys, types and durations are checked
-//! today, and `parse` refuses them when they are not empty instead of ignoring them.
+//! a word and the run would quietly differ from what the author wrote. The suite's sections
+//! (`steps`, `expect`, `suite`) are modelled and checked here too, although only the
+//! conformance suite acts on them.
 
 use std::fmt;
 
@@ -18,6 +18,7 @@ use super::limits::Limits;
 use super::peppol::PeppolSettings;
 use super::sdi::SdiSettings;
 use super::steps::Step;
+use super::suite::SuiteSettings;
 use super::webhooks::WebhookPolicy;
 
 /// One scenario file, as written.
@@ -65,6 +66,9 @@ pub struct Scenario {
     /// Conformance rule ids (`AUTH-1`, `SUB-1`, ...) that apply to this scenario.
     #[serde(default)]
     pub expect: Vec<String>,
+    /// How the conformance suite paces a run: polling floor and time limit.
+    #[serde(default)]
+    pub suite: SuiteSettings,
 }
 
 /// An integrator: the unit of isolation in the store. Everything it submits is visible only

@@ -14,7 +14,8 @@ use super::faults::Fault;
 use super::limits::{DuplicateSubmissionLimit, Limits, RateLimit};
 use super::model::{Credential, Network, Participant, Scenario, Tenant};
 use super::positions::{Position, ScenarioPositions};
-use super::steps::{ExpectStateStep, Step, SubmitStep};
+use super::steps::{Channel, ExpectStateStep, RespondStep, ResubmitStep, Step, SubmitStep};
+use super::suite::SuiteSettings;
 use super::webhooks::WebhookPolicy;
 use super::{suggest, validate};
 
@@ -219,7 +220,7 @@ type Named = (&'static str, fn() -> Vec<&'static str>);
 
 /// serde says which keys a map takes but not which section it is; the key list identifies it.
 fn name_of_section(expected: &[&str]) -> Option<&'static str> {
-    let sections: [Named; 15] = [
+    let sections: [Named; 18] = [
         ("scenario", keys_of_section::<Scenario>),
         ("tenant", keys_of_section::<Tenant>),
         ("tenant credential", keys_of_section::<Credential>),
@@ -237,16 +238,20 @@ fn name_of_section(expected: &[&str]) -> Option<&'static str> {
         ("`rate` limit", keys_of_section::<RateLimit>),
         ("webhooks", keys_of_section::<WebhookPolicy>),
         ("`submit` step", keys_of_section::<SubmitStep>),
+        ("`resubmit` step", keys_of_section::<ResubmitStep>),
         ("`expect_state` step", keys_of_section::<ExpectStateStep>),
+        ("`respond` step", keys_of_section::<RespondStep>),
+        ("suite", keys_of_section::<SuiteSettings>),
     ];
     name_by_keys(&sections, expected)
 }
 
 /// Like [`name_of_section`], for a value chosen from a fixed set.
 fn name_of_choice(expected: &[&str]) -> Option<&'static str> {
-    let choices: [Named; 2] = [
+    let choices: [Named; 3] = [
         ("network", keys_of_choice::<Network>),
         ("step", keys_of_choice::<Step>),
+        ("channel", keys_of_choice::<Channel>),
     ];
     name_by_keys(&choices, expected)
 }
@@ -418,7 +423,7 @@ fn printable(message: &str) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::scenario::{Duration, FaultKind, Probability, ScenarioErrorKind, SubmitStep};
+    use crate::scenario::{Duration, FaultKind, Probability};
 
     /// The sketch from DESIGN.md, which every section of the model must be able to hold.
     const DESIGN_SKETCH: &str = r#"
@@ -483,26 +488,140 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
                 fixture: "fatturapa/FPR12-minimal.xml".to_owned(),
                 network: Network::Sdi,
                 recipient: "SDI:ABC1234".to_owned(),
+                channel: Channel::Gateway,
+                file_name: None,
+                number: None,
+                alias: None,
             })]
         );
         assert_eq!(scenario.expect, ["AUTH-1", "SUB-1", "SDI-1", "HOOK-2"]);
     }
 
     #[test]
-    fn design_sketch_is_refused_one_section_at_a_time() {
-        let errors = parse(DESIGN_SKETCH, "sketch.yaml").unwrap_err();
-        let refused: Vec<(u64, &str)> = errors
-            .errors
-            .iter()
-            .map(|error| {
-                assert_eq!(error.kind, ScenarioErrorKind::NotSupportedYet);
-                (
-                    error.line.unwrap(),
-                    error.message.split(' ').nth(3).unwrap(),
-                )
-            })
-            .collect();
-        assert_eq!(refused, [(18, "steps"), (20, "expect")]);
+    fn design_sketch_passes_every_check() {
+        let scenario = parse(DESIGN_SKETCH, "sketch.yaml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(scenario.suite, SuiteSettings::default());
+        assert_eq!(
+            scenario.suite.min_poll_interval(),
+            std::time::Duration::from_secs(1)
+        );
+        assert_eq!(
+            scenario.suite.time_limit(),
+            std::time::Duration::from_secs(60)
+        );
+    }
+
+    /// Every kind of step with every key it takes, as the conformance suite reads them.
+    #[test]
+    fn the_suite_sections_are_read_in_full() {
+        let source = r#"
+name: suite-steps
+participants:
+  - { id: "SDI:ABC1234", network: sdi }
+  - { id: "KSEF:5265877635", network: ksef }
+peppol:
+  inbound: [ { at: 1m, file: invoices/peppol-inbound-1.xml } ]
+steps:
+  - submit: { fixture: sdi/valid/FPR12-minimal.xml, network: sdi, recipient: "SDI:ABC1234",
+              file_name: IT01234567890_00001.xml, number: "A-17", as: first }
+  - submit: { fixture: ksef/fa3-minimal.xml, network: ksef, recipient: "KSEF:5265877635",
+              channel: native }
+  - resubmit: { of: first, fixture: sdi/valid/FPR12-minimal.xml, number: "A-18",
+                file_name: IT01234567890_00002.xml }
+  - advance: 15d
+  - expect_state: { of: first, state: delivered }
+  - expect_state: { of: ksef/fa3-minimal.xml, state: refused }
+  - respond: { invoice: peppol-inbound-1.xml, code: RE, reason: REF, text: "wrong order" }
+  - respond: { invoice: invoices/peppol-inbound-1.xml, code: ab }
+expect: [AUTH-1, SUB-1]
+suite: { min_poll_interval: 2s, time_limit: 90s }
+"#;
+        let scenario = parse(source, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+        let [
+            Step::Submit(first),
+            Step::Submit(native),
+            Step::Resubmit(resubmit),
+            Step::Advance(advance),
+            Step::ExpectState(expect),
+            _,
+            Step::Respond(respond),
+            _,
+        ] = scenario.steps.as_slice()
+        else {
+            panic!("steps read as {:?}", scenario.steps);
+        };
+        assert_eq!(first.name(), "first");
+        assert_eq!(first.channel, Channel::Gateway);
+        assert_eq!(first.file_name.as_deref(), Some("IT01234567890_00001.xml"));
+        assert_eq!(first.number.as_deref(), Some("A-17"));
+        assert_eq!(native.name(), "ksef/fa3-minimal.xml");
+        assert_eq!(native.channel, Channel::Native);
+        assert_eq!(
+            resubmit,
+            &ResubmitStep {
+                of: "first".to_owned(),
+                fixture: "sdi/valid/FPR12-minimal.xml".to_owned(),
+                number: Some("A-18".to_owned()),
+                file_name: Some("IT01234567890_00002.xml".to_owned()),
+            }
+        );
+        assert_eq!(*advance, Duration::from_secs(15 * 86_400));
+        assert_eq!(
+            expect,
+            &ExpectStateStep {
+                of: "first".to_owned(),
+                state: "delivered".to_owned(),
+            }
+        );
+        assert_eq!(
+            respond,
+            &RespondStep {
+                invoice: "peppol-inbound-1.xml".to_owned(),
+                code: "RE".to_owned(),
+                reason: Some("REF".to_owned()),
+                action: None,
+                text: Some("wrong order".to_owned()),
+            }
+        );
+        assert_eq!(scenario.expect, ["AUTH-1", "SUB-1"]);
+        assert_eq!(
+            scenario.suite.min_poll_interval(),
+            std::time::Duration::from_secs(2)
+        );
+        assert_eq!(
+            scenario.suite.time_limit(),
+            std::time::Duration::from_secs(90)
+        );
+    }
+
+    #[test]
+    fn a_response_needs_an_inbound_invoice() {
+        assert_eq!(
+            refused("name: x\nsteps:\n  - respond: { invoice: a.xml, code: AP }\n"),
+            "t.yaml:3:5: error[bad-value]: step 1 (`respond`): there is no inbound invoice to \
+             respond to\n  help: list the invoice under `peppol.inbound`"
+        );
+    }
+
+    #[test]
+    fn suite_keys_and_channels_are_checked_by_name() {
+        assert_eq!(
+            refused("name: x\nsuite: { min_poll: 1s }\n"),
+            "t.yaml:2:10: error[unknown-key]: unknown key `min_poll` in suite; expected one of \
+             `min_poll_interval`, `time_limit`"
+        );
+        assert_eq!(
+            refused(
+                "name: x\nsteps:\n  - submit: { fixture: a, network: ksef, recipient: b, channel: nativ }\n"
+            ),
+            "t.yaml:3:65: error[bad-value]: unknown channel `nativ`; expected one of `gateway`, \
+             `native`\n  help: did you mean `native`?"
+        );
+        assert_eq!(
+            refused("name: x\nsteps:\n  - resubmit: { of: a, fixture: b, as: c }\n"),
+            "t.yaml:3:36: error[unknown-key]: unknown key `as` in `resubmit` step; expected one \
+             of `of`, `fixture`, `number`, `file_name`"
+        );
     }
 
     #[test]
@@ -732,7 +851,7 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
         assert_eq!(
             refused("name: x\nsteps:\n  - {}\n"),
             "t.yaml:3:6: error[wrong-type]: expected a step, a map with one key naming its kind \
-             (`submit`, `advance`, `expect_state`), found the end of the map"
+             (`submit`, `resubmit`, `advance`, `expect_state`, `respond`), found the end of the map"
         );
     }
 
@@ -773,7 +892,11 @@ expect: [AUTH-1, SUB-1, SDI-1, HOOK-2]
         );
         assert_eq!(
             keys_of_choice::<Step>(),
-            ["submit", "advance", "expect_state"]
+            ["submit", "resubmit", "advance", "expect_state", "respond"]
+        );
+        assert_eq!(
+            name_of_section(&keys_of_section::<SuiteSettings>()),
+            Some("suite")
         );
     }
 

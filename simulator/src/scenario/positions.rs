@@ -27,6 +27,8 @@ pub(crate) struct ScenarioPositions {
     tenants: Vec<TenantPositions>,
     participants: Vec<ParticipantPositions>,
     faults: Vec<Spanned<FaultPositions>>,
+    steps: Vec<Spanned<IgnoredAny>>,
+    expect: Vec<Spanned<IgnoredAny>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,6 +88,16 @@ impl ScenarioPositions {
     /// Where fault `fault` (from 0) starts.
     pub(crate) fn fault(&self, fault: usize) -> Option<Position> {
         location(self.faults.get(fault)?.referenced)
+    }
+
+    /// Where step `step` (from 0) starts: its key.
+    pub(crate) fn step(&self, step: usize) -> Option<Position> {
+        location(self.steps.get(step)?.referenced)
+    }
+
+    /// Where rule id `index` (from 0) of `expect` is written.
+    pub(crate) fn expected_rule(&self, index: usize) -> Option<Position> {
+        location(self.expect.get(index)?.referenced)
     }
 
     /// Where fault `fault`'s `path` is written, or else where the fault starts.

@@ -1,6 +1,6 @@
 //! Checks that need the whole scenario: unique ids, references between sections, settings
-//! that contradict each other, faults that could never fire, and sections the simulator
-//! cannot run yet.
+//! that contradict each other, faults that could never fire, and suite steps that could not
+//! be carried out.
 //!
 //! Unlike deserialization, which stops at the first error, these checks report every problem
 //! at once, in file order, so a scenario can be fixed in one round.
@@ -17,8 +17,10 @@ use super::limits::{RateLimit, parse_byte_size};
 use super::model::Network;
 use super::model::Scenario;
 use super::positions::{Position, ScenarioPositions, top_level_key};
+use super::steps::{Channel, RespondStep, Step, SubmitStep};
 use super::{participant_id, suggest};
 use crate::clock::ClockMode;
+use crate::store::DocumentState;
 
 pub(crate) fn validate(
     scenario: &Scenario,
@@ -37,7 +39,9 @@ pub(crate) fn validate(
     check_sdi(scenario, source, &mut errors);
     check_peppol(scenario, source, &mut errors);
     check_faults(scenario, positions, &mut errors);
-    refuse_unsupported_sections(scenario, source, &mut errors);
+    check_steps(scenario, positions, &mut errors);
+    check_expect(scenario, positions, &mut errors);
+    check_suite(scenario, source, &mut errors);
     errors.sort_by_key(|error| (error.line.unwrap_or(u64::MAX), error.column));
     errors
 }
@@ -398,7 +402,6 @@ fn check_outcome(outcome: &Outcome, network: Option<Network>) -> Result<(), Stri
 /// What each Peppol message may carry: an MLS its line status reasons, an MLR the rules the
 /// receiver found broken, an Invoice Response the code lists of BIS Invoice Response 3.0.
 fn check_peppol_outcome(outcome: &Outcome) -> Result<(), String> {
-    use crate::networks::peppol::responses::{InvoiceResponseCode, StatusAction, StatusReason};
     if let Some(code) = outcome.mls.as_deref() {
         let code = code.to_ascii_uppercase();
         if !MLS_CODES.contains(&code.as_str()) {
@@ -443,38 +446,57 @@ fn check_peppol_outcome(outcome: &Outcome) -> Result<(), String> {
         }
     }
     if let Some(code) = outcome.peppol.as_deref() {
-        let Some(code) = InvoiceResponseCode::parse(code) else {
-            return Err(format!(
-                "`peppol: {code}` is not an Invoice Response code; expected one of {}",
-                PEPPOL_CODES.join(", ")
-            ));
-        };
-        if let Some(reason) = outcome.reason.as_deref()
-            && StatusReason::parse(reason).is_none()
-        {
-            return Err(format!(
-                "`reason: {reason}` is not in the OPStatusReason code list (NON, REF, LEG, REC, QUA, DEL, PRI, QTY, ITM, PAY, UNR, FIN, PPD, OTH)"
-            ));
-        }
-        if let Some(action) = outcome.action.as_deref()
-            && StatusAction::parse(action).is_none()
-        {
-            return Err(format!(
-                "`action: {action}` is not in the OPStatusAction code list (NOA, PIN, NIN, CNF, CNP, CNA, OTH)"
-            ));
-        }
-        if code.requires_clarification() && outcome.reason.is_none() && outcome.action.is_none() {
-            return Err(format!(
-                "PEPPOL-T111-R001: `peppol: {}` needs a clarification: give a `reason` (e.g. REF) or an `action` (e.g. NIN)",
-                code.as_str()
-            ));
-        }
+        check_invoice_response(
+            "peppol",
+            code,
+            outcome.reason.as_deref(),
+            outcome.action.as_deref(),
+        )?;
         if !outcome.errors.is_empty() {
             return Err(
                 "an Invoice Response carries a `reason`, an `action` and a `text`, not `errors`"
                     .into(),
             );
         }
+    }
+    Ok(())
+}
+
+/// An Invoice Response as BIS Invoice Response 3.0 allows it: a code from its list, a reason
+/// and an action from theirs, and a clarification where the code needs one. `key` is what the
+/// code is written under: `peppol` in a behaviour's outcome, `code` in a `respond` step.
+fn check_invoice_response(
+    key: &str,
+    code: &str,
+    reason: Option<&str>,
+    action: Option<&str>,
+) -> Result<(), String> {
+    use crate::networks::peppol::responses::{InvoiceResponseCode, StatusAction, StatusReason};
+    let Some(code) = InvoiceResponseCode::parse(code) else {
+        return Err(format!(
+            "`{key}: {code}` is not an Invoice Response code; expected one of {}",
+            PEPPOL_CODES.join(", ")
+        ));
+    };
+    if let Some(reason) = reason
+        && StatusReason::parse(reason).is_none()
+    {
+        return Err(format!(
+            "`reason: {reason}` is not in the OPStatusReason code list (NON, REF, LEG, REC, QUA, DEL, PRI, QTY, ITM, PAY, UNR, FIN, PPD, OTH)"
+        ));
+    }
+    if let Some(action) = action
+        && StatusAction::parse(action).is_none()
+    {
+        return Err(format!(
+            "`action: {action}` is not in the OPStatusAction code list (NOA, PIN, NIN, CNF, CNP, CNA, OTH)"
+        ));
+    }
+    if code.requires_clarification() && reason.is_none() && action.is_none() {
+        return Err(format!(
+            "PEPPOL-T111-R001: `{key}: {}` needs a clarification: give a `reason` (e.g. REF) or an `action` (e.g. NIN)",
+            code.as_str()
+        ));
     }
     Ok(())
 }
@@ -737,34 +759,300 @@ fn check_participants(
     }
 }
 
-/// Sections that parse but have no engine yet. Running the scenario without them would be a
-/// fake success, so a non-empty one is refused; an empty one is harmless.
-fn refuse_unsupported_sections(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
-    let sections = [
-        (
-            "steps",
-            scenario.steps.is_empty(),
-            "arrives with the conformance suite",
-        ),
-        (
-            "expect",
-            scenario.expect.is_empty(),
-            "arrives with the conformance suite",
-        ),
-    ];
-    for (key, is_empty, arrives_with) in sections {
-        if !is_empty {
+/// One problem with a step: its kind, the message, and a suggestion.
+type StepProblem = (Kind, String, Option<String>);
+
+/// The suite carries steps out in order against this scenario's world, so each must be
+/// possible there: a recipient that exists on the network named, an earlier `submit` behind
+/// every `of`, a state the gateway has, an inbound invoice behind every `respond`. Fixtures are
+/// the suite's to find, so they are not looked up here.
+fn check_steps(
+    scenario: &Scenario,
+    positions: &ScenarioPositions,
+    errors: &mut Vec<ScenarioError>,
+) {
+    // Each submit's name, with its step number and what later steps need to know about it.
+    let mut submits: Vec<(&str, usize, &SubmitStep)> = Vec::new();
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let number = index + 1;
+        let problems = match step {
+            Step::Submit(submit) => check_submit(scenario, submit, &submits),
+            Step::Resubmit(resubmit) => {
+                let mut problems = Vec::new();
+                match earlier_submit(&resubmit.of, &submits) {
+                    Ok(original) => {
+                        if resubmit.file_name.is_some() && original.network != Network::Sdi {
+                            problems.push((
+                                Kind::BadValue,
+                                format!(
+                                    "`file_name` applies only to sdi documents, and `{}` went to {}",
+                                    resubmit.of, original.network
+                                ),
+                                Some("leave `file_name` out".to_owned()),
+                            ));
+                        }
+                    }
+                    Err(problem) => problems.push(problem),
+                }
+                problems.extend(check_number(resubmit.number.as_deref()));
+                problems
+            }
+            Step::Advance(_) => Vec::new(),
+            Step::ExpectState(expect) => {
+                let mut problems = Vec::new();
+                if let Err(problem) = earlier_submit(&expect.of, &submits) {
+                    problems.push(problem);
+                }
+                if let Err(message) = expect.state.parse::<DocumentState>() {
+                    let names = DocumentState::ALL.map(DocumentState::as_str);
+                    problems.push((
+                        Kind::BadValue,
+                        format!("`state`: {message}"),
+                        suggest::nearest(&expect.state, names).map(suggest::did_you_mean),
+                    ));
+                }
+                problems
+            }
+            Step::Respond(respond) => check_respond(scenario, respond),
+        };
+        for (kind, message, suggestion) in problems {
             errors.push(
                 ScenarioError::new(
-                    Kind::NotSupportedYet,
-                    format!("not supported yet: {key} ({arrives_with})"),
+                    kind,
+                    format!("step {number} (`{}`): {message}", step.kind()),
                 )
-                .at_position(top_level_key(source, key))
-                .with_suggestion(Some(format!(
-                    "remove `{key}`, or leave it empty, to run this scenario today"
-                ))),
+                .at_position(positions.step(index))
+                .with_suggestion(suggestion),
             );
         }
+        if let Step::Submit(submit) = step {
+            submits.push((submit.name(), number, submit));
+        }
+    }
+}
+
+fn check_submit(
+    scenario: &Scenario,
+    submit: &SubmitStep,
+    earlier: &[(&str, usize, &SubmitStep)],
+) -> Vec<StepProblem> {
+    let mut problems = Vec::new();
+    let network = submit.network;
+    let recipient = submit.recipient.as_str();
+    // An SML-only Peppol id is a recipient on purpose: the lookup that fails is the test.
+    let sml_only = scenario.peppol.sml_only.iter().map(String::as_str);
+    let on_network: Vec<&str> = scenario
+        .participants
+        .iter()
+        .filter(|p| p.network == network)
+        .map(|p| p.id.as_str())
+        .chain(sml_only.filter(|_| network == Network::Peppol))
+        .collect();
+    if !on_network.contains(&recipient) {
+        let elsewhere = scenario
+            .participants
+            .iter()
+            .find(|p| p.id == recipient)
+            .map(|p| p.network);
+        let message = match elsewhere {
+            Some(other) => {
+                format!("`recipient` `{recipient}` is a participant on {other}, not on {network}")
+            }
+            None => format!("`recipient` `{recipient}` is not a participant on {network}"),
+        };
+        let suggestion = suggest::nearest(recipient, on_network.iter().copied())
+            .map(suggest::did_you_mean)
+            .or_else(|| {
+                Some(format!(
+                    "list `{recipient}` under `participants` with `network: {network}`"
+                ))
+            });
+        problems.push((Kind::BadValue, message, suggestion));
+    }
+    if submit.channel == Channel::Native && network != Network::Ksef {
+        problems.push((
+            Kind::BadValue,
+            "the native channel is only supported for ksef by the suite".to_owned(),
+            Some("leave `channel` out to submit through the gateway".to_owned()),
+        ));
+    }
+    if submit.file_name.is_some() && network != Network::Sdi {
+        problems.push((
+            Kind::BadValue,
+            format!("`file_name` applies only to sdi documents, not {network}"),
+            Some("leave `file_name` out".to_owned()),
+        ));
+    }
+    if let Some(alias) = submit.alias.as_deref() {
+        if let Err(message) = check_identifier(alias, "name after `as`") {
+            problems.push((Kind::BadValue, message, None));
+        } else if let Some((_, step, _)) = earlier.iter().find(|(name, ..)| *name == alias) {
+            problems.push((
+                Kind::Duplicate,
+                format!("duplicate name `{alias}`; step {step} is already called that"),
+                Some("give each submitted document its own `as`".to_owned()),
+            ));
+        }
+    }
+    problems.extend(check_number(submit.number.as_deref()));
+    problems
+}
+
+/// An invoice number the suite writes into a fixture: networks compare numbers as written, so
+/// one with spaces would be a different number to each of them.
+fn check_number(number: Option<&str>) -> Option<StepProblem> {
+    let number = number?;
+    (number.is_empty() || number.chars().any(char::is_whitespace)).then(|| {
+        (
+            Kind::BadValue,
+            format!(
+                "expected a `number` without spaces, found `{}`",
+                number.escape_debug()
+            ),
+            None,
+        )
+    })
+}
+
+/// The one earlier `submit` step called `name`.
+fn earlier_submit<'a>(
+    name: &str,
+    earlier: &[(&str, usize, &'a SubmitStep)],
+) -> Result<&'a SubmitStep, StepProblem> {
+    let named: Vec<&(&str, usize, &SubmitStep)> =
+        earlier.iter().filter(|(n, ..)| *n == name).collect();
+    match named.as_slice() {
+        [(_, _, submit)] => Ok(submit),
+        [] => Err((
+            Kind::BadValue,
+            format!("`of` `{name}` names no earlier `submit` step"),
+            suggest::nearest(name, earlier.iter().map(|(n, ..)| *n))
+                .map(suggest::did_you_mean)
+                .or_else(|| {
+                    Some(
+                        "name a document submitted before this step, by its `as` or its fixture"
+                            .to_owned(),
+                    )
+                }),
+        )),
+        several => Err((
+            Kind::BadValue,
+            format!(
+                "`of` `{name}` is ambiguous: it names the documents of steps {}",
+                several
+                    .iter()
+                    .map(|(_, step, _)| step.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some("tell the submissions apart with `as:`".to_owned()),
+        )),
+    }
+}
+
+fn check_respond(scenario: &Scenario, respond: &RespondStep) -> Vec<StepProblem> {
+    let mut problems = Vec::new();
+    let files: Vec<&str> = scenario
+        .peppol
+        .inbound
+        .iter()
+        .map(|inbound| inbound.file.as_str())
+        .collect();
+    if files.is_empty() {
+        problems.push((
+            Kind::BadValue,
+            "there is no inbound invoice to respond to".to_owned(),
+            Some("list the invoice under `peppol.inbound`".to_owned()),
+        ));
+    } else {
+        let names: Vec<&str> = files.iter().map(|file| base_name(file)).collect();
+        if !files.contains(&respond.invoice.as_str()) && !names.contains(&respond.invoice.as_str())
+        {
+            problems.push((
+                Kind::BadValue,
+                format!(
+                    "`invoice` `{}` is not one of the `peppol.inbound` files ({})",
+                    respond.invoice,
+                    files.join(", ")
+                ),
+                suggest::nearest(&respond.invoice, files.iter().chain(&names).copied())
+                    .map(suggest::did_you_mean),
+            ));
+        }
+    }
+    if let Err(message) = check_invoice_response(
+        "code",
+        &respond.code,
+        respond.reason.as_deref(),
+        respond.action.as_deref(),
+    ) {
+        problems.push((Kind::BadValue, message, None));
+    }
+    problems
+}
+
+/// A path's last component: the name a network gives an inbound file.
+fn base_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// Rule ids are the suite's to know; here only their shape and uniqueness are checked, so a
+/// typo such as `AUTH1` is caught by `eisim check` too.
+fn check_expect(
+    scenario: &Scenario,
+    positions: &ScenarioPositions,
+    errors: &mut Vec<ScenarioError>,
+) {
+    let mut seen = FirstSeen::default();
+    for (index, id) in scenario.expect.iter().enumerate() {
+        let position = positions.expected_rule(index);
+        if !is_rule_id(id) {
+            errors.push(
+                ScenarioError::new(
+                    Kind::BadValue,
+                    format!(
+                        "expected a rule id such as `AUTH-1` (capital letters, a dash, digits), found `{}`",
+                        id.escape_debug()
+                    ),
+                )
+                .at_position(position)
+                .with_suggestion(Some(if is_rule_id(&id.to_ascii_uppercase()) {
+                    suggest::did_you_mean(&id.to_ascii_uppercase())
+                } else {
+                    "`eisim-suite rules` lists the catalogue".to_owned()
+                })),
+            );
+        } else if let Some(first) = seen.insert(id, position) {
+            errors.push(duplicate("rule id", id, position, first));
+        }
+    }
+}
+
+/// `^[A-Z]+-[0-9]+$`
+fn is_rule_id(id: &str) -> bool {
+    id.split_once('-').is_some_and(|(area, number)| {
+        !area.is_empty()
+            && area.bytes().all(|b| b.is_ascii_uppercase())
+            && !number.is_empty()
+            && number.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// A run with no time at all could only ever fail.
+fn check_suite(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>) {
+    if scenario
+        .suite
+        .time_limit
+        .is_some_and(|limit| limit.as_std().is_zero())
+    {
+        errors.push(
+            ScenarioError::new(
+                Kind::BadValue,
+                "`suite.time_limit`: expected a period longer than zero, found `0s`",
+            )
+            .at_position(top_level_key(source, "suite"))
+            .with_suggestion(Some("leave it out for the suite's 60 s".to_owned())),
+        );
     }
 }
 

@@ -189,6 +189,27 @@ async fn a_json_envelope_carries_the_reference_and_a_behaviour_refuses_it() {
     // A refused invoice no longer blocks a corrected resubmission under the same number.
     let (status, _, _) = acme.submit_xml(&invoice("REJ-7"), None).await;
     assert_eq!(status, StatusCode::CREATED);
+
+    // The journal fingerprints the document as sent, not its base64 envelope, so the suite
+    // can pair it with the integration's own copy.
+    let taken = t.journal("document_taken").await;
+    assert_eq!(
+        taken[0],
+        json!({
+            "seq": taken[0]["seq"],
+            "real_time": taken[0]["real_time"],
+            "sim_time": "2026-11-02T09:00:00Z",
+            "tenant": "acme",
+            "kind": "document_taken",
+            "document": id,
+            "network": "ksef",
+            "channel": "gateway",
+            "direction": "outbound",
+            "content_sha256": eisim::digest::sha256_hex(invoice("REJ-7").as_bytes()),
+            "recipient": "KSEF:5261040828",
+        })
+    );
+    assert_eq!(taken.len(), 2);
 }
 
 #[tokio::test]
@@ -208,6 +229,30 @@ async fn an_idempotency_key_replays_the_first_answer_and_refuses_another_body() 
 
     let (_, _, list) = acme.get("/api/v1/invoices").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
+
+    // Each attempt carries its key into the journal; the replay took nothing new in.
+    let keys: Vec<Value> = t
+        .journal("http")
+        .await
+        .iter()
+        .filter(|e| e["method"] == "POST" && e["path"] == "/api/v1/invoices")
+        .map(|e| e["idempotency_key"].clone())
+        .collect();
+    assert_eq!(keys, [json!("k-1"), json!("k-1"), json!("k-1")]);
+    assert_eq!(t.journal("document_taken").await.len(), 1);
+    let (status, _, _) = acme.submit_xml(&invoice("IDEM-3"), Some("  k-2 ")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, _) = acme.submit_xml(&invoice("IDEM-4"), None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let keys: Vec<Value> = t
+        .journal("http")
+        .await
+        .iter()
+        .filter(|e| e["method"] == "POST" && e["path"] == "/api/v1/invoices")
+        .map(|e| e["idempotency_key"].clone())
+        .skip(3)
+        .collect();
+    assert_eq!(keys, [json!("k-2"), Value::Null]);
 }
 
 #[tokio::test]
@@ -242,6 +287,28 @@ async fn duplicates_get_409_pointing_at_the_original_then_429_until_the_block_en
     advance(&t, 30);
     let (status, _, _) = acme.submit_xml(&invoice("NEW-1"), None).await;
     assert_eq!(status, StatusCode::CREATED);
+
+    // What the integration was told to wait is evidence for SUB-3.
+    let waits: Vec<(Value, Value)> = t
+        .journal("http")
+        .await
+        .iter()
+        .filter(|e| e["path"] == "/api/v1/invoices")
+        .map(|e| (e["status"].clone(), e["retry_after"].clone()))
+        .collect();
+    assert_eq!(
+        waits,
+        [
+            (json!(201), Value::Null),
+            (json!(409), Value::Null),
+            (json!(409), Value::Null),
+            (json!(429), json!(60)),
+            (json!(429), json!(30)),
+            (json!(201), Value::Null),
+        ]
+    );
+    // Refused duplicates never entered the store.
+    assert_eq!(t.journal("document_taken").await.len(), 2);
 
     let flagged = t
         .sim
@@ -362,6 +429,27 @@ async fn a_batch_reports_each_document_and_settles_when_all_are_final() {
     );
     insta::assert_json_snapshot!("batch_accepted", accepted);
     assert_eq!(accepted["state"], "processing");
+    // Stored documents only, the invalid one included (it is kept as `failed`); the
+    // duplicate and the unreadable one never entered the store.
+    let taken: Vec<(Value, Value)> = t
+        .journal("document_taken")
+        .await
+        .iter()
+        .map(|e| (e["channel"].clone(), e["content_sha256"].clone()))
+        .collect();
+    assert_eq!(
+        taken,
+        [
+            (
+                json!("gateway"),
+                json!(eisim::digest::sha256_hex(invoice("B-1").as_bytes()))
+            ),
+            (
+                json!("gateway"),
+                json!(eisim::digest::sha256_hex(P2_MISSING.as_bytes()))
+            ),
+        ]
+    );
 
     advance(&t, 30);
     let (_, _, settled) = acme.get(&format!("/api/v1/submissions/{id}")).await;

@@ -544,6 +544,81 @@ async fn an_online_session_runs_end_to_end_with_real_cryptography() {
     );
 }
 
+/// The conformance suite pairs an integration's invoices with KSeF's by content and reads
+/// their fate in the gateway's words, whichever channel they took.
+#[tokio::test]
+async fn native_invoices_are_journaled_by_content_with_gateway_states() {
+    let t = TestSim::with_scenario(&scenario("")).await;
+    let mut client = Client::connect(&t, "/v2").await;
+    client.login().await;
+    let session = client.open().await;
+    let valid = with_number(&fixture("fa3-minimal.xml"), "FV/J/1");
+    let mut refs = Vec::new();
+    for invoice in [&valid, &valid] {
+        let sent = client
+            .send(&session, Client::send_body(invoice, &KEY))
+            .await;
+        assert_eq!(sent.status, 202, "{}", sent.text);
+        refs.push(sent.body["referenceNumber"].as_str().unwrap().to_owned());
+    }
+    step(&t, 5).await;
+
+    let taken = t.journal("document_taken").await;
+    let digest = eisim::digest::sha256_hex(&valid);
+    assert_eq!(taken.len(), 2, "{taken:?}");
+    for (entry, reference) in taken.iter().zip(&refs) {
+        assert_eq!(entry["tenant"], "acme");
+        assert_eq!(entry["document"], reference.as_str());
+        assert_eq!(entry["network"], "ksef");
+        assert_eq!(entry["channel"], "native");
+        assert_eq!(entry["direction"], "outbound");
+        assert_eq!(entry["content_sha256"], digest.as_str());
+        assert_eq!(entry["recipient"], "KSEF:5261040828");
+        assert!(entry.get("file_name").is_none());
+    }
+
+    let changes = t.journal("state_change").await;
+    let moves = |reference: &str| -> Vec<(Value, Value, String)> {
+        changes
+            .iter()
+            .filter(|e| e["subject"] == format!("ksef invoice {reference}"))
+            .map(|e| {
+                (
+                    e["from"].clone(),
+                    e["to"].clone(),
+                    e["detail"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let first = moves(&refs[0]);
+    let states: Vec<(Value, Value)> = first.iter().map(|m| (m.0.clone(), m.1.clone())).collect();
+    assert_eq!(
+        states,
+        [
+            (Value::Null, json!("sent")),
+            (json!("sent"), json!("accepted")),
+            (json!("accepted"), json!("delivered")),
+        ]
+    );
+    let number = client
+        .get(&format!("/sessions/{session}/invoices/{}", refs[0]))
+        .await
+        .body["ksefNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        first[2].2,
+        format!("KSeF status 200 (Sukces), KSeF number {number}")
+    );
+    let second = moves(&refs[1]);
+    assert_eq!(
+        (second[2].1.clone(), second[2].2.as_str()),
+        (json!("refused"), "KSeF status 440 (Duplikat faktury)")
+    );
+}
+
 #[tokio::test]
 async fn both_prefixes_serve_the_same_api() {
     let t = TestSim::with_scenario(&scenario("")).await;
@@ -876,6 +951,14 @@ async fn rate_limits_answer_429_with_retry_after_on_the_simulated_clock() {
         "the first call leaves the minute window 50 s from now"
     );
     insta::assert_json_snapshot!("ksef_429_legacy", limited.body);
+    let journaled: Vec<Value> = t
+        .journal("http")
+        .await
+        .into_iter()
+        .filter(|e| e["status"] == 429)
+        .collect();
+    assert_eq!(journaled.len(), 1);
+    assert_eq!(journaled[0]["retry_after"], 50);
     step(&t, wait).await;
     assert_eq!(client.get(&path).await.status, 200);
 

@@ -690,6 +690,27 @@ async fn an_inbound_invoice_arrives_and_the_tenant_answers_it_in_order() {
             .filter(|e| e["subject"] == format!("document {id}"))
             .collect();
     assert_eq!(received.len(), 1);
+    let taken = p.t.journal("document_taken").await;
+    assert_eq!(taken.len(), 1);
+    let original = p.text(&format!("/api/v1/invoices/{id}/document")).await;
+    assert_eq!(
+        (
+            &taken[0]["document"],
+            &taken[0]["network"],
+            &taken[0]["channel"],
+            &taken[0]["direction"],
+            &taken[0]["file_name"],
+            &taken[0]["content_sha256"],
+        ),
+        (
+            &json!(id),
+            &json!("peppol"),
+            &json!("network"),
+            &json!("inbound"),
+            &json!("in-0.xml"),
+            &json!(eisim::digest::sha256_hex(original.as_bytes())),
+        )
+    );
 
     let (status, ab) = respond(&p, id, json!({ "code": "AB" })).await;
     assert_eq!(status, 201, "{ab}");

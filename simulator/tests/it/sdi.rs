@@ -554,6 +554,25 @@ async fn gateway_documents_live_the_same_lifecycle_with_states_webhooks_and_down
         .await
         .unwrap();
     let id = doc["id"].as_str().unwrap().to_owned();
+    let taken = t.journal("document_taken").await;
+    assert_eq!(
+        (
+            &taken[0]["document"],
+            &taken[0]["channel"],
+            &taken[0]["file_name"],
+            &taken[0]["recipient"],
+        ),
+        (
+            &Value::from(id.clone()),
+            &Value::from("gateway"),
+            &Value::from("IT01234567897_00301.xml"),
+            &doc["recipient"],
+        )
+    );
+    assert_eq!(
+        taken[0]["content_sha256"],
+        eisim::digest::sha256_hex(&pa("EC02-7"))
+    );
 
     let mut seen = Vec::new();
     for step in [secs(1), secs(2 * MIN), secs(3 * MIN), secs(2 * DAY)] {
@@ -762,6 +781,35 @@ async fn inbound_invoices_reach_ricezione_fatture_and_the_administration_answers
     let token = sdi.t.token("acme-client", "acme-secret").await;
     let (_, list) = t_get(&sdi.t, &token, "/api/v1/invoices?direction=inbound").await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(2), "{list}");
+    let taken: Vec<(Value, Value, Value, Value)> = sdi
+        .t
+        .journal("document_taken")
+        .await
+        .iter()
+        .map(|e| {
+            (
+                e["channel"].clone(),
+                e["direction"].clone(),
+                e["file_name"].clone(),
+                e["content_sha256"].clone(),
+            )
+        })
+        .collect();
+    let inbound = |name: &str, number: &str| {
+        (
+            Value::from("network"),
+            Value::from("inbound"),
+            Value::from(name),
+            Value::from(eisim::digest::sha256_hex(&pa(number))),
+        )
+    };
+    assert_eq!(
+        taken,
+        [
+            inbound("IT09876543217_00001.xml", "IN-1"),
+            inbound("IT09876543217_00002.xml", "IN-2"),
+        ]
+    );
 
     // EC01 on the first: ES01, and the transmitter gets its NE.
     let (esito, scarto) = notifica_esito(

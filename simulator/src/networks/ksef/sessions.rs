@@ -21,7 +21,7 @@ use super::upo::{self, Form, UpoEntry, UpoHeader};
 use crate::digest::sha256_hex;
 use crate::documents::{self, DocumentError, Format, Inspection, Severity};
 use crate::gateway::{chosen_behaviour, record_change};
-use crate::journal::Journal;
+use crate::journal::{DocumentTaken, Journal, Record};
 use crate::store::{
     DocumentChange, DocumentRecord, DocumentState, NetworkDetail, StateChange, TenantId,
 };
@@ -163,7 +163,7 @@ pub(crate) fn open(
     journal.append(
         now,
         Some(grant.tenant.clone()),
-        crate::journal::Record::StateChange {
+        Record::StateChange {
             subject: format!("ksef session {reference}"),
             from: None,
             to: if failed { "415" } else { "100" }.to_owned(),
@@ -391,6 +391,15 @@ pub(crate) fn send(
         ordinal
     };
     epoch.store.ledger.record(&grant.tenant, record.clone());
+    let mut taken = DocumentTaken::of(&record, DocumentTaken::NATIVE, None);
+    taken.document = invoice_ref.clone();
+    taken.recipient = record.recipient.as_deref().map(participant_id);
+    journal.append(
+        now,
+        Some(grant.tenant.clone()),
+        Record::DocumentTaken(taken),
+    );
+    note_status(journal, &grant.tenant, &invoice_ref, None, 100, None, now);
     record_change(
         epoch,
         journal,
@@ -560,7 +569,7 @@ fn advance(
     now: Timestamp,
 ) {
     let ksef = &epoch.ksef;
-    let (document_id, code, details, number) = {
+    let (document_id, previous, code, details, number) = {
         let mut books = ksef.books();
         let Some(invoice) = books.invoices.get(reference).cloned() else {
             return;
@@ -623,8 +632,19 @@ fn advance(
                 invoice.acquisition = Some(now);
             }
         }
-        (invoice.document_id, code, details, number)
+        (invoice.document_id, invoice.code, code, details, number)
     };
+    if code != previous {
+        note_status(
+            journal,
+            tenant,
+            reference,
+            Some(previous),
+            code,
+            number.as_deref(),
+            now,
+        );
+    }
     let detail = NetworkDetail {
         status: Some(code.to_string()),
         description: Some(invoice_description(code).to_owned()),
@@ -646,6 +666,50 @@ fn advance(
             now,
             Some(format!("KSeF invoice {reference}: {code}")),
         );
+    }
+}
+
+/// Journals an invoice's move to KSeF status `code` under the gateway's state names, mapped
+/// as for a KSeF document sent through the gateway ([`gateway_state`]), so the conformance
+/// suite reads one vocabulary whichever channel the integration used. The KSeF code and
+/// number stay in the detail.
+fn note_status(
+    journal: &Journal,
+    tenant: &TenantId,
+    reference: &str,
+    previous: Option<u16>,
+    code: u16,
+    number: Option<&str>,
+    now: Timestamp,
+) {
+    let state = |code| {
+        gateway_state(code)
+            .unwrap_or(DocumentState::Failed)
+            .as_str()
+            .to_owned()
+    };
+    let mut detail = format!("KSeF status {code} ({})", invoice_description(code));
+    if let Some(number) = number {
+        detail.push_str(&format!(", KSeF number {number}"));
+    }
+    journal.append(
+        now,
+        Some(tenant.clone()),
+        Record::StateChange {
+            subject: format!("ksef invoice {reference}"),
+            from: previous.map(state),
+            to: state(code),
+            detail: Some(detail),
+        },
+    );
+}
+
+/// A buyer's NIP as the scenario's participants and the suite's steps write it.
+fn participant_id(nip: &str) -> String {
+    if nip.starts_with("KSEF:") {
+        nip.to_owned()
+    } else {
+        format!("KSEF:{nip}")
     }
 }
 
@@ -675,7 +739,7 @@ pub(crate) fn close(
     journal.append(
         now,
         Some(grant.tenant.clone()),
-        crate::journal::Record::StateChange {
+        Record::StateChange {
             subject: format!("ksef session {reference}"),
             from: Some("100".to_owned()),
             to: "170".to_owned(),

@@ -33,7 +33,7 @@ use crate::civil_time::central_european_date;
 use crate::documents::fatturapa::invoice_identities;
 use crate::documents::{self, Context, xml};
 use crate::gateway::{BehaviourSubject, chosen_behaviour_for, record_change};
-use crate::journal::{Journal, Record, SdiMessage};
+use crate::journal::{DocumentTaken, Journal, Record, SdiMessage};
 use crate::scenario::{Network, Outcome};
 use crate::store::{
     DocumentChange, DocumentRecord, DocumentState, InboundOrigin, NetworkDetail, TenantId,
@@ -1032,6 +1032,15 @@ fn record_inbound_document(epoch: &Epoch, journal: &Journal, file: &SdiFile, now
         now,
     );
     epoch.store.ledger.record(&tenant, record.clone());
+    journal.append(
+        now,
+        Some(tenant.clone()),
+        Record::DocumentTaken(DocumentTaken::of(
+            &record,
+            DocumentTaken::NETWORK,
+            Some(file.file_name.clone()),
+        )),
+    );
     {
         let mut books = epoch.sdi.books();
         books.by_document.insert(id, file.identificativo_sdi);

@@ -1,43 +1,51 @@
 //! eisim-suite: the conformance suite that grades an e-invoicing integration against eisim.
 //!
-//! The runner, the driver contract and the rule catalogue arrive with the conformance-suite
-//! work; what exists now is the stable surface CI scripts can already rely on: the exit codes
-//! and an explicit refusal for what is not built yet.
+//! How the pieces fit: [`run`] takes scenario files and a way to reach the integration's
+//! driver (the [`contract`]); for each scenario the runner boots a simulator, sends the
+//! scenario's steps to the driver, lets simulated time move until the run settles, and judges
+//! every rule of the [`catalogue`] on eisim's journal and the driver's answers. The result is
+//! an [`outcome::RunReport`], which the [`report`] module renders for the console, JSON,
+//! JUnit and HTML. The [`reference`] integration implements the contract correctly; its
+//! [`reference::Breakage`]s are the zoo that proves each rule is caught.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), eisim_suite::SuiteError> {
+//! use eisim_suite::{DriverTarget, RunOptions, RunSettings};
+//!
+//! let options = RunOptions {
+//!     scenarios: vec!["scenarios/conformance".into()],
+//!     settings: RunSettings {
+//!         driver: DriverTarget::Url("http://127.0.0.1:7000".into()),
+//!         simulator: None,
+//!         strict: true,
+//!         fixtures: None,
+//!         quiet: std::time::Duration::from_millis(300),
+//!     },
+//!     filter: None,
+//!     jobs: 1,
+//! };
+//! let report = eisim_suite::run(options, |_| {}).await?;
+//! std::process::exit(report.exit_code());
+//! # }
+//! ```
 
+pub mod catalogue;
+pub mod contract;
+mod driver;
+mod errors;
+mod evidence;
+mod exec;
 pub mod exit_codes;
+mod fixtures;
+pub mod outcome;
+pub mod reference;
+pub mod report;
+mod rules;
+mod runner;
+mod suite;
+mod target;
+mod timeline;
 
-/// What the suite cannot do yet, said plainly rather than pretended.
-#[derive(Debug, thiserror::Error)]
-pub enum SuiteError {
-    #[error("not supported yet: {0}")]
-    NotSupportedYet(&'static str),
-}
-
-impl SuiteError {
-    /// The exit code CI sees for this error.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            SuiteError::NotSupportedYet(_) => exit_codes::USAGE,
-        }
-    }
-}
-
-/// Grades an integration. Refused until the runner exists, so no CI job mistakes a skipped
-/// run for a passing one.
-pub fn run() -> Result<(), SuiteError> {
-    Err(SuiteError::NotSupportedYet(
-        "`eisim-suite run` (the conformance runner and its rule catalogue are not built yet)",
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn run_refuses_with_the_usage_exit_code_until_the_runner_exists() {
-        let Err(error) = super::run() else {
-            panic!("run() must not report success before the runner exists");
-        };
-        assert_eq!(error.exit_code(), super::exit_codes::USAGE);
-        assert!(error.to_string().starts_with("not supported yet:"));
-    }
-}
+pub use errors::SuiteError;
+pub use runner::{DriverTarget, RunSettings, run_scenario};
+pub use suite::{RunOptions, collect, run};

@@ -1,0 +1,271 @@
+//! KSeF's native channel for the reference integration: invoices go through KSeF API 2.0
+//! online sessions instead of eisim's gateway.
+//!
+//! What a careful KSeF client does, and what KSEF-1..3 grade: invoices that are ready within a
+//! short window share one online session; a send answered 5xx (or not answered) is followed by
+//! a look at the session's invoices before anything is sent again, because KSeF may have taken
+//! it; every session opened is closed once its invoices are sent, so KSeF can issue the UPO.
+//! Then each invoice's status is read until it is final and mapped onto the gateway's states
+//! (100 sent, 150 accepted, 200 delivered, 4xx refused, 500/550 failed), the mapping eisim
+//! uses for KSeF documents sent through the gateway.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use super::book::Source;
+use super::breakage::Breakage;
+use super::ksef::{KsefClient, KsefError, OnlineSession, invoice_hash};
+use super::{Integration, Pending};
+
+/// Invoices asked for within this window share a session.
+const GATHER: Duration = Duration::from_millis(150);
+/// Attempts for one call that fails with 5xx, 429 or no answer.
+const ATTEMPTS: u32 = 5;
+/// First backoff delay; doubled after each failed attempt.
+const BACKOFF: Duration = Duration::from_millis(200);
+/// How often an invoice's status is read while KSeF processes it.
+const STATUS_EVERY: Duration = Duration::from_millis(500);
+/// Reads of one invoice's status before giving up on it.
+const STATUS_READS: u32 = 240;
+
+/// Repeats a call that failed with 5xx, 429 or no answer, backing off (or waiting out
+/// `Retry-After`), up to [`ATTEMPTS`] times. A macro, because the calls borrow the client
+/// mutably and a closure cannot hand that borrow to the future it returns.
+macro_rules! retrying {
+    ($call:expr) => {{
+        let mut delay = BACKOFF;
+        let mut attempt = 1;
+        loop {
+            match $call.await {
+                Err(error) if retryable(&error) && attempt < ATTEMPTS => {
+                    tokio::time::sleep(error.retry_after().unwrap_or(delay)).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+
+/// One invoice waiting for a session.
+#[derive(Debug)]
+pub(crate) struct Queued {
+    pub(crate) reference: String,
+    pub(crate) bytes: Vec<u8>,
+    /// Counted in `pending` until the invoice's session is closed; held for its `Drop`.
+    pub(crate) _work: Pending,
+}
+
+/// The KSeF contexts the integration sends for, one desk per (simulator, NIP).
+#[derive(Debug, Default)]
+pub(crate) struct Desks {
+    desks: Mutex<HashMap<(String, String), Arc<Desk>>>,
+}
+
+/// One taxpayer context: its client (tokens, keys) and the invoices gathering for a session.
+#[derive(Debug)]
+pub(crate) struct Desk {
+    client: tokio::sync::Mutex<KsefClient>,
+    waiting: Mutex<Vec<Queued>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Desks {
+    /// Queues an invoice; the first one of a window starts the task that sends the window.
+    pub(crate) fn enqueue(
+        &self,
+        integration: &Arc<Integration>,
+        base_url: &str,
+        nip: &str,
+        token: &str,
+        queued: Queued,
+    ) -> Result<(), KsefError> {
+        let key = (base_url.to_owned(), nip.to_owned());
+        let desk = {
+            let mut desks = lock(&self.desks);
+            match desks.get(&key) {
+                Some(desk) => Arc::clone(desk),
+                None => {
+                    let http = reqwest::Client::builder()
+                        .no_proxy()
+                        .timeout(Duration::from_secs(10))
+                        .build()
+                        .map_err(|e| KsefError::Protocol(format!("no HTTP client: {e}")))?;
+                    let api = format!("{}/v2", base_url.trim_end_matches('/'));
+                    let desk = Arc::new(Desk {
+                        client: tokio::sync::Mutex::new(KsefClient::new(http, &api, nip, token)),
+                        waiting: Mutex::new(Vec::new()),
+                    });
+                    desks.insert(key, Arc::clone(&desk));
+                    desk
+                }
+            }
+        };
+        let first = {
+            let mut waiting = lock(&desk.waiting);
+            waiting.push(queued);
+            waiting.len() == 1
+        };
+        if first {
+            integration.spawn(send_window(Arc::clone(integration), desk));
+        }
+        Ok(())
+    }
+}
+
+async fn send_window(integration: Arc<Integration>, desk: Arc<Desk>) {
+    tokio::time::sleep(GATHER).await;
+    let window: Vec<Queued> = std::mem::take(&mut *lock(&desk.waiting));
+    if window.is_empty() {
+        return;
+    }
+    let mut client = desk.client.lock().await;
+    if let Err(error) = retrying!(client.authenticate()) {
+        tracing::warn!(%error, "KSeF authentication failed; the invoices are not sent");
+        fail_all(&integration, &window);
+        return;
+    }
+    // KSEF-1's variant: one session per invoice.
+    let groups: Vec<Vec<Queued>> = if integration.breaks(Breakage::Ksef1) {
+        window.into_iter().map(|q| vec![q]).collect()
+    } else {
+        vec![window]
+    };
+    let mut sent: Vec<(OnlineSession, String, String)> = Vec::new();
+    for group in groups {
+        let session = match retrying!(client.open_online_session()) {
+            Ok(session) => session,
+            Err(error) => {
+                tracing::warn!(%error, "KSeF refused to open an online session");
+                fail_all(&integration, &group);
+                continue;
+            }
+        };
+        for queued in &group {
+            match send(&integration, &mut client, &session, &queued.bytes).await {
+                Some(invoice) => {
+                    integration.native_apply(&queued.reference, "sent", None);
+                    sent.push((session.clone(), queued.reference.clone(), invoice));
+                }
+                None => integration.book().fail(&queued.reference),
+            }
+        }
+        // KSEF-3's variant leaves its sessions open.
+        if !integration.breaks(Breakage::Ksef3)
+            && let Err(error) = retrying!(client.close_session(&session))
+        {
+            tracing::warn!(%error, "the KSeF session could not be closed");
+        }
+        // The group's work is done once its session is closed; the status reads that follow
+        // wait on KSeF, not on the integration.
+        drop(group);
+    }
+    for (session, reference, invoice) in sent {
+        follow(&integration, &mut client, &session, &reference, &invoice).await;
+    }
+}
+
+/// Sends one invoice; on a 5xx or a lost answer, checks whether KSeF took it before sending
+/// again. Returns the invoice reference number.
+async fn send(
+    integration: &Arc<Integration>,
+    client: &mut KsefClient,
+    session: &OnlineSession,
+    bytes: &[u8],
+) -> Option<String> {
+    let hash = invoice_hash(bytes);
+    let mut delay = BACKOFF;
+    for _ in 0..ATTEMPTS {
+        match client.send_invoice(session, bytes).await {
+            Ok(invoice) => return Some(invoice),
+            Err(error) if retryable(&error) => {
+                if let Some(wait) = error.retry_after() {
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                // KSEF-2's variant sends again without looking.
+                if !integration.breaks(Breakage::Ksef2)
+                    && let Ok(listed) = client.session_invoices(session).await
+                    && let Some(taken) = listed.into_iter().find(|i| i.invoice_hash == hash)
+                {
+                    return Some(taken.reference);
+                }
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            Err(error) => {
+                tracing::info!(%error, "KSeF refused the invoice");
+                return None;
+            }
+        }
+    }
+    None
+}
+
+/// Reads an invoice's status until it is final, applying each state to the book.
+async fn follow(
+    integration: &Arc<Integration>,
+    client: &mut KsefClient,
+    session: &OnlineSession,
+    reference: &str,
+    invoice: &str,
+) {
+    for _ in 0..STATUS_READS {
+        tokio::time::sleep(STATUS_EVERY).await;
+        let Ok(status) = client.invoice_status(session, invoice).await else {
+            continue;
+        };
+        if let Some(state) = gateway_state(status.code) {
+            integration.native_apply(reference, state, status.ksef_number.as_deref());
+        }
+        if status.is_final() {
+            return;
+        }
+    }
+}
+
+/// KSeF's invoice status codes in the gateway's words.
+fn gateway_state(code: u16) -> Option<&'static str> {
+    match code {
+        100 => Some("sent"),
+        150 => Some("accepted"),
+        200 => Some("delivered"),
+        500 | 550 => Some("failed"),
+        400..=499 => Some("refused"),
+        _ => None,
+    }
+}
+
+fn retryable(error: &KsefError) -> bool {
+    match error.status() {
+        Some(status) => status >= 500 || status == 429,
+        None => matches!(error, KsefError::Http { .. }),
+    }
+}
+
+fn fail_all(integration: &Integration, queued: &[Queued]) {
+    let mut book = integration.book();
+    for q in queued {
+        book.fail(&q.reference);
+    }
+}
+
+impl Integration {
+    /// Applies a KSeF status read to a natively sent invoice.
+    fn native_apply(&self, reference: &str, state: &str, ksef_number: Option<&str>) {
+        let _ = self
+            .book()
+            .apply(reference, state, ksef_number, Source::Read, self.breakage());
+    }
+}
+
+impl Integration {
+    pub(crate) fn native_desks(&self) -> &Desks {
+        &self.native
+    }
+}

@@ -1,0 +1,7 @@
+//! eisim-suite's integration tests, one binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod conformance;
+mod harness;
+mod ksef_client;
+mod reference;

@@ -559,10 +559,12 @@ impl Run<'_> {
 /// Entries that show someone still working: the integration calling, eisim calling out, or a
 /// document moving. Clock moves and fired events are the suite's own doing.
 fn is_activity(entry: &JournalEntry) -> bool {
-    !matches!(
-        entry.record.kind(),
-        RecordKind::Simulator | RecordKind::EventFired
-    ) && !matches!(entry.record, Record::StateChange { .. })
+    match &entry.record {
+        // The suite's own reads of an external simulator's control API.
+        Record::Http(exchange) => !exchange.path.starts_with("/_sim"),
+        Record::StateChange { .. } => false,
+        other => !matches!(other.kind(), RecordKind::Simulator | RecordKind::EventFired),
+    }
 }
 
 async fn driver_line(target: &Target, summary: String) -> TimelineEntry {

@@ -105,6 +105,11 @@ pub async fn run(
     let started_at = Timestamp::now();
     let started = Instant::now();
     let files = collect(&options.scenarios, options.filter.as_deref())?;
+    // Every scenario is checked before the driver is called: a typo is a usage error (2),
+    // not a driver failure.
+    for file in &files {
+        crate::runner::prepare(file)?;
+    }
     let jobs = options.jobs.max(1);
     let driver_name = match &options.settings.driver {
         DriverTarget::Url(url) => {

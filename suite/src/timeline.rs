@@ -9,6 +9,9 @@ use crate::outcome::{Flow, TimelineEntry};
 pub(crate) fn of(entries: &[JournalEntry]) -> Vec<TimelineEntry> {
     entries
         .iter()
+        // The suite's own reads of an external simulator's control API are not part of the
+        // conversation.
+        .filter(|entry| !matches!(&entry.record, Record::Http(x) if x.path.starts_with("/_sim")))
         .map(|entry| {
             let (flow, status) = match &entry.record {
                 Record::Http(exchange) => (Flow::IntegrationToEisim, Some(exchange.status)),

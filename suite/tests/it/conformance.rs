@@ -151,3 +151,31 @@ fn rules_md_is_the_generated_catalogue() {
         "suite/RULES.md is stale: run `cargo run -p eisim-suite -- rules --markdown > suite/RULES.md`"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_simulator_can_host_the_run() {
+    let simulator = eisim::Simulator::start(eisim::SimulatorConfig::new())
+        .await
+        .unwrap();
+    let (url, stop) = crate::harness::serve_reference(None).await;
+    let mut settings = crate::harness::settings(url, true);
+    settings.simulator = Some(simulator.base_url());
+    let file = crate::harness::repository().join("scenarios/conformance/happy-paths.yaml");
+    let report = eisim_suite::run_scenario(&settings, &file).await;
+    drop(stop);
+    assert_eq!(
+        report.status,
+        ScenarioStatus::Passed,
+        "{:#?}",
+        report.status
+    );
+    assert!(
+        report
+            .documents
+            .iter()
+            .all(|d| d.eisim_state.as_deref() == Some("delivered"))
+    );
+    // The run happened on that simulator: its journal holds the integration's calls.
+    let journal = simulator.journal();
+    assert!(journal.len() > 10);
+}

@@ -76,3 +76,26 @@ pub(crate) async fn run_against_reference(
     }
     reports
 }
+
+/// Checks a JUnit file against the common JUnit shape (`suite/tests/junit.xsd`) with xmllint.
+pub(crate) fn assert_junit_shape(file: &std::path::Path) {
+    let schema = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/junit.xsd");
+    let output = match std::process::Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(&schema)
+        .arg(file)
+        .output()
+    {
+        Ok(output) => output,
+        Err(_) => {
+            println!("SKIPPED: xmllint not installed; the JUnit shape was not checked");
+            return;
+        }
+    };
+    assert!(
+        output.status.success(),
+        "{} does not fit the JUnit shape: {}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

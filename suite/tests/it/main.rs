@@ -1,7 +1,9 @@
 //! eisim-suite's integration tests, one binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cli;
 mod conformance;
 mod harness;
 mod ksef_client;
+mod properties;
 mod reference;

@@ -189,31 +189,25 @@ impl Target {
 
 impl External {
     async fn get(&self, path: &str) -> Result<String, SuiteError> {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
+        self.send(path, self.http.get(format!("{}{path}", self.base)))
             .await
-            .map_err(|e| SuiteError::Simulator(format!("{}{path}: {e}", self.base)))?;
-        let status = response.status();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| SuiteError::Simulator(e.to_string()))?;
-        if status.is_success() {
-            Ok(text)
-        } else {
-            Err(SuiteError::Simulator(format!(
-                "{path} answered {status}: {text}"
-            )))
-        }
     }
 
     async fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<String, SuiteError> {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(body)
+        self.send(
+            path,
+            self.http.post(format!("{}{path}", self.base)).json(body),
+        )
+        .await
+    }
+
+    /// Sends a control-API request and returns its body, or says what went wrong.
+    async fn send(
+        &self,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<String, SuiteError> {
+        let response = request
             .send()
             .await
             .map_err(|e| SuiteError::Simulator(format!("{}{path}: {e}", self.base)))?;

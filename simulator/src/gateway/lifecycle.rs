@@ -14,7 +14,7 @@ use jiff::tz::TimeZone;
 
 use crate::digest::unit_draw;
 use crate::faults::Release;
-use crate::journal::{Journal, Record};
+use crate::journal::{DocumentTaken, Journal, Record};
 use crate::networks::ksef::{invoice_description, ksef_number};
 use crate::networks::{peppol, sdi};
 use crate::scenario::{Behaviour, KSEF_CODES, Match, Network, Outcome, glob_matches};
@@ -180,6 +180,28 @@ pub(crate) fn record_change(
         },
     );
     webhooks::publish_change(epoch, tenant, change, now);
+}
+
+/// Stores a document a network delivered to the integrator and journals it as taken in, named
+/// by the file it arrived as: the one way SDI and Peppol hand inbound documents over.
+pub(crate) fn file_inbound(
+    epoch: &Epoch,
+    journal: &Journal,
+    tenant: &TenantId,
+    record: &DocumentRecord,
+    file_name: String,
+    now: Timestamp,
+) {
+    epoch.store.ledger.record(tenant, record.clone());
+    journal.append(
+        now,
+        Some(tenant.clone()),
+        Record::DocumentTaken(DocumentTaken::of(
+            record,
+            DocumentTaken::NETWORK,
+            Some(file_name),
+        )),
+    );
 }
 
 /// What a behaviour's `when` looks at, for a gateway document and a file that reached a

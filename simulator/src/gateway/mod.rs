@@ -31,7 +31,7 @@ use crate::server::AppState;
 
 pub(crate) use idempotency::request_key as idempotency_key;
 pub(crate) use lifecycle::{
-    BehaviourSubject, chosen_behaviour, chosen_behaviour_for, record_change,
+    BehaviourSubject, chosen_behaviour, chosen_behaviour_for, file_inbound, record_change,
 };
 pub(crate) use token::{AccessTokens, DEFAULT_TOKEN_TTL};
 

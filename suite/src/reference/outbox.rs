@@ -329,6 +329,17 @@ async fn taken(
         let network_id = view["network_detail"]["network_id"].as_str();
         integration.apply(connection, reference, state, network_id, Source::Read);
     }
+    apply_early(integration, connection, reference, early);
+    polling::start_for_document(integration, connection, reference, document_id);
+}
+
+/// Applies the news that arrived about a document before its id was linked.
+fn apply_early(
+    integration: &Arc<Integration>,
+    connection: &Arc<Connection>,
+    reference: &str,
+    early: Vec<super::book::News>,
+) {
     for news in early {
         integration.apply(
             connection,
@@ -338,7 +349,6 @@ async fn taken(
             news.source,
         );
     }
-    polling::start_for_document(integration, connection, reference, document_id);
 }
 
 /// eisim already holds this very document (the scenario asked for it twice): follow the
@@ -350,15 +360,7 @@ async fn track_original(
     original: &str,
 ) {
     let early = integration.book().link(reference, original);
-    for news in early {
-        integration.apply(
-            connection,
-            reference,
-            &news.state,
-            news.network_id.as_deref(),
-            news.source,
-        );
-    }
+    apply_early(integration, connection, reference, early);
     polling::read_once(integration, connection, reference).await;
 }
 

@@ -79,20 +79,11 @@ pub(super) fn token_reused(o: &Observation<'_>) -> Finding {
 }
 
 pub(super) fn well_formed_token_requests(o: &Observation<'_>) -> Finding {
-    let violations = o
-        .entries
-        .iter()
-        .filter(|e| {
-            matches!(
-                &e.record,
-                Record::AntiPattern {
-                    pattern: AntiPattern::MalformedTokenRequest,
-                    ..
-                }
-            )
-        })
-        .map(|e| ("sent a malformed token request".to_owned(), vec![cite(e)]))
-        .collect();
+    let violations = super::anti_patterns(
+        o,
+        AntiPattern::MalformedTokenRequest,
+        "sent a malformed token request",
+    );
     let exercised = token_calls(o).next().is_some();
     Finding::from_violations(violations, exercised, "no token requests")
 }

@@ -131,6 +131,19 @@ pub(crate) fn judge(observation: &Observation<'_>, strict: bool) -> Vec<RuleVerd
         .collect()
 }
 
+/// Every `pattern` anti-pattern eisim journaled, each a violation saying `what`.
+pub(crate) fn anti_patterns(
+    o: &Observation<'_>,
+    pattern: eisim::journal::AntiPattern,
+    what: &str,
+) -> Vec<(String, Vec<Evidence>)> {
+    o.entries
+        .iter()
+        .filter(|e| matches!(&e.record, eisim::journal::Record::AntiPattern { pattern: p, .. } if *p == pattern))
+        .map(|e| (what.to_owned(), vec![crate::evidence::cite(e)]))
+        .collect()
+}
+
 /// Paths of calls that submit documents through the gateway.
 pub(crate) fn is_submission(method: &str, path: &str) -> bool {
     method == "POST" && (path == "/api/v1/invoices" || path == "/api/v1/submissions")

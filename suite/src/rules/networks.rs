@@ -58,15 +58,27 @@ fn native_ksef(o: &Observation<'_>) -> bool {
         .any(|t| t.network == Network::Ksef && t.channel == Channel::Native)
 }
 
-fn ksef_calls<'a>(
-    o: &'a Observation<'_>,
-) -> Vec<(
+fn ksef_calls<'a>(o: &'a Observation<'_>) -> Vec<KsefCall<'a>> {
+    o.http()
+        .filter_map(|(e, x)| Some((e, ksef_path(&x.path)?, x)))
+        .collect()
+}
+
+type KsefCall<'a> = (
     &'a eisim::JournalEntry,
     &'a str,
     &'a eisim::journal::HttpExchange,
-)> {
-    o.http()
-        .filter_map(|(e, x)| Some((e, ksef_path(&x.path)?, x)))
+);
+
+fn ok(x: &eisim::journal::HttpExchange) -> bool {
+    (200..300).contains(&x.status)
+}
+
+/// The online sessions KSeF opened.
+fn session_opens<'a, 'b>(calls: &'b [KsefCall<'a>]) -> Vec<&'b KsefCall<'a>> {
+    calls
+        .iter()
+        .filter(|(_, p, x)| x.method == "POST" && *p == "/v2/sessions/online" && ok(x))
         .collect()
 }
 
@@ -76,11 +88,7 @@ fn is_send(method: &str, path: &str) -> bool {
 
 pub(super) fn ksef_one_session(o: &Observation<'_>) -> Finding {
     let calls = ksef_calls(o);
-    let ok = |x: &eisim::journal::HttpExchange| (200..300).contains(&x.status);
-    let opens: Vec<_> = calls
-        .iter()
-        .filter(|(_, p, x)| x.method == "POST" && *p == "/v2/sessions/online" && ok(x))
-        .collect();
+    let opens = session_opens(&calls);
     let sends = calls
         .iter()
         .filter(|(_, p, x)| is_send(&x.method, p) && ok(x))
@@ -134,11 +142,7 @@ pub(super) fn ksef_sessions_closed(o: &Observation<'_>) -> Finding {
         return Finding::not_exercised("no invoice was sent to KSeF natively");
     }
     let calls = ksef_calls(o);
-    let ok = |x: &eisim::journal::HttpExchange| (200..300).contains(&x.status);
-    let opens: Vec<_> = calls
-        .iter()
-        .filter(|(_, p, x)| x.method == "POST" && *p == "/v2/sessions/online" && ok(x))
-        .collect();
+    let opens = session_opens(&calls);
     let closes = calls
         .iter()
         .filter(|(_, p, x)| {

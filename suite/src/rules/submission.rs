@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use eisim::journal::{AntiPattern, Record};
+use eisim::journal::AntiPattern;
 use eisim::scenario::Channel;
 
 use super::{Finding, is_submission, seconds};
@@ -15,25 +15,11 @@ const MAX_ATTEMPTS: usize = 10;
 const JITTER: f64 = 0.05;
 
 pub(super) fn no_resubmission_after_2xx(o: &Observation<'_>) -> Finding {
-    let violations = o
-        .entries
-        .iter()
-        .filter(|e| {
-            matches!(
-                &e.record,
-                Record::AntiPattern {
-                    pattern: AntiPattern::DuplicateSubmission,
-                    ..
-                }
-            )
-        })
-        .map(|e| {
-            (
-                "submitted a document again after it was accepted with a 2xx".to_owned(),
-                vec![cite(e)],
-            )
-        })
-        .collect();
+    let violations = super::anti_patterns(
+        o,
+        AntiPattern::DuplicateSubmission,
+        "submitted a document again after it was accepted with a 2xx",
+    );
     let exercised = o.http().any(|(_, x)| is_submission(&x.method, &x.path));
     Finding::from_violations(violations, exercised, "no gateway submissions")
 }

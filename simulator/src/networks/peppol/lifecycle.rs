@@ -30,7 +30,7 @@ use crate::digest::sha256_hex;
 use crate::documents::{self, Context, Format};
 use crate::faults::Release;
 use crate::gateway::{chosen_behaviour, record_change};
-use crate::journal::{self, DocumentTaken, Journal, Record};
+use crate::journal::{self, Journal, Record};
 use crate::scenario::{Network, Outcome};
 use crate::store::{
     DocumentChange, DocumentRecord, DocumentState, InboundOrigin, NetworkDetail, TenantId,
@@ -838,20 +838,11 @@ fn receive_inbound(
         inspection.clone(),
         now,
     );
-    epoch.store.ledger.record(&tenant, record.clone());
     let file_name = std::path::Path::new(file).file_name().map_or_else(
         || file.to_owned(),
         |name| name.to_string_lossy().into_owned(),
     );
-    journal.append(
-        now,
-        Some(tenant.clone()),
-        Record::DocumentTaken(DocumentTaken::of(
-            &record,
-            DocumentTaken::NETWORK,
-            Some(file_name),
-        )),
-    );
+    crate::gateway::file_inbound(epoch, journal, &tenant, &record, file_name, now);
     let transmission = Transmission {
         document_id: id.clone(),
         message_id: message_id.clone(),

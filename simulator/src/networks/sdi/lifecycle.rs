@@ -33,7 +33,7 @@ use crate::civil_time::central_european_date;
 use crate::documents::fatturapa::invoice_identities;
 use crate::documents::{self, Context, xml};
 use crate::gateway::{BehaviourSubject, chosen_behaviour_for, record_change};
-use crate::journal::{DocumentTaken, Journal, Record, SdiMessage};
+use crate::journal::{Journal, Record, SdiMessage};
 use crate::scenario::{Network, Outcome};
 use crate::store::{
     DocumentChange, DocumentRecord, DocumentState, InboundOrigin, NetworkDetail, TenantId,
@@ -1031,15 +1031,13 @@ fn record_inbound_document(epoch: &Epoch, journal: &Journal, file: &SdiFile, now
         inspection,
         now,
     );
-    epoch.store.ledger.record(&tenant, record.clone());
-    journal.append(
+    crate::gateway::file_inbound(
+        epoch,
+        journal,
+        &tenant,
+        &record,
+        file.file_name.clone(),
         now,
-        Some(tenant.clone()),
-        Record::DocumentTaken(DocumentTaken::of(
-            &record,
-            DocumentTaken::NETWORK,
-            Some(file.file_name.clone()),
-        )),
     );
     {
         let mut books = epoch.sdi.books();

@@ -28,8 +28,6 @@ pub enum SuiteError {
         #[source]
         source: std::io::Error,
     },
-    #[error("not supported yet: {0}")]
-    NotSupportedYet(&'static str),
 }
 
 impl SuiteError {
@@ -39,7 +37,6 @@ impl SuiteError {
             SuiteError::Usage(_)
             | SuiteError::Scenario { .. }
             | SuiteError::Io { .. }
-            | SuiteError::NotSupportedYet(_)
             | SuiteError::Simulator(_) => exit_codes::USAGE,
             SuiteError::DriverUnreachable { .. }
             | SuiteError::Contract { .. }

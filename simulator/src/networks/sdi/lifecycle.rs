@@ -84,6 +84,23 @@ fn provider_file_name(root: Option<&crate::documents::Element>, key: &str) -> St
     format!("{transmitter}_{progressivo}.xml")
 }
 
+/// A provider never reuses a name it gave: five base-36 characters drawn per document collide
+/// by the birthday bound (about once in 10,000 documents), so a taken name is drawn again with
+/// the next salt.
+fn fresh_file_name(
+    registry: &super::registry::Registry,
+    root: Option<&crate::documents::Element>,
+    key: &str,
+) -> String {
+    let mut name = provider_file_name(root, key);
+    let mut salt = 0u32;
+    while registry.is_taken(&name) && salt < u32::MAX {
+        salt += 1;
+        name = provider_file_name(root, &format!("{key}:{salt}"));
+    }
+    name
+}
+
 /// What fixes a file's seeded draws: its gateway document, else its name.
 fn subject_key(arrival: &Arrival) -> String {
     arrival
@@ -135,11 +152,12 @@ pub(crate) fn receive(
         .map(|i| i.number.clone())
         .collect();
 
-    let file_name = arrival.file_name.clone().unwrap_or_else(|| {
-        provider_file_name(root, &format!("{}:{}", epoch.seed, subject_key(&arrival)))
-    });
-    let (id, name_reused) = {
+    let (id, name_reused, file_name) = {
         let mut books = epoch.sdi.books();
+        let file_name = arrival.file_name.clone().unwrap_or_else(|| {
+            let key = format!("{}:{}", epoch.seed, subject_key(&arrival));
+            fresh_file_name(&books.registry, root, &key)
+        });
         let id = books.mint_file_id();
         let name_reused = books.registry.take_name(&file_name);
         if let Some(document) = &arrival.document_id {
@@ -169,7 +187,7 @@ pub(crate) fn receive(
                 messages: Vec::new(),
             },
         );
-        (id, name_reused)
+        (id, name_reused, file_name)
     };
     journal.append(
         now,
@@ -1322,5 +1340,33 @@ fn update_gateway(
     {
         let why = status.map(|s| format!("SDI {s}"));
         record_change(epoch, journal, &tenant, &change, now, why);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Regression (issue 9's SDI lifecycle bench): two gateway documents drew the same
+    /// five-character progressivo, and SDI refused the second with NS 00002.
+    #[test]
+    fn a_drawn_file_name_already_taken_is_drawn_again() {
+        let mut registry = super::super::registry::Registry::default();
+        let first = fresh_file_name(&registry, None, "7:doc-1");
+        assert!(first.starts_with("IT00000000000_") && first.ends_with(".xml"));
+        registry.take_name(&first);
+        let again = fresh_file_name(&registry, None, "7:doc-1");
+        assert_ne!(again, first);
+        assert!(!registry.is_taken(&again));
+        // Untaken, the same key keeps giving the same name: runs still replay.
+        assert_eq!(
+            fresh_file_name(
+                &super::super::registry::Registry::default(),
+                None,
+                "7:doc-1"
+            ),
+            first
+        );
     }
 }

@@ -28,6 +28,11 @@ impl Registry {
         !self.names.insert(name.to_owned())
     }
 
+    /// Whether a file was already sent under `name`.
+    pub fn is_taken(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+
     /// The bodies that repeat a standing invoice of another file.
     pub fn duplicates(&self, identities: &[Option<InvoiceIdentity>]) -> Vec<(usize, FileId)> {
         identities

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -187,7 +188,7 @@ const YAML_TYPES: [&str; 5] = [
 async fn load_scenario(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: String,
+    body: Bytes,
 ) -> Result<Json<Loaded>, AppError> {
     if let Some(essence) = media_type(&headers)
         && !YAML_TYPES.contains(&essence.as_str())
@@ -197,8 +198,16 @@ async fn load_scenario(
             &essence,
         ));
     }
-    let mut parsed = scenario::parse(&body, "<request body>")?;
-    scenario::read_inbound_files(&mut parsed, None, &body)
+    // Read here rather than with axum's `String` extractor, whose refusal is plain text: the
+    // harness gets problem+json like every other refusal, with the offending byte.
+    let body = std::str::from_utf8(&body).map_err(|error| {
+        AppError::BadRequest(format!(
+            "the scenario is not valid UTF-8 (invalid byte sequence at byte {})",
+            error.valid_up_to()
+        ))
+    })?;
+    let mut parsed = scenario::parse(body, "<request body>")?;
+    scenario::read_inbound_files(&mut parsed, None, body)
         .map_err(|error| scenario::ScenarioErrors::single("<request body>", error))?;
     state.world.load(parsed, "<request body>".into());
     Ok(Json(Loaded::of(&state.world.epoch())))

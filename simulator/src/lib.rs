@@ -45,5 +45,5 @@ pub use clock::{Clock, ClockMode};
 pub use errors::{AppError, StartError};
 pub use journal::{Journal, JournalEntry, JournalQuery, Record};
 pub use scenario::Scenario;
-pub use server::{DEFAULT_BODY_LIMIT, ServerSettings, app, run};
+pub use server::{DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, ServerSettings, app, run};
 pub use simulator::{Simulator, SimulatorConfig};

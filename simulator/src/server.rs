@@ -1,17 +1,24 @@
 //! The HTTP face of the simulator: the router, the journaling layer every request passes
-//! through, and `run(listener, shutdown)`, which tests call with a port-0 listener.
+//! through, and `run(listener, app, header_read_timeout, shutdown)`, which tests call with a
+//! port-0 listener.
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody as _};
+use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, Method, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt as _;
 use tower_http::trace::TraceLayer;
 
 use crate::control;
@@ -28,12 +35,19 @@ use crate::world::World;
 /// cap), so eisim refuses what they would refuse.
 pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
 
+/// How long a client has to send a request's head. Generous for any real client on any real
+/// network, short enough that slow-header clients cannot pile up connections for long.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How the HTTP layer is set up, apart from the world it serves.
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
     pub body_limit: usize,
     /// When set, every `/_sim` request must carry `Authorization: Bearer <token>`.
     pub control_token: Option<String>,
+    /// A client slower than this to send a request's head, or idle this long between
+    /// requests, is disconnected (see [`run`]).
+    pub header_read_timeout: Duration,
 }
 
 impl Default for ServerSettings {
@@ -41,6 +55,7 @@ impl Default for ServerSettings {
         ServerSettings {
             body_limit: DEFAULT_BODY_LIMIT,
             control_token: None,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
         }
     }
 }
@@ -108,18 +123,70 @@ async fn no_route(method: Method, uri: Uri) -> AppError {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+///
+/// Served with hyper directly rather than `axum::serve`, which sets no timer and so has no
+/// header read timeout: a client that trickles its headers byte by byte (or opens a socket and
+/// says nothing) would hold its connection, and a task, for ever. `header_read_timeout` is how
+/// long a client has to send a request's whole head once it starts one (or once it connects).
+/// Hyper starts that clock whenever it waits for a head, so a keep-alive connection idle for
+/// longer is closed too, as servers commonly close idle connections.
 pub async fn run(
     listener: TcpListener,
     app: Router,
+    header_read_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The peer address is KSeF's rate-limit key and its challenge's `clientIp`.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    accept_failed(error).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // The peer address is KSeF's rate-limit key and its challenge's `clientIp`.
+        let service = app
+            .clone()
+            .map_request(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
+        let connection =
+            http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%peer, %error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// An accept that failed because of one peer (it reset before we took it) is that peer's
+/// business; anything else (out of file descriptors, say) is the machine's, and retrying at
+/// once would spin, so wait a moment first, as `axum::serve` does.
+async fn accept_failed(error: std::io::Error) {
+    use std::io::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(%error, "accepting a connection failed; retrying in a second");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 /// Journals every exchange. The entry is appended (and, with a journal file, flushed) before
@@ -200,6 +267,11 @@ fn retry_after(headers: &HeaderMap, now: jiff::Timestamp) -> Option<u64> {
 }
 
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, AppError> {
+    // A declared Content-Length over the limit is refused before a byte of it is read, so a
+    // 100 MB upload costs nothing but its headers.
+    if usize::try_from(body.size_hint().lower()).map_or(true, |declared| declared > limit) {
+        return Err(AppError::PayloadTooLarge { limit });
+    }
     axum::body::to_bytes(body, limit).await.map_err(|error| {
         let too_large = error
             .into_inner()

@@ -110,6 +110,12 @@ impl SimulatorConfig {
         self.server.body_limit = bytes;
         self
     }
+
+    /// How long a client may take to send a request's head before it is disconnected.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.server.header_read_timeout = timeout;
+        self
+    }
 }
 
 /// A running simulator. Dropping it stops the server; [`Simulator::shutdown`] does so
@@ -165,11 +171,17 @@ impl Simulator {
 
         let world = Arc::new(World::new(scenario, origin, config.overrides, journal));
         let (stop, stopped) = watch::channel(false);
+        let header_read_timeout = config.server.header_read_timeout;
         let app = server::app(world.clone(), config.server);
         let mut server_stop = stopped.clone();
-        let server = tokio::spawn(server::run(listener, app, async move {
-            let _ = server_stop.wait_for(|stop| *stop).await;
-        }));
+        let server = tokio::spawn(server::run(
+            listener,
+            app,
+            header_read_timeout,
+            async move {
+                let _ = server_stop.wait_for(|stop| *stop).await;
+            },
+        ));
         let sender = world.take_webhook_queue().map(|queue| {
             tokio::spawn(webhooks::sender::run(world.clone(), queue, stopped.clone()))
         });

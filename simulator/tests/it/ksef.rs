@@ -20,10 +20,10 @@ use crate::TestSim;
 
 const NIP: &str = "5265877635";
 const TOKEN: &str = "20261101-EC-1A2B3C4D5E-6F7A8B9C0D-00|nip-5265877635|7f3a9c";
-const KEY: [u8; 32] = [7; 32];
+pub(crate) const KEY: [u8; 32] = [7; 32];
 const IV: [u8; 16] = [9; 16];
 
-fn scenario(extra: &str) -> String {
+pub(crate) fn scenario(extra: &str) -> String {
     format!(
         r#"
 name: ksef
@@ -45,7 +45,7 @@ ksef:
 }
 
 /// A KSeF client as the official ones work: certificate first, then token auth.
-struct Client<'a> {
+pub(crate) struct Client<'a> {
     t: &'a TestSim,
     prefix: &'static str,
     key: RsaPublicKey,
@@ -55,11 +55,11 @@ struct Client<'a> {
 }
 
 /// One answer: status, headers, body as JSON (or `Value::String` of the text).
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     headers: HeaderMap,
-    body: Value,
-    text: String,
+    pub(crate) body: Value,
+    pub(crate) text: String,
 }
 
 async fn call(
@@ -94,7 +94,7 @@ async fn call(
 }
 
 impl<'a> Client<'a> {
-    async fn connect(t: &'a TestSim, prefix: &'static str) -> Client<'a> {
+    pub(crate) async fn connect(t: &'a TestSim, prefix: &'static str) -> Client<'a> {
         let certs = call(
             t,
             reqwest::Method::GET,
@@ -121,7 +121,7 @@ impl<'a> Client<'a> {
         format!("{}{rest}", self.prefix)
     }
 
-    async fn get(&self, rest: &str) -> Answer {
+    pub(crate) async fn get(&self, rest: &str) -> Answer {
         call(
             self.t,
             reqwest::Method::GET,
@@ -177,7 +177,7 @@ impl<'a> Client<'a> {
     }
 
     /// The whole token flow: start, poll until 200, redeem.
-    async fn login(&mut self) -> Vec<Value> {
+    pub(crate) async fn login(&mut self) -> Vec<Value> {
         self.login_with(TOKEN).await
     }
 
@@ -286,7 +286,7 @@ impl<'a> Client<'a> {
         .await
     }
 
-    async fn open(&self) -> String {
+    pub(crate) async fn open(&self) -> String {
         let wrapped = rsa_oaep_encrypt(&self.key, &KEY).unwrap();
         let opened = self.open_session(wrapped).await;
         assert_eq!(opened.status, 201, "{}", opened.text);
@@ -294,7 +294,7 @@ impl<'a> Client<'a> {
     }
 
     /// The send body as a client builds it; `tamper` may spoil it first.
-    fn send_body(invoice: &[u8], key: &[u8; 32]) -> Value {
+    pub(crate) fn send_body(invoice: &[u8], key: &[u8; 32]) -> Value {
         let encrypted = aes256_cbc_encrypt(key, &IV, invoice).unwrap();
         assert_eq!(encrypted.len() as u64, encrypted_size(invoice.len() as u64));
         json!({
@@ -307,7 +307,7 @@ impl<'a> Client<'a> {
         })
     }
 
-    async fn send(&self, session: &str, body: Value) -> Answer {
+    pub(crate) async fn send(&self, session: &str, body: Value) -> Answer {
         self.post(&format!("/sessions/online/{session}/invoices"), Some(body))
             .await
     }
@@ -354,7 +354,7 @@ fn redact(mut value: Value) -> Value {
     value
 }
 
-async fn step(t: &TestSim, secs: u64) {
+pub(crate) async fn step(t: &TestSim, secs: u64) {
     t.sim.advance(Duration::from_secs(secs)).unwrap();
 }
 

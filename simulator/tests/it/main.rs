@@ -10,6 +10,7 @@ mod fixtures;
 mod gateway_invoices;
 mod gateway_properties;
 mod gateway_tokens;
+mod hostile;
 mod journal_file;
 mod ksef;
 mod peppol;

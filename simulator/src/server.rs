@@ -35,9 +35,11 @@ use crate::world::World;
 /// cap), so eisim refuses what they would refuse.
 pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
 
-/// How long a client has to send a request's head. Generous for any real client on any real
-/// network, short enough that slow-header clients cannot pile up connections for long.
-pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client has to send a request's head. Hyper also runs it while a kept-alive
+/// connection waits for its next request, so it doubles as the idle timeout: 30 s (Apache's
+/// header read default is 20-40 s) leaves pooled client connections alone between the calls of
+/// a run, and still closes slow-header clients before they pile up.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the HTTP layer is set up, apart from the world it serves.
 #[derive(Debug, Clone)]

@@ -54,7 +54,7 @@ macro_rules! retrying {
 pub(crate) struct Queued {
     pub(crate) reference: String,
     pub(crate) bytes: Vec<u8>,
-    /// Counted in `pending` until the invoice's session is closed; held for its `Drop`.
+    /// Counted in `pending` until the invoice's final status is read; held for its `Drop`.
     pub(crate) _work: Pending,
 }
 
@@ -137,6 +137,7 @@ async fn send_window(integration: Arc<Integration>, desk: Arc<Desk>) {
         vec![window]
     };
     let mut sent: Vec<(OnlineSession, String, String)> = Vec::new();
+    let mut in_hand: Vec<Queued> = Vec::new();
     for group in groups {
         let session = match retrying!(client.open_online_session()) {
             Ok(session) => session,
@@ -161,13 +162,15 @@ async fn send_window(integration: Arc<Integration>, desk: Arc<Desk>) {
         {
             tracing::warn!(%error, "the KSeF session could not be closed");
         }
-        // The group's work is done once its session is closed; the status reads that follow
-        // wait on KSeF, not on the integration.
-        drop(group);
+        // KSeF has no webhooks: until an invoice's final status is read, nothing will tell
+        // the integration its outcome, so the invoice stays work in hand (`pending`) and the
+        // suite does not declare the run settled between two status reads.
+        in_hand.extend(group);
     }
     for (session, reference, invoice) in sent {
         follow(&integration, &mut client, &session, &reference, &invoice).await;
     }
+    drop(in_hand);
 }
 
 /// Sends one invoice; on a 5xx or a lost answer, checks whether KSeF took it before sending

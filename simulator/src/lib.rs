@@ -37,6 +37,8 @@ pub mod scheduler;
 mod server;
 mod simulator;
 pub mod store;
+#[cfg(test)]
+mod testing;
 pub mod webhooks;
 pub mod world;
 pub mod xmldsig;

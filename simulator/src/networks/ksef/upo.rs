@@ -301,11 +301,9 @@ mod tests {
     use std::path::{Path, PathBuf};
     use std::process::Command;
 
-    use jiff::civil::date;
-    use quick_xml::Reader;
-    use quick_xml::events::Event;
-
     use super::*;
+    use crate::testing::texts;
+    use jiff::civil::date;
 
     fn header() -> UpoHeader {
         UpoHeader {
@@ -349,41 +347,6 @@ mod tests {
             ..entry()
         };
         vec![entry(), second, third]
-    }
-
-    /// Text of every element named `name`, unescaped, in document order.
-    fn texts(xml: &str, name: &str) -> Vec<String> {
-        let mut reader = Reader::from_str(xml);
-        let mut found: Vec<String> = Vec::new();
-        let mut inside = false;
-        loop {
-            match reader.read_event().unwrap() {
-                Event::Start(start) => {
-                    inside = start.local_name().as_ref() == name;
-                    if inside {
-                        found.push(String::new());
-                    }
-                }
-                Event::Text(text) if inside => {
-                    found.last_mut().unwrap().push_str(&text.xml10_content());
-                }
-                Event::GeneralRef(reference) if inside => {
-                    let resolved = match &*reference {
-                        "amp" => "&",
-                        "lt" => "<",
-                        "gt" => ">",
-                        "quot" => "\"",
-                        "apos" => "'",
-                        other => panic!("unexpected entity {other}"),
-                    };
-                    found.last_mut().unwrap().push_str(resolved);
-                }
-                Event::End(_) => inside = false,
-                Event::Eof => break,
-                _ => {}
-            }
-        }
-        found
     }
 
     #[test]

@@ -348,6 +348,7 @@ mod tests {
     use quick_xml::events::Event;
 
     use super::*;
+    use crate::testing::texts;
     use crate::xmldsig::tests::{xmlsec1_installed, xmlsec1_verify};
 
     const INVOICE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2::Invoice##\
@@ -394,40 +395,6 @@ mod tests {
 
     fn signed(metadata: &ServiceMetadata) -> String {
         render_signed_service_metadata(metadata, &signer(), &ap_certificate()).unwrap()
-    }
-
-    /// Text of every element named `local`, unescaped, in document order.
-    fn texts(xml: &str, local: &str) -> Vec<String> {
-        let mut reader = Reader::from_str(xml);
-        let mut found: Vec<String> = Vec::new();
-        let mut inside = false;
-        loop {
-            match reader.read_event().unwrap() {
-                Event::Start(start) => {
-                    inside = start.local_name().as_ref() == local;
-                    if inside {
-                        found.push(String::new());
-                    }
-                }
-                Event::Text(text) if inside => {
-                    found.last_mut().unwrap().push_str(&text.xml10_content());
-                }
-                Event::GeneralRef(reference) if inside => {
-                    let resolved = if reference.is_char_ref() {
-                        reference.resolve_char_ref().unwrap().unwrap().to_string()
-                    } else {
-                        quick_xml::escape::resolve_predefined_entity(&reference.xml10_content())
-                            .unwrap()
-                            .to_owned()
-                    };
-                    found.last_mut().unwrap().push_str(&resolved);
-                }
-                Event::End(_) => inside = false,
-                Event::Eof => break,
-                _ => {}
-            }
-        }
-        found
     }
 
     /// Value of attribute `name` on every element named `local`, normalised as a parser

@@ -20,8 +20,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use eisim_benches::fixtures::{FPA12_MINIMAL, fatturapa_numbered, sdi_pa_scenario};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use eisim_benches::router::{call, token};
 
 fn router() -> Router {
     let scenario = eisim::scenario::parse(&sdi_pa_scenario(), "sdi-pa-outcomes.yaml").unwrap();
@@ -32,29 +31,6 @@ fn router() -> Router {
         eisim::Journal::default(),
     ));
     eisim::app(world, eisim::ServerSettings::default())
-}
-
-async fn call(app: &Router, request: Request<Body>) -> (StatusCode, axum::body::Bytes) {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, body)
-}
-
-async fn token(app: &Router) -> String {
-    let (status, body) = call(
-        app,
-        Request::post("/connect/token")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(Body::from(
-                "grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret",
-            ))
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    value["access_token"].as_str().unwrap().to_owned()
 }
 
 /// A submission of the FPA12 fixture numbered `n`, as an integrator's JSON client sends it.

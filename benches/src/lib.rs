@@ -3,3 +3,4 @@
 //! joins them as the networks land.
 
 pub mod fixtures;
+pub mod router;

@@ -197,9 +197,6 @@ pub(crate) async fn document(
             .and_then(|d| d.document_id.is_some().then_some(d.connection))
             .and_then(|index| integration.connection_at(index));
         if let Some(connection) = connection {
-            // Even a safety net keeps to the polling interval (STAT-2).
-            let wait = integration.next_refresh(&reference);
-            tokio::time::sleep(wait).await;
             polling::read_once(&integration, &connection, &reference).await;
         }
     }

@@ -78,7 +78,8 @@ pub struct Integration {
     /// SUB-1's variant sends one document twice, once per run: more would trip eisim's
     /// duplicate throttle and hold the variant's own traffic back for a minute.
     duplicated: std::sync::atomic::AtomicBool,
-    /// HOOK-5's variant: when each document's status was last read on the driver's request.
+    /// When each eisim document's status was last read (or is booked to be): reads keep a
+    /// second apart.
     refreshed: Mutex<std::collections::HashMap<String, std::time::Instant>>,
     tasks: Mutex<Vec<AbortHandle>>,
 }
@@ -142,17 +143,27 @@ impl Integration {
         }
     }
 
-    /// How long to wait before reading `reference`'s status again, keeping a second between
-    /// reads; books the read.
-    pub(crate) fn next_refresh(&self, reference: &str) -> std::time::Duration {
+    /// How long to wait before reading `document_id`'s status again, keeping a second
+    /// between reads; books the read.
+    pub(crate) fn next_refresh(&self, document_id: &str) -> std::time::Duration {
         const EVERY: std::time::Duration = std::time::Duration::from_secs(1);
         let now = std::time::Instant::now();
         let mut refreshed = lock(&self.refreshed);
         let at = refreshed
-            .get(reference)
+            .get(document_id)
             .map_or(now, |last| (*last + EVERY).max(now));
-        refreshed.insert(reference.to_owned(), at);
+        refreshed.insert(document_id.to_owned(), at);
         at - now
+    }
+
+    /// Marks `document_id`'s status read as done now. The second between reads counts from
+    /// here: a read that started on time may reach eisim late (a token renewal, a retry, a
+    /// busy runtime), and the next one must not land less than a second after it.
+    pub(crate) fn refreshed(&self, document_id: &str) {
+        let now = std::time::Instant::now();
+        let mut refreshed = lock(&self.refreshed);
+        let last = refreshed.entry(document_id.to_owned()).or_insert(now);
+        *last = (*last).max(now);
     }
 
     /// True the first time it is asked, false afterwards.

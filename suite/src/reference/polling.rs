@@ -70,19 +70,18 @@ async fn poll_until_final(
 }
 
 /// One `GET /api/v1/invoices/{id}/status` for a linked document, applied to the book;
-/// returns the state eisim gave.
+/// returns the state eisim gave. Reads of one document keep a second apart (STAT-2),
+/// whichever path asked for them: two references may follow the same document.
 pub(crate) async fn read_once(
     integration: &Arc<Integration>,
     connection: &Arc<Connection>,
     reference: &str,
 ) -> Option<String> {
     let document_id = integration.book().get(reference)?.document_id.clone()?;
-    let answer = connection
-        .gateway
-        .call(&Call::status(&document_id))
-        .await
-        .ok()
-        .filter(|a| a.is_success())?;
+    tokio::time::sleep(integration.next_refresh(&document_id)).await;
+    let answer = connection.gateway.call(&Call::status(&document_id)).await;
+    integration.refreshed(&document_id);
+    let answer = answer.ok().filter(|a| a.is_success())?;
     let body = answer.json();
     let state = body["state"].as_str()?.to_owned();
     let network_id = body["network_detail"]["network_id"].as_str();

@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use super::lifecycle::{self, Arrival, accept_outcome, issue, journal_message};
+use super::message_bytes::MessageBytes;
 use super::messages::{Body, EsitoCommittente, Scarto, italian_date_time, parse_esito_committente};
 use super::soap::{self, ErroreInvio, EsitoNotifica, Operation, SoapMessage};
 use super::state::{Channel, Endpoints, Party, SdiFile, StoredMessage};
@@ -261,7 +262,12 @@ async fn notifica_esito(
     );
     soap_response(soap::risposta_notifica_esito(
         EsitoNotifica::NotificaNonAccettata,
-        se.map(|m| (m.file_name, m.bytes.to_vec())),
+        se.and_then(|m| {
+            m.bytes
+                .get()
+                .ok()
+                .map(|bytes| (m.file_name, bytes.to_vec()))
+        }),
         mtom,
     ))
 }
@@ -279,7 +285,7 @@ fn keep_received(
         message_type: super::messages::MessageType::EC,
         at: epoch.clock.now(),
         to: Party::Sdi,
-        bytes: bytes.to_vec().into(),
+        bytes: MessageBytes::ready(bytes.into()),
     };
     {
         let mut books = epoch.sdi.books();
@@ -389,7 +395,10 @@ pub(crate) fn message_response(file: &SdiFile, name: &str) -> Result<Response, A
         .ok_or_else(|| {
             AppError::SdiFileNotFound(format!("{} has no message {name}", file.file_name))
         })?;
-    let mut response = (StatusCode::OK, message.bytes.to_vec()).into_response();
+    let bytes = message.bytes.get().map_err(|why| {
+        AppError::Internal(format!("the message {name} could not be made: {why}"))
+    })?;
+    let mut response = (StatusCode::OK, bytes.to_vec()).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

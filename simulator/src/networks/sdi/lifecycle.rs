@@ -20,6 +20,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use super::message_bytes::MessageBytes;
 use super::messages::{
     Body, Esito, EsitoCommittente, Family, FileRef, InvoiceRef, MessageType, Notification, Scarto,
     ScartoError, message_file_name,
@@ -945,12 +946,15 @@ pub(crate) fn attempt_inbound_delivery(
     ) else {
         return;
     };
+    let Some(metadata_bytes) = wire_bytes(journal, &file, &metadata, now) else {
+        return;
+    };
     let call = soap::ricevi_fatture(
         id,
         &file.file_name,
         &file.bytes,
         &metadata.file_name,
-        &metadata.bytes,
+        &metadata_bytes,
         endpoint.mtom,
     );
     epoch.sdi.outbox.send(Job {
@@ -1090,7 +1094,7 @@ pub(crate) fn issue(
     now: Timestamp,
 ) -> Option<StoredMessage> {
     let (message, file) = keep(epoch, journal, id, body, to, now)?;
-    dispatch(epoch, &file, &message);
+    dispatch(epoch, journal, &file, &message, now);
     Some(message)
 }
 
@@ -1134,14 +1138,14 @@ fn keep(
             body,
         };
         let kind = notification.message_type();
-        let rendered = render(epoch, &notification, file, counter, now);
+        let rendered = prepare(epoch, notification, file, counter, now);
         if let Ok((name, bytes)) = &rendered {
             file.messages.push(StoredMessage {
                 file_name: name.clone(),
                 message_type: kind,
                 at: now,
                 to,
-                bytes: bytes.clone().into(),
+                bytes: bytes.clone(),
             });
         }
         (rendered, kind, file.clone())
@@ -1183,32 +1187,80 @@ pub(crate) fn journal_message(journal: &Journal, file: &SdiFile, message: &Store
     );
 }
 
-/// The message's file name and bytes: signed XML, or for AT the ZIP.
-fn render(
+/// The message's file name and the recipe of its bytes (signed XML, or for AT the ZIP),
+/// every field checked now; the signing waits until the bytes are first needed.
+fn prepare(
     epoch: &Epoch,
-    notification: &Notification,
+    notification: Notification,
     file: &SdiFile,
     counter: u32,
     now: Timestamp,
-) -> Result<(String, Vec<u8>), String> {
+) -> Result<(String, MessageBytes), String> {
     let kind = notification.message_type();
-    let signer = epoch.sdi.signer()?;
-    let xml = notification
-        .to_xml(signer, now)
-        .map_err(|e| e.to_string())?;
+    let signer = Arc::clone(epoch.sdi.signer()?);
+    notification.check().map_err(|e| e.to_string())?;
     let name = message_file_name(&file.file_name, kind, counter).map_err(|e| e.to_string())?;
     if kind != MessageType::AT {
-        return Ok((name, xml));
+        return Ok((name, MessageBytes::notification(notification, signer, now)));
     }
     let zip_name = archive::attestazione_zip_name(&name).map_err(|e| e.to_string())?;
-    let zip = archive::attestazione_zip(&name, &xml, &file.file_name, &file.bytes, now)
-        .map_err(|e| e.to_string())?;
-    Ok((zip_name, zip))
+    let bytes = MessageBytes::attestation(
+        notification,
+        signer,
+        now,
+        name,
+        file.file_name.clone(),
+        Arc::clone(&file.bytes),
+    );
+    Ok((zip_name, bytes))
+}
+
+/// A message's bytes for sending now (made here if nobody read it yet); `None`, journaled,
+/// when they cannot be made.
+fn wire_bytes(
+    journal: &Journal,
+    file: &SdiFile,
+    message: &StoredMessage,
+    now: Timestamp,
+) -> Option<Arc<[u8]>> {
+    match message.bytes.get() {
+        Ok(bytes) => Some(bytes),
+        Err(why) => {
+            journal.append(
+                now,
+                file.tenant.clone(),
+                Record::Simulator {
+                    message: format!(
+                        "sdi: the {} {} could not be made, so it was not sent: {why}",
+                        message.message_type.as_str(),
+                        message.file_name
+                    ),
+                },
+            );
+            None
+        }
+    }
 }
 
 /// Sends a message over SDICoop to the integrator, when it is the party the message is for.
-fn dispatch(epoch: &Epoch, file: &SdiFile, message: &StoredMessage) {
+fn dispatch(
+    epoch: &Epoch,
+    journal: &Journal,
+    file: &SdiFile,
+    message: &StoredMessage,
+    now: Timestamp,
+) {
     let endpoints = epoch.sdi.endpoints();
+    let sent = matches!(
+        (file.channel, message.message_type),
+        (Channel::Sdicoop, _) | (Channel::Inbound, MessageType::DT)
+    );
+    if !sent {
+        return;
+    }
+    let Some(bytes) = wire_bytes(journal, file, message, now) else {
+        return;
+    };
     let (url, operation, call) = match (file.channel, message.message_type) {
         (Channel::Sdicoop, kind) => {
             let Some(op) = kind.trasmissione_operation() else {
@@ -1221,7 +1273,7 @@ fn dispatch(epoch: &Epoch, file: &SdiFile, message: &StoredMessage) {
                 op,
                 file.identificativo_sdi,
                 &message.file_name,
-                &message.bytes,
+                &bytes,
                 endpoints.mtom,
             );
             (url, op.name(), call)
@@ -1233,7 +1285,7 @@ fn dispatch(epoch: &Epoch, file: &SdiFile, message: &StoredMessage) {
             let call = soap::notifica_decorrenza_termini(
                 file.identificativo_sdi,
                 &message.file_name,
-                &message.bytes,
+                &bytes,
                 endpoints.mtom,
             );
             (url, "NotificaDecorrenzaTermini", call)

@@ -413,6 +413,12 @@ impl Notification {
         Ok(document.into_bytes())
     }
 
+    /// Checks every field against the family's schema without signing: what can go wrong in
+    /// [`Self::to_xml`] short of the signature itself.
+    pub(crate) fn check(&self) -> Result<(), MessageError> {
+        self.to_element().map(|_| ())
+    }
+
     /// The unsigned document tree, every field checked against the family's schema.
     fn to_element(&self) -> Result<XmlElement, MessageError> {
         let family = self.family;

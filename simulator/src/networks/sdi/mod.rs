@@ -4,6 +4,7 @@
 //! clock; `registry.rs` remembers what SDI's duplicate checks need; `state.rs` is one run's
 //! books. The wire: `messages.rs` renders the notifications of both schema families,
 //! `signature.rs` signs them with eisim's own key, `archive.rs` packs the attestation,
+//! `message_bytes.rs` makes each one when it is first read or sent,
 //! `soap.rs` reads and writes SDICoop's SOAP (plain and MTOM); `api.rs` serves SDI's
 //! services and `outbox.rs` calls the integrator's.
 
@@ -11,6 +12,7 @@ mod api;
 pub mod archive;
 pub mod codes;
 mod lifecycle;
+mod message_bytes;
 pub mod messages;
 mod mtom;
 mod outbox;
@@ -22,6 +24,7 @@ mod state;
 pub(crate) use api::{control_routes, message_response, routes};
 pub use codes::notification_description;
 pub(crate) use lifecycle::{Arrival, plan_inbound, receive};
+pub use message_bytes::MessageBytes;
 pub use outbox::Outbox;
 pub(crate) use outbox::{JobQueue, run as run_outbox};
 pub use registry::{FileId, Registry};

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
+use super::message_bytes::MessageBytes;
 use super::messages::{Family, MessageType};
 use super::outbox::Outbox;
 use super::registry::{FileId, Registry};
@@ -27,7 +28,7 @@ pub struct Sdi {
     /// calls are refused with EI03 (user not enabled).
     pub(crate) channel_tenant: Option<TenantId>,
     /// SDI's own signing key, or why it could not be made.
-    signer: Result<SdiSigner, String>,
+    signer: Result<Arc<SdiSigner>, String>,
     pub(crate) outbox: Outbox,
     pub(crate) run: u64,
     books: Mutex<Books>,
@@ -130,7 +131,7 @@ pub struct StoredMessage {
     pub at: Timestamp,
     pub to: Party,
     #[serde(skip)]
-    pub bytes: Arc<[u8]>,
+    pub bytes: MessageBytes,
 }
 
 impl StoredMessage {
@@ -205,7 +206,9 @@ impl Sdi {
         // Real identifiers are 8 to 9 digits; start each run at a seed-chosen 9-digit number.
         let first = 100_000_000 + seed % 800_000_000;
         Sdi {
-            signer: SdiSigner::new(valid_from, valid_to).map_err(|e| e.to_string()),
+            signer: SdiSigner::new(valid_from, valid_to)
+                .map(Arc::new)
+                .map_err(|e| e.to_string()),
             channel_tenant,
             outbox,
             run: RUNS.fetch_add(1, Ordering::Relaxed),
@@ -225,13 +228,13 @@ impl Sdi {
         self.books.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn signer(&self) -> Result<&SdiSigner, String> {
+    pub(crate) fn signer(&self) -> Result<&Arc<SdiSigner>, String> {
         self.signer.as_ref().map_err(Clone::clone)
     }
 
     /// The certificate SDI signs its messages with, in PEM, for verifiers.
     pub fn certificate_pem(&self) -> Result<String, String> {
-        self.signer().map(SdiSigner::certificate_pem)
+        self.signer().map(|signer| signer.certificate_pem())
     }
 
     pub fn endpoints(&self) -> Endpoints {

@@ -114,6 +114,14 @@ pub(crate) fn plan(
             channel: sdi::Channel::Gateway,
             tenant: Some(tenant.clone()),
             document_id: Some(doc.id.clone()),
+            // The context intake inspected the document in (intake.rs: its date, its name).
+            prior: Some(std::sync::Arc::new(sdi::PriorInspection {
+                content_hash: doc.content_hash.clone(),
+                received: doc.created_at.to_zoned(jiff::tz::TimeZone::UTC).date(),
+                file_name: handover.file_name.clone(),
+                format: doc.format,
+                findings: doc.findings.clone(),
+            })),
         };
         epoch
             .agenda

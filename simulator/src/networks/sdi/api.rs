@@ -143,6 +143,7 @@ async fn ricevi_file(State(state): State<AppState>, headers: HeaderMap, body: By
             channel: Channel::Sdicoop,
             tenant: Some(tenant),
             document_id: None,
+            prior: None,
         },
         now,
     );

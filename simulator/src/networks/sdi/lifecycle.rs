@@ -50,6 +50,27 @@ pub(crate) struct Arrival {
     pub(crate) channel: Channel,
     pub(crate) tenant: Option<TenantId>,
     pub(crate) document_id: Option<String>,
+    /// What the gateway already learnt of these bytes (gateway files only).
+    pub(crate) prior: Option<Arc<PriorInspection>>,
+}
+
+/// The gateway's inspection of a document it hands to SDI. SDI's own checks inspect the file
+/// again with SDI's context (its reception date and the file's final name); when that context
+/// is the one the gateway used, the answer is the same function of the same input, so SDI
+/// takes it instead of parsing and validating the file a second time.
+#[derive(Debug, Clone)]
+pub(crate) struct PriorInspection {
+    pub(crate) content_hash: String,
+    pub(crate) received: jiff::civil::Date,
+    pub(crate) file_name: Option<String>,
+    pub(crate) format: documents::Format,
+    pub(crate) findings: Vec<documents::Finding>,
+}
+
+impl PriorInspection {
+    fn fits(&self, context: &Context) -> bool {
+        self.received == context.received && self.file_name == context.file_name
+    }
 }
 
 /// The name a provider gives the SDI file it makes of a document sent without one: the
@@ -169,7 +190,10 @@ pub(crate) fn receive(
             SdiFile {
                 identificativo_sdi: id,
                 file_name: file_name.clone(),
-                hash: crate::digest::sha256_hex(&arrival.bytes),
+                hash: arrival.prior.as_ref().map_or_else(
+                    || crate::digest::sha256_hex(&arrival.bytes),
+                    |prior| prior.content_hash.clone(),
+                ),
                 bytes: arrival.bytes.clone(),
                 // A file whose format cannot be read is answered in the PA family, the older one.
                 family: Family::from_formato_trasmissione(&format).unwrap_or(Family::Pa),
@@ -186,6 +210,7 @@ pub(crate) fn receive(
                 delivery_attempts: 0,
                 counter: 0,
                 messages: Vec::new(),
+                prior: arrival.prior.clone(),
             },
         );
         (id, name_reused, file_name)
@@ -358,14 +383,23 @@ fn checks(
     } else {
         None
     };
-    let inspected = match unread {
-        Some(why) => Err(why.to_owned()),
-        None => documents::inspect(&file.bytes, &context).map_err(|e| e.to_string()),
+    let prior = file.prior.as_deref().filter(|p| p.fits(&context));
+    let inspected = match (unread, prior) {
+        (Some(why), _) => Err(why.to_owned()),
+        (None, Some(prior)) => Ok((prior.format, std::borrow::Cow::Borrowed(&prior.findings))),
+        (None, None) => documents::inspect(&file.bytes, &context)
+            .map(|i| (i.format, std::borrow::Cow::Owned(i.findings)))
+            .map_err(|e| e.to_string()),
     };
+    if file.prior.is_some()
+        && let Some(kept) = epoch.sdi.books().files.get_mut(&id)
+    {
+        // Used once: the file's memory goes back to its bytes and books.
+        kept.prior = None;
+    }
     match inspected {
-        Ok(inspection) => {
-            for finding in inspection
-                .findings
+        Ok((format, findings)) => {
+            for finding in findings
                 .iter()
                 .filter(|f| f.severity == documents::Severity::Fatal)
             {
@@ -375,7 +409,7 @@ fn checks(
                 errors.push(scarto(&finding.rule, finding.message.clone(), None));
             }
             if !matches!(
-                inspection.format,
+                format,
                 documents::Format::FatturaPaFpa12 | documents::Format::FatturaPaFpr12
             ) {
                 conforms = false;
@@ -383,7 +417,7 @@ fn checks(
                     "00200",
                     format!(
                         "File non conforme al formato : il file è {}, non una FatturaPA",
-                        inspection.format.as_str()
+                        format.as_str()
                     ),
                     None,
                 ));
@@ -890,6 +924,7 @@ pub(crate) fn plan_inbound(epoch: &Epoch) {
             channel: Channel::Inbound,
             tenant: epoch.sdi.channel_tenant.clone(),
             document_id: None,
+            prior: None,
         };
         epoch.agenda.schedule(
             at,
@@ -1399,6 +1434,27 @@ fn update_gateway(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// SDI takes the gateway's inspection only for the very context it was made in: another
+    /// date (a check after midnight) or another name (one SDI drew) is inspected again.
+    #[test]
+    fn the_gateway_inspection_is_reused_only_in_its_own_context() {
+        let day: jiff::civil::Date = "2026-11-21".parse().unwrap();
+        let prior = PriorInspection {
+            content_hash: String::new(),
+            received: day,
+            file_name: Some("IT01234567890_00001.xml".into()),
+            format: documents::Format::FatturaPaFpa12,
+            findings: Vec::new(),
+        };
+        assert!(prior.fits(&Context::new(day).file_name("IT01234567890_00001.xml")));
+        assert!(
+            !prior
+                .fits(&Context::new(day.tomorrow().unwrap()).file_name("IT01234567890_00001.xml"))
+        );
+        assert!(!prior.fits(&Context::new(day).file_name("IT01234567890_0000A.xml")));
+        assert!(!prior.fits(&Context::new(day)));
+    }
 
     /// Regression (issue 9's SDI lifecycle bench): two gateway documents drew the same
     /// five-character progressivo, and SDI refused the second with NS 00002.

@@ -23,7 +23,7 @@ mod state;
 
 pub(crate) use api::{control_routes, message_response, routes};
 pub use codes::notification_description;
-pub(crate) use lifecycle::{Arrival, plan_inbound, receive};
+pub(crate) use lifecycle::{Arrival, PriorInspection, plan_inbound, receive};
 pub use message_bytes::MessageBytes;
 pub use outbox::Outbox;
 pub(crate) use outbox::{JobQueue, run as run_outbox};

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
+use super::lifecycle::PriorInspection;
 use super::message_bytes::MessageBytes;
 use super::messages::{Family, MessageType};
 use super::outbox::Outbox;
@@ -176,6 +177,9 @@ pub struct SdiFile {
     #[serde(skip)]
     pub(crate) counter: u32,
     pub messages: Vec<StoredMessage>,
+    /// The gateway's inspection of the bytes, until SDI's checks have used it.
+    #[serde(skip)]
+    pub(crate) prior: Option<Arc<PriorInspection>>,
 }
 
 impl Sdi {

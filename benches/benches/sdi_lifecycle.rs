@@ -10,12 +10,13 @@
 //! `cargo bench` time budget. There is no baseline to divide by: the figure is read against
 //! the goal (100,000 invoices in under 10 s).
 //!
-//! The figure is for 100,000 invoices, but every RC and DT is an XML-DSig signed with
-//! RSA, about 2 ms each on a small machine, so 100,000 take minutes. `cargo bench` therefore
-//! runs 10,000 and prints the per-invoice cost and the linear extrapolation to 100,000;
+//! The figure is for 100,000 invoices; `cargo bench` runs 10,000 to keep its time
+//! budget and prints the per-invoice cost and the linear extrapolation to 100,000;
 //! `EISIM_BENCH_SDI_INVOICES=100000 cargo bench -p eisim-benches --bench sdi_lifecycle`
-//! measures the full figure. Without `--bench` (as `cargo test --benches` runs it) it does
-//! 200 invoices, as a smoke check.
+//! measures the full figure. Nobody downloads a notification here, so none is signed: SDI
+//! signs a notification (RSA, ~2.5 ms) when it is first read or sent over SDICoop, and a
+//! gateway integration reads few. Without `--bench` (as `cargo test --benches` runs it) it
+//! does 200 invoices, as a smoke check.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -25,9 +25,16 @@ struct Args {
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
     /// Only the cases whose name contains TEXT (health, status read, submission, KSeF send,
-    /// webhook delivery), e.g. `--only KSeF` to profile one.
+    /// webhook delivery, webhook burst), e.g. `--only KSeF` to profile one.
     #[arg(long, value_name = "TEXT")]
     only: Option<String>,
+    /// Documents submitted before the webhook burst is released (their lifecycles raise its
+    /// events).
+    #[arg(long, default_value_t = 2_000)]
+    burst_documents: usize,
+    /// Webhook endpoints each of the burst's events fans out to (eisim allows a tenant 20).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=20))]
+    burst_endpoints: u16,
     /// Also write the figures as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -44,6 +51,8 @@ fn main() -> ExitCode {
         warmup: seconds(args.warmup),
         concurrency: args.concurrency.max(1),
         only: args.only,
+        burst_documents: args.burst_documents.max(1),
+        burst_endpoints: usize::from(args.burst_endpoints),
     };
     let report = load::run(&options);
     print!("{}", report.markdown());

@@ -87,7 +87,7 @@ pub async fn gateway_token(client: &HttpClient, eisim: &str) -> String {
 }
 
 /// The gateway's JSON envelope for the FPA12 fixture numbered `number`.
-fn submission_body(number: &str) -> Bytes {
+pub fn submission_body(number: &str) -> Bytes {
     let document = fatturapa_numbered(FPA12_MINIMAL, number);
     let envelope =
         json!({ "document": B64.encode(document), "reference": format!("ERP-{number}") });

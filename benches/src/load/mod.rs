@@ -15,12 +15,15 @@
 //! fixed rate (how much of that latency is the machine's). Webhook deliveries are measured
 //! as the receiver sees them: triggers (`POST /api/v1/webhooks/{id}/test`) are the load, the
 //! figure is deliveries arriving per second and the time from each trigger to its delivery;
-//! their ceiling is the generator posting the same delivery to the receiver itself.
+//! their ceiling is the generator posting the same delivery to the receiver itself. That
+//! case is bounded by the trigger path; "webhook burst" ([`burst`]) measures the sender
+//! itself, on deliveries queued all at once by the documents' lifecycles.
 //!
 //! Benchmark harness code: a setup call that fails means the figures would measure something
 //! else, so it panics rather than carry on.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod burst;
 pub mod cases;
 pub mod generator;
 pub mod report;
@@ -36,7 +39,7 @@ use tokio::sync::watch;
 
 use cases::Workload;
 use generator::{HttpClient, Measurement, Observer, Pool, Prepared, closed_loop, open_loop};
-use report::{Case, Report};
+use report::{Case, HalfRate, Report};
 use servers::SharedArrivals;
 
 /// How hard and how long to drive each case.
@@ -51,15 +54,20 @@ pub struct Options {
     pub concurrency: usize,
     /// Only the cases whose name contains this.
     pub only: Option<String>,
+    /// Documents submitted before the webhook burst is released.
+    pub burst_documents: usize,
+    /// Endpoints each of the burst's events fans out to.
+    pub burst_endpoints: usize,
 }
 
 /// Every case, in the order of the table.
-pub const CASES: [&str; 5] = [
+pub const CASES: [&str; 6] = [
     "health",
     "status read",
     "submission",
     "KSeF send",
     "webhook delivery",
+    "webhook burst",
 ];
 
 /// Fresh requests (new invoice numbers) prepared for a full-speed eisim run: enough for this
@@ -100,11 +108,12 @@ pub fn run(options: &Options) -> Report {
     report
 }
 
+/// Where each server of the run listens.
 #[derive(Debug)]
-struct Urls {
-    eisim: String,
-    hello: String,
-    receiver: String,
+pub struct Urls {
+    pub eisim: String,
+    pub hello: String,
+    pub receiver: String,
 }
 
 async fn measure_all(options: &Options, urls: &Urls, arrivals: &SharedArrivals) -> Report {
@@ -125,6 +134,10 @@ async fn measure_all(options: &Options, urls: &Urls, arrivals: &SharedArrivals) 
             "status read" => cases::status(&client, eisim).await,
             "submission" => cases::submit(&client, eisim).await,
             "KSeF send" => cases::ksef(&client, eisim).await,
+            "webhook burst" => {
+                cases.push(burst::measure(options, &client, urls, arrivals).await);
+                continue;
+            }
             _ => {
                 cases.push(measure_webhooks(options, &client, urls, arrivals).await);
                 continue;
@@ -194,13 +207,15 @@ async fn measure_http(
     .await;
     Case {
         name,
-        ceiling_half,
         eisim_errors: measured.errors(),
-        half_errors: half.errors(),
         ceiling,
         eisim: measured,
-        half_rate,
-        half,
+        half: Some(HalfRate {
+            rate: half_rate,
+            errors: half.errors(),
+            eisim: half,
+            ceiling: ceiling_half,
+        }),
         notes: Vec::new(),
     }
 }
@@ -303,12 +318,14 @@ async fn measure_webhooks(
     Case {
         name: "webhook delivery",
         ceiling,
-        ceiling_half,
         eisim: measured,
         eisim_errors: errors,
-        half_rate,
-        half,
-        half_errors,
+        half: Some(HalfRate {
+            rate: half_rate,
+            eisim: half,
+            errors: half_errors,
+            ceiling: ceiling_half,
+        }),
         notes,
     }
 }

@@ -17,13 +17,19 @@ pub struct Case {
     /// Non-2xx answers and failed requests of the full-speed eisim run (for webhooks: refused
     /// triggers and deliveries that never came).
     pub eisim_errors: u64,
-    /// The fixed rate of the open-loop run: half of what eisim reached at full speed.
-    pub half_rate: f64,
-    pub half: Measurement,
-    pub half_errors: u64,
-    /// The ceiling at the same fixed rate.
-    pub ceiling_half: Measurement,
+    /// The open-loop run at half the rate; none for the webhook burst, which has no rate to
+    /// halve (everything is queued at once).
+    pub half: Option<HalfRate>,
     pub notes: Vec<String>,
+}
+
+/// eisim at a fixed rate, half of what it reached at full speed, and the ceiling at that rate.
+#[derive(Debug)]
+pub struct HalfRate {
+    pub rate: f64,
+    pub eisim: Measurement,
+    pub errors: u64,
+    pub ceiling: Measurement,
 }
 
 #[derive(Debug)]
@@ -71,26 +77,41 @@ impl Report {
         let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
         for case in &self.cases {
             let c = &case.ceiling;
-            let ceiling_name = if case.name == "webhook delivery" {
+            let ceiling_name = if case.name.starts_with("webhook") {
                 "receiver direct"
             } else {
                 "hello-world"
             };
+            let (ceiling_half, eisim_half) = match &case.half {
+                Some(half) => (
+                    format!("{:.2} ms (same rate)", millis(&half.ceiling, 0.99)),
+                    format!(
+                        "{:.2} ms ({}/s{})",
+                        millis(&half.eisim, 0.99),
+                        thousands(half.rate),
+                        if half.errors > 0 {
+                            format!(", {} errors", half.errors)
+                        } else {
+                            String::new()
+                        },
+                    ),
+                ),
+                None => ("– (one burst)".to_owned(), "– (one burst)".to_owned()),
+            };
             let _ = writeln!(
                 out,
-                "| {} | {ceiling_name} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {} | 100 % | {:.2} ms (same rate) |",
+                "| {} | {ceiling_name} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {} | 100 % | {ceiling_half} |",
                 case.name,
                 thousands(c.rate()),
                 millis(c, 0.5),
                 millis(c, 0.99),
                 millis(c, 0.999),
                 c.errors(),
-                millis(&case.ceiling_half, 0.99),
             );
             let e = &case.eisim;
             let _ = writeln!(
                 out,
-                "| {} | **eisim** | **{}** | {:.2} ms | {:.2} ms | {:.2} ms | {} | **{:.1} %** | {:.2} ms ({}/s{}) |",
+                "| {} | **eisim** | **{}** | {:.2} ms | {:.2} ms | {:.2} ms | {} | **{:.1} %** | {eisim_half} |",
                 case.name,
                 thousands(e.rate()),
                 millis(e, 0.5),
@@ -98,13 +119,6 @@ impl Report {
                 millis(e, 0.999),
                 case.eisim_errors,
                 100.0 * share(e, c),
-                millis(&case.half, 0.99),
-                thousands(case.half_rate),
-                if case.half_errors > 0 {
-                    format!(", {} errors", case.half_errors)
-                } else {
-                    String::new()
-                },
             );
         }
         let _ = writeln!(out);
@@ -141,12 +155,12 @@ impl Report {
                 ));
             }
         }
-        if case.half.errors() > 0 {
+        if let Some(half) = case.half.as_ref().filter(|h| h.eisim.errors() > 0) {
             notes.push(format!(
                 "half rate: {} errors, statuses {:?}, first: {}",
-                case.half.errors(),
-                case.half.statuses,
-                case.half.first_error.as_deref().unwrap_or("-")
+                half.eisim.errors(),
+                half.eisim.statuses,
+                half.eisim.first_error.as_deref().unwrap_or("-")
             ));
         }
         notes.extend(case.notes.iter().cloned());
@@ -176,11 +190,11 @@ impl Report {
                 "ceiling": figures(&case.ceiling, case.ceiling.errors()),
                 "eisim": figures(&case.eisim, case.eisim_errors),
                 "share_of_ceiling": share(&case.eisim, &case.ceiling),
-                "half_rate": {
-                    "rate": case.half_rate,
-                    "eisim": figures(&case.half, case.half_errors),
-                    "ceiling": figures(&case.ceiling_half, case.ceiling_half.errors()),
-                },
+                "half_rate": case.half.as_ref().map(|half| json!({
+                    "rate": half.rate,
+                    "eisim": figures(&half.eisim, half.errors),
+                    "ceiling": figures(&half.ceiling, half.ceiling.errors()),
+                })),
                 "notes": self.notes(case),
             })).collect::<Vec<_>>(),
         })

@@ -57,6 +57,10 @@ pub async fn hello_world(stop: &watch::Receiver<bool>) -> SocketAddr {
 pub struct Arrivals {
     pub deliveries: Vec<(String, Instant)>,
     pub sample: Option<(HeaderMap, Bytes)>,
+    /// While true, every delivery's headers and body are kept in `kept` (the burst replays
+    /// them all to the receiver for its baseline).
+    pub keep_all: bool,
+    pub kept: Vec<(HeaderMap, Bytes)>,
 }
 
 pub type SharedArrivals = Arc<Mutex<Arrivals>>;
@@ -78,10 +82,12 @@ async fn receive(
         .unwrap_or_default()
         .to_owned();
     let mut seen = arrivals(&seen);
-    if seen.sample.is_none() {
+    seen.deliveries.push((id, arrived));
+    if seen.keep_all {
+        seen.kept.push((headers, body));
+    } else if seen.sample.is_none() {
         seen.sample = Some((headers, body));
     }
-    seen.deliveries.push((id, arrived));
     StatusCode::NO_CONTENT
 }
 

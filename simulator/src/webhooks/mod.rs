@@ -29,6 +29,7 @@ pub(crate) use delivery::{RedeliveryError, enable, redeliver, send_test};
 pub use endpoint::{Dialect, Endpoint, Target};
 pub use event::{Event, EventType, flow_state};
 pub(crate) use publish::{publish_change, publish_submission};
+pub use sender::CONCURRENCY as SENDER_CONCURRENCY;
 pub(crate) use sender::Job;
 pub use signing::Secret;
 

@@ -18,8 +18,9 @@ use crate::store::TenantId;
 use crate::world::World;
 
 /// Requests in flight at once; enough to keep a local receiver busy, few enough not to
-/// exhaust its sockets.
-pub(crate) const CONCURRENCY: usize = 64;
+/// exhaust its sockets. Public (as `webhooks::SENDER_CONCURRENCY`) so the load benchmark's
+/// baseline posts at the same concurrency.
+pub const CONCURRENCY: usize = 64;
 
 /// How a request authenticates itself to the receiver.
 #[derive(Debug, Clone)]

@@ -689,6 +689,36 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// A long run keeps only the cap in memory, while the file keeps every entry: what the
+    /// soak (benches, `memory soak`) relies on for bounded memory without losing evidence.
+    #[test]
+    fn memory_keeps_the_cap_while_the_file_keeps_everything() {
+        let dir = std::env::temp_dir().join(format!("eisim-journal-cap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("journal.ndjson");
+        let _ = std::fs::remove_file(&path);
+        let journal = Journal::with_file(&path, 3).unwrap();
+        for i in 0..10 {
+            journal.append(t("2026-01-01T00:00:00Z"), None, note(&format!("n{i}")));
+            assert!(journal.len() <= 3, "{} entries in memory", journal.len());
+        }
+        assert_eq!(journal.len(), 3);
+        assert_eq!(journal.dropped(), 7);
+        let in_memory: Vec<u64> = journal
+            .query(&JournalQuery::default())
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(in_memory, vec![8, 9, 10]);
+        let on_disk: Vec<u64> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str::<JournalEntry>(line).unwrap().seq)
+            .collect();
+        assert_eq!(on_disk, (1..=10).collect::<Vec<_>>());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// Journals written before a field existed must still read: the suite may grade a
     /// journal file from an older eisim.
     #[test]

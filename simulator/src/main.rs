@@ -63,6 +63,10 @@ struct ServeArgs {
     /// Also write the journal to FILE as JSON lines, flushed entry by entry (appends).
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
+    /// Journal entries kept in memory (for /_sim/journal); older ones are dropped from
+    /// memory, oldest first, but stay in the --journal file, which keeps every entry.
+    #[arg(long, default_value_t = eisim::journal::DEFAULT_MEMORY_CAP, value_name = "ENTRIES")]
+    journal_memory_cap: usize,
     /// Token required as `Authorization: Bearer <token>` on /_sim requests; mandatory when
     /// --bind is not a loopback address.
     #[arg(
@@ -128,7 +132,8 @@ async fn serve_until_signal(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = SimulatorConfig::new()
         .bind(args.bind)
         .port(args.port)
-        .body_limit(args.body_limit);
+        .body_limit(args.body_limit)
+        .journal_memory_cap(args.journal_memory_cap);
     if let Some(path) = &args.scenario {
         let loaded = scenario::load_file(path)?;
         config = config.scenario(loaded, path.display().to_string());

@@ -110,7 +110,7 @@ pub(crate) fn idempotent(
     fingerprint_input.extend_from_slice(body);
     let fingerprint = sha256_hex(&fingerprint_input);
     let ledger = &epoch.store.ledger;
-    match ledger.idempotency_begin(tenant, key, &fingerprint) {
+    match ledger.idempotency_begin(tenant, key, &fingerprint, epoch.clock.now()) {
         IdempotencyCheck::Replay(stored) => Ok(build(&stored, true)),
         IdempotencyCheck::Mismatch => Err(AppError::IdempotencyKeyReused),
         IdempotencyCheck::InFlight => Err(AppError::IdempotencyKeyInFlight),

@@ -5,9 +5,10 @@
 //! submissions racing each other cannot both get in. Every method takes a [`TenantId`] and
 //! touches only that tenant's book.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use jiff::Timestamp;
 
@@ -48,15 +49,19 @@ pub enum IdempotencyCheck {
     InFlight,
 }
 
+/// How long an idempotency key is remembered, on the simulated clock. Providers keep keys
+/// for at least 24 hours (Stripe's documented window) and then forget them; keeping them for
+/// ever would make a long run's memory grow with every keyed request, and a client that
+/// retries a day later gets the same "new request" it would get from the real service.
+pub const IDEMPOTENCY_KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 #[derive(Debug)]
-enum IdempotencyEntry {
-    InFlight {
-        fingerprint: String,
-    },
-    Done {
-        fingerprint: String,
-        response: StoredResponse,
-    },
+struct IdempotencyEntry {
+    /// When the key was first used: it is forgotten [`IDEMPOTENCY_KEY_LIFETIME`] later.
+    claimed_at: Timestamp,
+    fingerprint: String,
+    /// `None` while the first request is still being answered.
+    response: Option<StoredResponse>,
 }
 
 /// Filters for listing documents.
@@ -92,7 +97,36 @@ struct Book {
     by_key: HashMap<BusinessKey, String>,
     submissions: HashMap<String, SubmissionRecord>,
     idempotency: HashMap<String, IdempotencyEntry>,
+    /// Keys in the order they were claimed, with the claim time: the simulated clock never
+    /// goes back within a run, so the front is always the next key to expire and expiry
+    /// costs no scan. A key freed and claimed again appears twice; the stale copy is
+    /// recognised by its older time.
+    idempotency_claims: VecDeque<(Timestamp, String)>,
     next_seq: u64,
+}
+
+impl Book {
+    /// Forgets the idempotency keys claimed [`IDEMPOTENCY_KEY_LIFETIME`] or more before `now`.
+    fn expire_idempotency_keys(&mut self, now: Timestamp) {
+        while let Some((claimed_at, _)) = self.idempotency_claims.front() {
+            let expires = claimed_at
+                .checked_add(IDEMPOTENCY_KEY_LIFETIME)
+                .unwrap_or(Timestamp::MAX);
+            if expires > now {
+                break;
+            }
+            let Some((claimed_at, key)) = self.idempotency_claims.pop_front() else {
+                break;
+            };
+            if self
+                .idempotency
+                .get(&key)
+                .is_some_and(|entry| entry.claimed_at == claimed_at)
+            {
+                self.idempotency.remove(&key);
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -285,33 +319,37 @@ impl Ledger {
         docs.into_iter().take(n).cloned().collect()
     }
 
-    /// Claims an idempotency key for a request with this fingerprint.
+    /// Claims an idempotency key at `now` for a request with this fingerprint. Keys claimed
+    /// [`IDEMPOTENCY_KEY_LIFETIME`] or more before `now` are forgotten first.
     pub fn idempotency_begin(
         &self,
         tenant: &TenantId,
         key: &str,
         fingerprint: &str,
+        now: Timestamp,
     ) -> IdempotencyCheck {
         let mut books = self.books();
         let book = books.entry(tenant.clone()).or_default();
+        book.expire_idempotency_keys(now);
         match book.idempotency.get(key) {
             None => {
                 book.idempotency.insert(
                     key.to_owned(),
-                    IdempotencyEntry::InFlight {
+                    IdempotencyEntry {
+                        claimed_at: now,
                         fingerprint: fingerprint.to_owned(),
+                        response: None,
                     },
                 );
+                book.idempotency_claims.push_back((now, key.to_owned()));
                 IdempotencyCheck::Proceed
             }
-            Some(IdempotencyEntry::InFlight { fingerprint: f }) if f == fingerprint => {
-                IdempotencyCheck::InFlight
-            }
-            Some(IdempotencyEntry::Done {
-                fingerprint: f,
-                response,
-            }) if f == fingerprint => IdempotencyCheck::Replay(response.clone()),
-            Some(_) => IdempotencyCheck::Mismatch,
+            Some(entry) if entry.fingerprint != fingerprint => IdempotencyCheck::Mismatch,
+            Some(IdempotencyEntry {
+                response: Some(response),
+                ..
+            }) => IdempotencyCheck::Replay(response.clone()),
+            Some(_) => IdempotencyCheck::InFlight,
         }
     }
 
@@ -320,15 +358,15 @@ impl Ledger {
         let mut books = self.books();
         let book = books.entry(tenant.clone()).or_default();
         if let Some(entry) = book.idempotency.get_mut(key) {
-            let fingerprint = match entry {
-                IdempotencyEntry::InFlight { fingerprint }
-                | IdempotencyEntry::Done { fingerprint, .. } => std::mem::take(fingerprint),
-            };
-            *entry = IdempotencyEntry::Done {
-                fingerprint,
-                response,
-            };
+            entry.response = Some(response);
         }
+    }
+
+    /// Idempotency keys `tenant` has in memory (in flight or answered, not yet expired).
+    pub fn idempotency_keys(&self, tenant: &TenantId) -> usize {
+        self.books()
+            .get(tenant)
+            .map_or(0, |book| book.idempotency.len())
     }
 
     /// Frees a key whose request ended without an answer worth replaying (a rate limit, a
@@ -336,10 +374,10 @@ impl Ledger {
     pub fn idempotency_abandon(&self, tenant: &TenantId, key: &str) {
         let mut books = self.books();
         if let Some(book) = books.get_mut(tenant)
-            && matches!(
-                book.idempotency.get(key),
-                Some(IdempotencyEntry::InFlight { .. })
-            )
+            && book
+                .idempotency
+                .get(key)
+                .is_some_and(|entry| entry.response.is_none())
         {
             book.idempotency.remove(key);
         }
@@ -359,4 +397,80 @@ fn duplicate_in(book: &Book, content_hash: &str, keys: &[BusinessKey]) -> Option
             reason: format!("an invoice with the same {key} was already submitted"),
         })
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn answer() -> StoredResponse {
+        StoredResponse {
+            status: 201,
+            content_type: "application/json".into(),
+            location: None,
+            body: b"{}".to_vec(),
+        }
+    }
+
+    #[test]
+    fn an_idempotency_key_is_forgotten_a_day_after_it_was_first_used() {
+        let ledger = Ledger::default();
+        let acme = TenantId::new("acme");
+        let start = t("2026-11-02T09:00:00Z");
+        assert_eq!(
+            ledger.idempotency_begin(&acme, "k1", "f1", start),
+            IdempotencyCheck::Proceed
+        );
+        ledger.idempotency_finish(&acme, "k1", answer());
+        let later = t("2026-11-02T10:00:00Z");
+        assert_eq!(
+            ledger.idempotency_begin(&acme, "k2", "f2", later),
+            IdempotencyCheck::Proceed
+        );
+
+        let almost_a_day = t("2026-11-03T08:59:59Z");
+        assert_eq!(
+            ledger.idempotency_begin(&acme, "k1", "f1", almost_a_day),
+            IdempotencyCheck::Replay(answer())
+        );
+        assert_eq!(ledger.idempotency_keys(&acme), 2);
+
+        // k1 expires at exactly 24 h; k2, claimed an hour later, is still remembered.
+        let a_day = t("2026-11-03T09:00:00Z");
+        assert_eq!(
+            ledger.idempotency_begin(&acme, "k1", "other body", a_day),
+            IdempotencyCheck::Proceed
+        );
+        assert_eq!(
+            ledger.idempotency_begin(&acme, "k2", "other body", a_day),
+            IdempotencyCheck::Mismatch
+        );
+        assert_eq!(ledger.idempotency_keys(&acme), 2);
+    }
+
+    #[test]
+    fn a_key_freed_and_claimed_again_lives_a_day_from_its_second_claim() {
+        let ledger = Ledger::default();
+        let acme = TenantId::new("acme");
+        ledger.idempotency_begin(&acme, "k", "f", t("2026-11-02T09:00:00Z"));
+        ledger.idempotency_abandon(&acme, "k");
+        ledger.idempotency_begin(&acme, "k", "f", t("2026-11-02T12:00:00Z"));
+        ledger.idempotency_finish(&acme, "k", answer());
+        // The first claim's expiry must not take the second claim with it.
+        assert_eq!(
+            ledger.idempotency_begin(&acme, "other", "f", t("2026-11-03T10:00:00Z")),
+            IdempotencyCheck::Proceed
+        );
+        assert_eq!(
+            ledger.idempotency_begin(&acme, "k", "f", t("2026-11-03T10:00:00Z")),
+            IdempotencyCheck::Replay(answer())
+        );
+        ledger.idempotency_begin(&acme, "other2", "f", t("2026-11-03T12:00:00Z"));
+        assert_eq!(ledger.idempotency_keys(&acme), 2);
+    }
 }

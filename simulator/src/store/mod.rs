@@ -16,7 +16,9 @@ pub use documents::{
     BusinessKey, Direction, DocumentChange, DocumentRecord, DocumentState, InboundOrigin,
     NetworkDetail, StateChange, SubmissionItem, SubmissionRecord,
 };
-pub use ledger::{DocumentFilter, Duplicate, IdempotencyCheck, Ledger, StoredResponse};
+pub use ledger::{
+    DocumentFilter, Duplicate, IDEMPOTENCY_KEY_LIFETIME, IdempotencyCheck, Ledger, StoredResponse,
+};
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

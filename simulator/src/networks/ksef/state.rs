@@ -52,7 +52,12 @@ pub(crate) struct Books {
     pub(crate) numbered: HashMap<(String, String, String), (String, String)>,
     /// KSeF number -> invoice reference.
     pub(crate) by_ksef_number: HashMap<String, String>,
+    /// Challenges issued, so expired ones are swept once per [`CHALLENGE_SWEEP_EVERY`].
+    challenges_issued: u64,
 }
+
+/// How many challenges are issued between two sweeps of the expired ones.
+const CHALLENGE_SWEEP_EVERY: u64 = 1024;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Challenge {
@@ -182,7 +187,23 @@ impl Ksef {
     /// `POST /auth/challenge`.
     pub(crate) fn challenge(&self, now: Timestamp) -> (String, Timestamp) {
         let reference = self.mint("CR", now);
-        self.books().challenges.insert(
+        let mut books = self.books();
+        // An expired challenge is refused with the same 21111 as an unknown one, so it can be
+        // forgotten: otherwise a client that asks for a challenge per call (or never finishes
+        // authenticating) grows this map for ever.
+        books.challenges_issued += 1;
+        if books
+            .challenges_issued
+            .is_multiple_of(CHALLENGE_SWEEP_EVERY)
+        {
+            books.challenges.retain(|_, challenge| {
+                challenge
+                    .timestamp
+                    .checked_add(CHALLENGE_TTL)
+                    .is_ok_and(|until| now < until)
+            });
+        }
+        books.challenges.insert(
             reference.clone(),
             Challenge {
                 timestamp: now,

@@ -74,7 +74,7 @@ pub(crate) fn enqueue(
             ..
         }
     ) && event.event_type.in_everything()
-        && event.provider.is_none()
+        && !event.has_provider_body()
     {
         // The provider has no message for this change (a document just taken in has no
         // flow state yet), so its subscribers hear nothing, as they would from the provider.
@@ -481,14 +481,14 @@ fn operational(
     if targets.is_empty() {
         return;
     }
-    let event = Arc::new(Event {
-        id: hub.mint("evt"),
+    let event = Arc::new(Event::new(
+        hub.mint("evt"),
         event_type,
-        at: now,
-        subject: None,
-        data,
-        provider: None,
-    });
+        now,
+        None,
+        &data,
+        None,
+    ));
     for target in targets {
         enqueue(hub, &epoch.agenda, book, &target, &event, now);
     }
@@ -660,17 +660,17 @@ pub(crate) fn send_test(epoch: &Epoch, tenant: &TenantId, endpoint_id: &str) -> 
     let mut books = hub.books();
     let book = books.get_mut(tenant)?;
     book.endpoints.get(endpoint_id)?;
-    let event = Arc::new(Event {
-        id: hub.mint("evt"),
-        event_type: EventType::Test,
-        at: now,
-        subject: None,
-        data: serde_json::json!({
+    let event = Arc::new(Event::new(
+        hub.mint("evt"),
+        EventType::Test,
+        now,
+        None,
+        &serde_json::json!({
             "endpoint_id": endpoint_id,
             "message": "a test event sent on request; answer 2xx to acknowledge it",
         }),
-        provider: None,
-    });
+        None,
+    ));
     enqueue(hub, &epoch.agenda, book, endpoint_id, &event, now);
     Some(event.id.clone())
 }

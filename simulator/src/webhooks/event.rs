@@ -11,6 +11,7 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::scenario::Network;
@@ -160,7 +161,11 @@ pub fn flow_state(state: DocumentState) -> Option<&'static str> {
 }
 
 /// One event, as stored and redelivered: the body is fixed when the event happens.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// The bodies are kept as JSON text, not as `serde_json::Value` trees: an event lives as long
+/// as its deliveries (they can be listed and resent), and a tree costs several times its text
+/// (issue 9's soak measured ~46 KB per document with one `*` subscription).
+#[derive(Clone, Debug)]
 pub struct Event {
     /// `webhook-id` and the payload's `id`: unique per event, the same on every retry.
     pub id: String,
@@ -170,33 +175,72 @@ pub struct Event {
     /// The document the event is about, for ordering and reordering.
     pub subject: Option<String>,
     /// The `data` of the Standard Webhooks body.
-    pub data: Value,
+    data: Box<RawValue>,
     /// The seed's provider body (`UpdatedEntityID`, `EntityDetail`...), when the event has
     /// one.
-    pub provider: Option<Value>,
+    provider: Option<Box<RawValue>>,
+}
+
+/// The Standard Webhooks envelope, fields in the order a `Value` map writes them (sorted),
+/// so the bytes are what they were when the body was built as a tree.
+#[derive(Serialize)]
+struct StandardBody<'a> {
+    data: &'a RawValue,
+    id: &'a str,
+    timestamp: String,
+    #[serde(rename = "type")]
+    event_type: &'a str,
+}
+
+/// JSON text of `value`; a `Value` always serialises, `null` stands in if it ever did not.
+fn text(value: &Value) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned())
 }
 
 impl Event {
+    pub fn new(
+        id: String,
+        event_type: EventType,
+        at: Timestamp,
+        subject: Option<String>,
+        data: &Value,
+        provider: Option<&Value>,
+    ) -> Self {
+        Self {
+            id,
+            event_type,
+            at,
+            subject,
+            data: text(data),
+            provider: provider.map(text),
+        }
+    }
+
+    /// True when the provider dialect has a message of its own for this event.
+    pub fn has_provider_body(&self) -> bool {
+        self.provider.is_some()
+    }
+
     /// The Standard Webhooks body: `{id, type, timestamp, data}`.
     pub fn standard_body(&self) -> Vec<u8> {
-        let body = json!({
-            "id": self.id,
-            "type": self.event_type.as_str(),
-            "timestamp": self.at.to_string(),
-            "data": self.data,
-        });
-        serde_json::to_vec(&body).unwrap_or_default()
+        serde_json::to_vec(&StandardBody {
+            data: &self.data,
+            id: &self.id,
+            timestamp: self.at.to_string(),
+            event_type: self.event_type.as_str(),
+        })
+        .unwrap_or_default()
     }
 
     /// The ERP callback body: for callback events, `data` is the whole notification.
     pub fn callback_body(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.data).unwrap_or_default()
+        self.data.get().as_bytes().to_vec()
     }
 
     /// The provider dialect's body, or the standard one for events the provider never sends.
     pub fn provider_body(&self) -> Vec<u8> {
         match &self.provider {
-            Some(body) => serde_json::to_vec(body).unwrap_or_default(),
+            Some(body) => body.get().as_bytes().to_vec(),
             None => self.standard_body(),
         }
     }
@@ -290,6 +334,48 @@ pub(crate) fn direction_str(direction: Direction) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keeping the bodies as text changed no byte: the body is what serialising the old
+    /// `{id, type, timestamp, data}` tree gave (signatures cover these bytes).
+    #[test]
+    fn bodies_kept_as_text_are_the_bytes_the_tree_gave() {
+        let data = json!({
+            "state": "delivered",
+            "document_id": "inv_1",
+            "network_detail": {"status": "RC", "network_id": null},
+            "sequence": 3,
+            "errors": [{"rule": "BR-01", "message": "a \"quoted\" ü"}],
+        });
+        let provider = json!({"UpdatedEntityID": 7, "EntityDetail": {"Status": "Delivered"}});
+        let at: Timestamp = "2026-11-21T10:00:00.5Z".parse().unwrap_or_default();
+        let event = Event::new(
+            "evt_1".into(),
+            EventType::StatusUpdated,
+            at,
+            Some("inv_1".into()),
+            &data,
+            Some(&provider),
+        );
+        let tree = json!({
+            "id": "evt_1",
+            "type": EventType::StatusUpdated.as_str(),
+            "timestamp": at.to_string(),
+            "data": data,
+        });
+        assert_eq!(
+            event.standard_body(),
+            serde_json::to_vec(&tree).unwrap_or_default()
+        );
+        assert_eq!(
+            event.provider_body(),
+            serde_json::to_vec(&provider).unwrap_or_default()
+        );
+        assert_eq!(
+            event.callback_body(),
+            serde_json::to_vec(&data).unwrap_or_default()
+        );
+        assert!(event.has_provider_body());
+    }
 
     #[test]
     fn event_types_read_back_their_wire_names() {

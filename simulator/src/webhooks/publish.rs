@@ -71,14 +71,14 @@ pub(crate) fn publish_change(
         let provider = (event_type == EventType::StatusUpdated)
             .then(|| provider_message(change, now))
             .flatten();
-        let event = Arc::new(Event {
+        let event = Arc::new(Event::new(
             id,
             event_type,
-            at: now,
-            subject: Some(change.document_id.clone()),
-            data,
-            provider,
-        });
+            now,
+            Some(change.document_id.clone()),
+            &data,
+            provider.as_ref(),
+        ));
         for target in targets {
             enqueue(hub, &epoch.agenda, book, &target, &event, now);
         }
@@ -109,14 +109,15 @@ pub(crate) fn publish_submission(
         return;
     }
     let id = hub.mint("evt");
-    let event = Arc::new(Event {
-        data: callback_body(&id, "SubmissionProcessed", items),
+    let data = callback_body(&id, "SubmissionProcessed", items);
+    let event = Arc::new(Event::new(
         id,
-        event_type: EventType::CallbackDocuments,
-        at: now,
-        subject: Some(submission_id.to_owned()),
-        provider: None,
-    });
+        EventType::CallbackDocuments,
+        now,
+        Some(submission_id.to_owned()),
+        &data,
+        None,
+    ));
     for target in targets {
         enqueue(hub, &epoch.agenda, book, &target, &event, now);
     }

@@ -28,6 +28,9 @@ pub mod digest;
 pub mod documents;
 pub mod errors;
 mod faults;
+/// For the fuzz targets in `fuzz/` and the test that runs their seeds; not eisim's API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 pub mod journal;
 pub mod limits;

@@ -7,6 +7,7 @@ mod check_cli;
 mod control_api;
 mod faults;
 mod fixtures;
+mod fuzz_seeds;
 mod gateway_invoices;
 mod gateway_properties;
 mod gateway_tokens;

@@ -285,6 +285,43 @@ pub(crate) struct Declared {
     pub(crate) offline: bool,
 }
 
+/// Checks the declared sizes and hashes and decrypts the content with the session's key:
+/// `Ok(None)` when it does not decrypt (the invoice is then taken and refused with 435).
+pub(crate) fn unseal(
+    key: Option<&[u8]>,
+    iv: &[u8],
+    declared: &Declared,
+) -> Result<Option<Vec<u8>>, KsefError> {
+    let wrong_size = || {
+        KsefError::exception(
+            21402,
+            ["Długość treści nie zgadza się z rozmiarem pliku.".to_owned()],
+        )
+    };
+    let wrong_hash = || {
+        KsefError::exception(
+            21403,
+            ["Skrót treści nie zgadza się ze skrótem pliku.".to_owned()],
+        )
+    };
+    if declared.content.len() as u64 != declared.encrypted_size {
+        return Err(wrong_size());
+    }
+    if sha256_base64(&declared.content) != declared.encrypted_hash {
+        return Err(wrong_hash());
+    }
+    let plain = aes256_cbc_decrypt(key.unwrap_or_default(), iv, &declared.content).ok();
+    if let Some(plain) = &plain {
+        if plain.len() as u64 != declared.invoice_size {
+            return Err(wrong_size());
+        }
+        if sha256_base64(plain) != declared.invoice_hash {
+            return Err(wrong_hash());
+        }
+    }
+    Ok(plain)
+}
+
 /// `POST /sessions/online/{ref}/invoices`: the synchronous checks, then the invoice is taken
 /// (202) and its processing planned on the agenda.
 pub(crate) fn send(
@@ -333,33 +370,7 @@ pub(crate) fn send(
             )],
         ));
     }
-    let wrong_size = || {
-        KsefError::exception(
-            21402,
-            ["Długość treści nie zgadza się z rozmiarem pliku.".to_owned()],
-        )
-    };
-    let wrong_hash = || {
-        KsefError::exception(
-            21403,
-            ["Skrót treści nie zgadza się ze skrótem pliku.".to_owned()],
-        )
-    };
-    if declared.content.len() as u64 != declared.encrypted_size {
-        return Err(wrong_size());
-    }
-    if sha256_base64(&declared.content) != declared.encrypted_hash {
-        return Err(wrong_hash());
-    }
-    let plain = aes256_cbc_decrypt(&key, &iv, &declared.content).ok();
-    if let Some(plain) = &plain {
-        if plain.len() as u64 != declared.invoice_size {
-            return Err(wrong_size());
-        }
-        if sha256_base64(plain) != declared.invoice_hash {
-            return Err(wrong_hash());
-        }
-    }
+    let plain = unseal(Some(&key), &iv, &declared)?;
     let inspected = plain
         .as_deref()
         .map(|plain| documents::inspect(plain, &documents::Context::new(date_of(now))));

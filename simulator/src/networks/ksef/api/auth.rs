@@ -81,16 +81,38 @@ fn failure(code: u16, detail: &str) -> (u16, Vec<String>) {
     (code, vec![detail.to_owned()])
 }
 
-/// `POST /auth/ksef-token`: the token comes RSA-OAEP encrypted as `token|timestampMs`.
-/// Problems with the token itself show up later, as status 450 or 415 of the operation.
-pub(crate) async fn ksef_token(caller: Caller, body: Bytes) -> Result<Response, KsefError> {
-    caller.limit(RateGroup::Public, "")?;
-    let request: TokenAuth = json_body(&body)?;
-    let ksef = caller.ksef();
+/// What `POST /auth/ksef-token` reads from the client's bytes before it looks at any state.
+pub(super) struct TokenStart {
+    request: TokenAuth,
+    kind: ContextKind,
+    /// `encryptedToken`, Base64-decoded: still RSA-OAEP encrypted.
+    encrypted: Vec<u8>,
+}
+
+/// Reads a KSeF-token start's body (also the fuzz target's entry, see [`crate::fuzzing`]).
+pub(super) fn read_token_start(body: &[u8]) -> Result<TokenStart, KsefError> {
+    let request: TokenAuth = json_body(body)?;
     let kind = context_kind(&request.context_identifier.kind)?;
     let encrypted = B64
         .decode(request.encrypted_token.trim())
         .map_err(|e| KsefError::invalid_input(format!("encryptedToken: not Base64 ({e})")))?;
+    Ok(TokenStart {
+        request,
+        kind,
+        encrypted,
+    })
+}
+
+/// `POST /auth/ksef-token`: the token comes RSA-OAEP encrypted as `token|timestampMs`.
+/// Problems with the token itself show up later, as status 450 or 415 of the operation.
+pub(crate) async fn ksef_token(caller: Caller, body: Bytes) -> Result<Response, KsefError> {
+    caller.limit(RateGroup::Public, "")?;
+    let TokenStart {
+        request,
+        kind,
+        encrypted,
+    } = read_token_start(&body)?;
+    let ksef = caller.ksef();
     check_key_id(ksef, request.public_key_id.as_deref())?;
     let issued = ksef.use_challenge(&request.challenge, caller.now)?;
     let context = request.context_identifier.value.trim().to_owned();
@@ -171,17 +193,21 @@ fn started(
     )
 }
 
+/// Reads a signed `AuthTokenRequest` (well-formed XML, the schema, the signature's shape).
+pub(super) fn read_xades(body: &[u8]) -> Result<xades::AuthRequest, KsefError> {
+    let doc = xml::parse(body).map_err(|error| match error {
+        DocumentError::Hostile(why) => KsefError::exception(21001, [why]),
+        other => KsefError::exception(21001, [other.to_string()]),
+    })?;
+    xades::read_auth_request(&doc, body).map_err(|e| KsefError::exception(e.code(), e.details()))
+}
+
 /// `POST /auth/xades-signature`: a structurally valid signed `AuthTokenRequest`; the signature
 /// itself is not verified (TEST accepts self-signed certificates; the README says so).
 pub(crate) async fn xades(caller: Caller, body: Bytes) -> Result<Response, KsefError> {
     caller.limit(RateGroup::Public, "")?;
     let ksef = caller.ksef();
-    let doc = xml::parse(&body).map_err(|error| match error {
-        DocumentError::Hostile(why) => KsefError::exception(21001, [why]),
-        other => KsefError::exception(21001, [other.to_string()]),
-    })?;
-    let request = xades::read_auth_request(&doc, &body)
-        .map_err(|e| KsefError::exception(e.code(), e.details()))?;
+    let request = read_xades(&body)?;
     ksef.use_challenge(&request.challenge, caller.now)?;
     let (kind, context) = request.context.clone();
     // TEST gives a certificate owner's rights in its own NIP's context, and no other.

@@ -13,7 +13,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
@@ -213,8 +212,50 @@ impl Caller {
     }
 }
 
+/// A body the KSeF API reads from clients, named for the fuzz targets ([`crate::fuzzing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RequestBody {
+    /// `POST /auth/ksef-token` (JSON).
+    TokenStart,
+    /// `POST /sessions/online` (JSON).
+    SessionOpen,
+    /// `POST /sessions/online/{ref}/invoices` (JSON).
+    InvoiceSend,
+    /// `POST /auth/xades-signature` (signed XML).
+    XadesAuth,
+}
+
+/// Reads `body` as its handler does, up to where the handler needs state; an invoice send is
+/// then unsealed as if its session held `key` and `iv`, and the invoice inspected. Shared with
+/// the handlers so that a fuzzer's crash is one a client could cause.
+pub(crate) fn read_request_body(
+    which: RequestBody,
+    body: &[u8],
+    key: &[u8],
+    iv: &[u8],
+) -> Result<(), KsefError> {
+    match which {
+        RequestBody::TokenStart => auth::read_token_start(body).map(drop),
+        RequestBody::SessionOpen => {
+            let request = sessions::read_open(body)?;
+            sessions::read_encryption(&request.encryption).map(drop)
+        }
+        RequestBody::InvoiceSend => {
+            let declared = sessions::read_send(body)?;
+            let plain = crate::networks::ksef::sessions::unseal(Some(key), iv, &declared)?;
+            if let Some(plain) = plain {
+                let received = jiff::civil::date(2026, 1, 1);
+                let _ =
+                    crate::documents::inspect(&plain, &crate::documents::Context::new(received));
+            }
+            Ok(())
+        }
+        RequestBody::XadesAuth => auth::read_xades(body).map(drop),
+    }
+}
+
 /// Reads a JSON body; anything unreadable is 21405 with serde's words.
-pub(crate) fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, KsefError> {
+pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, KsefError> {
     serde_json::from_slice(body).map_err(|e| KsefError::invalid_input(e.to_string()))
 }
 

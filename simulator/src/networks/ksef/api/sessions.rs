@@ -18,9 +18,9 @@ use crate::networks::ksef::wire::ksef_time;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct OpenRequest {
+pub(super) struct OpenRequest {
     form_code: FormCode,
-    encryption: Encryption,
+    pub(super) encryption: Encryption,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,17 +33,15 @@ struct FormCode {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Encryption {
+pub(super) struct Encryption {
     encrypted_symmetric_key: String,
     initialization_vector: String,
     public_key_id: Option<String>,
 }
 
-/// `POST /sessions/online` -> 201. eisim validates FA (3) only; another form code is said to
-/// be unsupported rather than accepted and misjudged.
-pub(crate) async fn open(caller: Caller, body: Bytes) -> Result<Response, KsefError> {
-    let grant = caller.access(RateGroup::OnlineSession)?;
-    let request: OpenRequest = json_body(&body)?;
+/// Reads a session opening's body and refuses any form but FA (3).
+pub(super) fn read_open(body: &[u8]) -> Result<OpenRequest, KsefError> {
+    let request: OpenRequest = json_body(body)?;
     let form = &request.form_code;
     let fa3 = form.system_code.trim() == "FA (3)"
         && form.schema_version.trim() == "1-0E"
@@ -54,20 +52,35 @@ pub(crate) async fn open(caller: Caller, body: Bytes) -> Result<Response, KsefEr
             form.system_code, form.schema_version, form.value
         )));
     }
-    let ksef = caller.ksef();
-    check_key_id(ksef, request.encryption.public_key_id.as_deref())?;
+    Ok(request)
+}
+
+/// The wrapped key and the IV, Base64-decoded; read after the key id is checked, so a client
+/// using another key hears about the key first.
+pub(super) fn read_encryption(encryption: &Encryption) -> Result<(Vec<u8>, Vec<u8>), KsefError> {
     let key = B64
-        .decode(request.encryption.encrypted_symmetric_key.trim())
+        .decode(encryption.encrypted_symmetric_key.trim())
         .map_err(|e| {
             KsefError::invalid_input(format!("encryptedSymmetricKey: not Base64 ({e})"))
         })?;
     let iv = B64
-        .decode(request.encryption.initialization_vector.trim())
+        .decode(encryption.initialization_vector.trim())
         .ok()
         .filter(|iv| iv.len() == 16)
         .ok_or_else(|| {
             KsefError::invalid_input("initializationVector: expected 16 bytes in Base64".to_owned())
         })?;
+    Ok((key, iv))
+}
+
+/// `POST /sessions/online` -> 201. eisim validates FA (3) only; another form code is said to
+/// be unsupported rather than accepted and misjudged.
+pub(crate) async fn open(caller: Caller, body: Bytes) -> Result<Response, KsefError> {
+    let grant = caller.access(RateGroup::OnlineSession)?;
+    let request = read_open(&body)?;
+    let ksef = caller.ksef();
+    check_key_id(ksef, request.encryption.public_key_id.as_deref())?;
+    let (key, iv) = read_encryption(&request.encryption)?;
     let (reference, valid_until) =
         sessions::open(ksef, &caller.world.journal, &grant, &key, iv, caller.now)?;
     Ok(reply(
@@ -88,6 +101,24 @@ struct SendRequest {
     offline_mode: bool,
 }
 
+/// Reads an invoice send's body: what the client declares and the still encrypted content.
+pub(super) fn read_send(body: &[u8]) -> Result<Declared, KsefError> {
+    let request: SendRequest = json_body(body)?;
+    let content = B64
+        .decode(request.encrypted_invoice_content.trim())
+        .map_err(|e| {
+            KsefError::invalid_input(format!("encryptedInvoiceContent: not Base64 ({e})"))
+        })?;
+    Ok(Declared {
+        invoice_hash: request.invoice_hash,
+        invoice_size: request.invoice_size,
+        encrypted_hash: request.encrypted_invoice_hash,
+        encrypted_size: request.encrypted_invoice_size,
+        content,
+        offline: request.offline_mode,
+    })
+}
+
 /// `POST /sessions/online/{ref}/invoices` -> 202 with the invoice's reference number.
 pub(crate) async fn send(
     caller: Caller,
@@ -95,20 +126,7 @@ pub(crate) async fn send(
     body: Bytes,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::InvoiceSend)?;
-    let request: SendRequest = json_body(&body)?;
-    let content = B64
-        .decode(request.encrypted_invoice_content.trim())
-        .map_err(|e| {
-            KsefError::invalid_input(format!("encryptedInvoiceContent: not Base64 ({e})"))
-        })?;
-    let declared = Declared {
-        invoice_hash: request.invoice_hash,
-        invoice_size: request.invoice_size,
-        encrypted_hash: request.encrypted_invoice_hash,
-        encrypted_size: request.encrypted_invoice_size,
-        content,
-        offline: request.offline_mode,
-    };
+    let declared = read_send(&body)?;
     let invoice = sessions::send(
         &caller.epoch,
         &caller.world.journal,

@@ -1188,15 +1188,11 @@ fn keep(
     let message = match rendered {
         Ok(_) => file.messages.last().cloned()?,
         Err(why) => {
-            journal.append(
+            note(
+                journal,
+                &file,
                 now,
-                file.tenant.clone(),
-                Record::Simulator {
-                    message: format!(
-                        "sdi: the {} for file {id} could not be made: {why}",
-                        kind.as_str()
-                    ),
-                },
+                format!("the {} could not be made: {why}", kind.as_str()),
             );
             return None;
         }
@@ -1261,16 +1257,13 @@ fn wire_bytes(
     match message.bytes.get() {
         Ok(bytes) => Some(bytes),
         Err(why) => {
-            journal.append(
+            let what = message.message_type.as_str();
+            let name = &message.file_name;
+            note(
+                journal,
+                file,
                 now,
-                file.tenant.clone(),
-                Record::Simulator {
-                    message: format!(
-                        "sdi: the {} {} could not be made, so it was not sent: {why}",
-                        message.message_type.as_str(),
-                        message.file_name
-                    ),
-                },
+                format!("the {what} {name} could not be made, so it was not sent: {why}"),
             );
             None
         }

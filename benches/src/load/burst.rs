@@ -35,7 +35,7 @@ use super::cases::{call, gateway_token, submission_body};
 use super::generator::{self, HttpClient, Measurement, Pool, Prepared, closed_loop};
 use super::report::Case;
 use super::servers::{self, SharedArrivals};
-use super::{Options, Urls};
+use super::{Options, Urls, replay};
 
 /// Far enough on the virtual clock for every SDI PA lifecycle step (RC at once, DT after 15
 /// days) to fall due.
@@ -416,25 +416,8 @@ async fn baseline(
     arrivals: &SharedArrivals,
     kept: Vec<(HeaderMap, axum::body::Bytes)>,
 ) -> (Measurement, Vec<String>) {
-    let uri: axum::http::Uri = format!("{}/hook", urls.receiver).parse().unwrap();
     let expected = kept.len() as u64;
-    let requests: Vec<Prepared> = kept
-        .into_iter()
-        .map(|(headers, body)| {
-            let mut kept_headers = HeaderMap::new();
-            for (name, value) in &headers {
-                if name != header::HOST && name != header::CONTENT_LENGTH {
-                    kept_headers.append(name.clone(), value.clone());
-                }
-            }
-            Prepared {
-                method: Method::POST,
-                uri: uri.clone(),
-                headers: kept_headers,
-                body,
-            }
-        })
-        .collect();
+    let requests: Vec<Prepared> = kept.into_iter().map(|made| replay(urls, made)).collect();
     let concurrency = eisim::webhooks::SENDER_CONCURRENCY;
     // Its own client, so each of the sender's concurrency gets a kept-alive connection.
     let client = generator::client(concurrency);

@@ -352,7 +352,7 @@ async fn wait_for_sample(arrivals: &SharedArrivals) -> (HeaderMap, Bytes) {
 }
 
 /// The delivery eisim made, sent by the generator straight to the receiver.
-fn replay(urls: &Urls, (headers, body): (HeaderMap, Bytes)) -> Prepared {
+pub(crate) fn replay(urls: &Urls, (headers, body): (HeaderMap, Bytes)) -> Prepared {
     let mut kept = HeaderMap::new();
     for (name, value) in &headers {
         if name != header::HOST && name != header::CONTENT_LENGTH {

@@ -267,24 +267,6 @@ async fn journaled(t: &TestSim, answered: &[(&str, StatusCode)]) {
     }
 }
 
-impl TestSim {
-    /// The whole journal, every kind.
-    async fn journal_all(&self) -> Vec<Value> {
-        let text = self
-            .http
-            .get(self.url("/_sim/journal"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
-
 const INVOICES: &str = "/api/v1/invoices";
 const RICEVI_FILE: &str = "/ricevi_file";
 const SCENARIO_PATH: &str = "/_sim/scenario";

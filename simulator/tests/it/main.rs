@@ -93,9 +93,18 @@ impl TestSim {
 
     /// The journal's entries of one `kind`, in order.
     pub(crate) async fn journal(&self, kind: &str) -> Vec<serde_json::Value> {
+        self.journal_at(&format!("/_sim/journal?kind={kind}")).await
+    }
+
+    /// The whole journal, every kind, in order.
+    pub(crate) async fn journal_all(&self) -> Vec<serde_json::Value> {
+        self.journal_at("/_sim/journal").await
+    }
+
+    async fn journal_at(&self, path: &str) -> Vec<serde_json::Value> {
         let text = self
             .http
-            .get(self.url(&format!("/_sim/journal?kind={kind}")))
+            .get(self.url(path))
             .send()
             .await
             .unwrap()

@@ -36,6 +36,7 @@ mod errors;
 mod evidence;
 mod exec;
 pub mod exit_codes;
+pub mod explore;
 mod fixtures;
 pub mod outcome;
 pub mod reference;

@@ -7,6 +7,8 @@
 //! an [`outcome::RunReport`], which the [`report`] module renders for the console, JSON,
 //! JUnit and HTML. The [`reference`] integration implements the contract correctly; its
 //! [`reference::Breakage`]s are the zoo that proves each rule is caught.
+//! [`bench::bench`] drives the same contract to measure an integration's throughput and
+//! per-document latency, with eisim's own share of the time reported apart.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), eisim_suite::SuiteError> {
@@ -29,6 +31,7 @@
 //! # }
 //! ```
 
+pub mod bench;
 pub mod catalogue;
 pub mod contract;
 mod driver;

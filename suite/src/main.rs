@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use eisim::ClockMode;
 use eisim::scenario::Network;
+use eisim_suite::bench::{self, BenchOptions, parse_network};
 use eisim_suite::explore::{self, ExploreOptions};
 use eisim_suite::reference::{Breakage, ReferenceConfig};
 use eisim_suite::{
@@ -14,8 +16,9 @@ use eisim_suite::{
 
 /// Conformance suite for e-invoicing integrations, graded against the eisim simulator.
 ///
-/// Exit codes: 0 every rule passed, 1 a rule failed, 2 usage or scenario error, 3 the driver
-/// could not be reached or broke the contract.
+/// Exit codes: 0 every rule passed (bench: every document reached its end state), 1 a rule
+/// failed (bench: a document did not), 2 usage or scenario error, 3 the driver could not be
+/// reached or broke the contract.
 #[derive(Debug, Parser)]
 #[command(name = "eisim-suite", version, about, long_about)]
 struct Cli {
@@ -39,6 +42,19 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Measure an integration's throughput and per-document latency through the driver.
+    ///
+    /// Asks the integration (`POST /submit`) to send N distinct documents, at most C at once,
+    /// round-robin over the networks, and times each from the submit to the driver reporting
+    /// the document's end state: the state eisim holds once nothing more is planned for it
+    /// (delivered, refused or failed in the default world). eisim's own share (its handling of
+    /// the integration's requests, and the configured network delays under --clock) is
+    /// reported apart from the integration's.
+    ///
+    /// Exit codes: 0 every document reached its end state, 1 some did not within the time
+    /// limit, 2 usage or scenario error, 3 the driver could not be reached or broke the
+    /// contract.
+    Bench(Box<BenchArgs>),
     /// Serve the reference integration (the driver contract and its webhook receiver).
     Reference {
         /// Port on 127.0.0.1; 0 picks a free one and prints it.
@@ -89,6 +105,54 @@ struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+struct BenchArgs {
+    /// A running driver adapter.
+    #[arg(long, conflicts_with = "exec", required_unless_present = "exec")]
+    driver: Option<String>,
+    /// A command that starts the adapter; `{port}` is replaced by its port. Started once for
+    /// the whole benchmark.
+    #[arg(long)]
+    exec: Option<String>,
+    /// How many documents to send.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    documents: u64,
+    /// At most this many documents outstanding at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
+    concurrency: u64,
+    /// A network to send on (peppol, sdi, ksef); repeat for several. Default: all three,
+    /// round-robin.
+    #[arg(long = "network", value_name = "NETWORK", value_parser = parse_network)]
+    networks: Vec<Network>,
+    /// A scenario to run the simulator on instead of the built-in one (one tenant with
+    /// credentials, a recipient per network, no faults). It needs a tenant with credentials
+    /// and a participant on each network used; its `steps` and `expect` are ignored.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// The simulator's clock: `virtual` (configured network delays cost no wall time),
+    /// `scaled:FACTOR` (they cost delay/FACTOR) or `real` (they cost their full time).
+    #[arg(long, default_value = "virtual", value_parser = parse_clock)]
+    clock: ClockMode,
+    /// Read peppol/invoice-minimal.xml, sdi/FPR12-minimal.xml and ksef/fa3-minimal.xml from
+    /// here instead of the copies built into eisim-suite.
+    #[arg(long, value_name = "DIR")]
+    fixtures: Option<PathBuf>,
+    /// Seconds a document may take to reach its end state before it counts as failed.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    document_timeout: u64,
+    /// Milliseconds without a call from the integration before the simulator is stopped at
+    /// the end.
+    #[arg(long, default_value_t = 300)]
+    quiet_ms: u64,
+    /// Write the report as JSON (schema `eisim-suite/bench/v1`, see suite/BENCH-SCHEMA.md).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
+fn parse_clock(text: &str) -> Result<ClockMode, String> {
+    text.parse::<ClockMode>().map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Args)]
 struct ExploreArgs {
     /// A running driver adapter.
     #[arg(long, conflicts_with = "exec", required_unless_present = "exec")]
@@ -103,9 +167,9 @@ struct ExploreArgs {
     /// Seed of the generator; the same seed generates the same cases. Default: random, printed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Networks documents may go to (default: all three).
-    #[arg(long, value_delimiter = ',', value_name = "NETWORK")]
-    networks: Vec<NetworkArg>,
+    /// Networks documents may go to, comma-separated (default: all three).
+    #[arg(long, value_delimiter = ',', value_name = "NETWORK", value_parser = parse_network)]
+    networks: Vec<Network>,
     /// Most documents (submits and corrections) in one case.
     #[arg(long, default_value_t = 6)]
     max_documents: usize,
@@ -129,23 +193,6 @@ struct ExploreArgs {
     json: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum NetworkArg {
-    Peppol,
-    Sdi,
-    Ksef,
-}
-
-impl From<NetworkArg> for Network {
-    fn from(network: NetworkArg) -> Network {
-        match network {
-            NetworkArg::Peppol => Network::Peppol,
-            NetworkArg::Sdi => Network::Sdi,
-            NetworkArg::Ksef => Network::Ksef,
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -158,6 +205,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => run(*args).await,
+            Command::Bench(args) => bench(*args).await,
             Command::Explore(args) => explore(*args).await,
             Command::Rules { markdown } => {
                 if markdown {
@@ -227,13 +275,42 @@ async fn run(args: RunArgs) -> Result<i32, SuiteError> {
     Ok(report.exit_code())
 }
 
+async fn bench(args: BenchArgs) -> Result<i32, SuiteError> {
+    let driver = driver_target(args.driver, args.exec)?;
+    let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    let options = BenchOptions {
+        documents: count(args.documents),
+        concurrency: count(args.concurrency),
+        networks: args.networks,
+        scenario: args.scenario,
+        clock: args.clock,
+        fixtures: args.fixtures,
+        quiet: Duration::from_millis(args.quiet_ms),
+        document_timeout: Duration::from_secs(args.document_timeout),
+        ..BenchOptions::new(driver)
+    };
+    let report = bench::bench(options, |progress| {
+        println!("{}", bench::progress_line(progress));
+    })
+    .await?;
+    println!();
+    print!("{}", bench::summary(&report));
+    if let Some(path) = args.json {
+        let text = report
+            .to_json()
+            .map_err(|e| SuiteError::Usage(format!("cannot write the report as JSON: {e}")))?;
+        std::fs::write(&path, text).map_err(|source| SuiteError::Io { path, source })?;
+    }
+    Ok(report.exit_code())
+}
+
 async fn explore(args: ExploreArgs) -> Result<i32, SuiteError> {
     let seed = args.seed.unwrap_or_else(rand::random);
     let options = ExploreOptions {
         driver: driver_target(args.driver, args.exec)?,
         cases: args.cases,
         seed,
-        networks: args.networks.into_iter().map(Network::from).collect(),
+        networks: args.networks,
         max_documents: args.max_documents,
         out: args.out,
         fixtures: args.fixtures,

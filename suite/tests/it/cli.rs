@@ -159,3 +159,59 @@ fn rules_prints_the_catalogue() {
         assert!(text.contains(rule.id), "{} missing", rule.id);
     }
 }
+
+#[test]
+fn bench_refuses_bad_arguments_with_2_and_an_unreachable_driver_with_3() {
+    for bad in [
+        &["--documents", "0"][..],
+        &["--network", "fax"][..],
+        &["--concurrency", "0"][..],
+        &["--clock", "sundial"][..],
+    ] {
+        let output = suite()
+            .args(["bench", "--driver", "http://127.0.0.1:9"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    let output = suite()
+        .args([
+            "bench",
+            "--driver",
+            "http://127.0.0.1:9",
+            "--documents",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("could not be reached"), "{stderr}");
+}
+
+#[test]
+fn bench_writes_its_json_report() {
+    let dir = out_dir("bench");
+    let json = dir.join("bench.json");
+    let output = suite()
+        .args(["bench", "--documents", "3", "--concurrency", "3", "--exec"])
+        .arg(reference_exec(""))
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("documents/s"), "{stdout}");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["schema"], "eisim-suite/bench/v1");
+    assert_eq!(report["completed"], 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,6 +1,7 @@
 //! eisim-suite's integration tests, one binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bench;
 mod cli;
 mod conformance;
 mod harness;

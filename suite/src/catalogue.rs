@@ -86,7 +86,7 @@ pub const RULES: &[Rule] = &[
         level: Level::Must,
         source: SEED_PRACTICES,
         statement: "After a 401, get a new token and finish the work.",
-        judged_by: "For every call answered 401 (other than `/connect/token`), a token must be issued afterwards and the same method and path must later succeed with a 2xx.",
+        judged_by: "For every call answered 401 (other than `/connect/token`), a token must be issued afterwards and the same method and path must later go through with it: answered with neither 401 nor 5xx (a 2xx, or the call's own refusal such as 422 for an invalid document).",
         fix: "On 401, drop the cached token, fetch a new one once, and repeat the call.",
     },
     Rule {
@@ -102,7 +102,7 @@ pub const RULES: &[Rule] = &[
         level: Level::Must,
         source: SEED_API,
         statement: "Retry 5xx answers and connection failures with growing delays, a bound, and an idempotency key.",
-        judged_by: "Every submission answered 5xx must carry an `Idempotency-Key` and be retried with the same key; the gaps between attempts must not shrink, and no more than 10 attempts are made.",
+        judged_by: "Every submission answered 5xx must carry an `Idempotency-Key` and be retried with the same key; the gaps the integration chose after each 5xx must not shrink (a wait set by `Retry-After` is SUB-3's, and the backoff may start afresh after it), and no more than 10 attempts are made.",
         fix: "Send an `Idempotency-Key` with every submission and retry 5xx with exponential backoff (e.g. 0.2 s, 0.4 s, 0.8 s ...) up to a fixed number of attempts.",
     },
     Rule {

@@ -342,8 +342,11 @@ impl Case {
                     (Content::Delayed(minutes), Network::Sdi) => {
                         format!("{{ after: {minutes}m, sdi: RC }}")
                     }
+                    // KSeF answers in seconds, as the real one does. A native client learns
+                    // the answer only by polling, and a polling client never goes quiet, so
+                    // the suite cannot jump the clock: minutes here would cost wall minutes.
                     (Content::Delayed(minutes), Network::Ksef) => {
-                        format!("{{ after: {minutes}m, ksef: 200 }}")
+                        format!("{{ after: {}s, ksef: 200 }}", 1 + minutes % 5)
                     }
                     (Content::Delayed(minutes), Network::Peppol) => {
                         format!("{{ after: {minutes}m, mls: AP }}")
@@ -353,7 +356,7 @@ impl Case {
                         if duplicate { "00404" } else { "00311" }
                     ),
                     (Content::Refused { duplicate }, Network::Ksef) => format!(
-                        "{{ after: 1m, ksef: {} }}",
+                        "{{ after: 2s, ksef: {} }}",
                         if duplicate { 440 } else { 450 }
                     ),
                     (Content::Refused { duplicate: false }, Network::Peppol) => {

@@ -9,8 +9,8 @@
 //! ordinary scenario file, and replays that file through `eisim-suite run`'s code path to show
 //! it fails the same way.
 //!
-//! Cases are searched in windows of `jobs` at once (with `--exec`, one adapter per case) and
-//! the lowest-numbered failure wins, so a seed finds the same failure whatever `jobs` is.
+//! Cases run `jobs` at once (with `--exec`, one adapter per case) and the lowest-numbered
+//! failure wins, so a seed finds the same failure whatever `jobs` is.
 //! Shrinking is sequential: each step depends on whether the previous one still failed.
 
 mod case;
@@ -18,7 +18,7 @@ mod console;
 mod report;
 mod strategy;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -156,66 +156,79 @@ pub async fn explore(
 
     let strategy = strategy::cases(options.max_documents, options.networks.clone());
     let mut runner = TestRunner::new_with_rng(Config::default(), rng(options.seed));
+    let mut trees = Vec::with_capacity(options.cases);
+    for _ in 0..options.cases {
+        trees.push(
+            strategy
+                .new_tree(&mut runner)
+                .map_err(|reason| SuiteError::Usage(format!("cannot generate a case: {reason}")))?,
+        );
+    }
+    let cases: Vec<Case> = trees.iter().map(|tree| tree.current()).collect();
+
+    // `jobs` cases run at once; results are reported in case order, and the search stops at
+    // the lowest-numbered failure once every case before it has passed.
+    let mut set = JoinSet::new();
+    let spawn = |set: &mut JoinSet<_>, index: usize| {
+        let explorer = explorer.clone();
+        let case = cases[index].clone();
+        set.spawn(async move {
+            let report = explorer.run(&case, &format!("case-{}", index + 1)).await;
+            (index, report)
+        });
+    };
+    let mut launched = 0;
+    while launched < cases.len() && launched < jobs {
+        spawn(&mut set, launched);
+        launched += 1;
+    }
+    let mut finished: BTreeMap<usize, Result<ScenarioReport, SuiteError>> = BTreeMap::new();
     let mut cases_run = 0;
     let mut cases_passed = 0;
-    let mut failure = None;
-    'search: while cases_run < options.cases {
-        let window = jobs.min(options.cases - cases_run);
-        let mut trees = Vec::with_capacity(window);
-        for _ in 0..window {
-            let tree = strategy
-                .new_tree(&mut runner)
-                .map_err(|reason| SuiteError::Usage(format!("cannot generate a case: {reason}")))?;
-            trees.push(tree);
-        }
-        let mut set = JoinSet::new();
-        for (offset, tree) in trees.iter().enumerate() {
-            let number = cases_run + offset + 1;
-            let case = tree.current();
-            let explorer = explorer.clone();
-            set.spawn(async move {
-                let report = explorer.run(&case, &format!("case-{number}")).await;
-                (offset, case, report)
-            });
-        }
-        let mut first_failure = None;
-        let mut results = Vec::with_capacity(window);
-        while let Some(joined) = set.join_next().await {
-            results.push(
-                joined.map_err(|e| SuiteError::Simulator(format!("a case task failed: {e}")))?,
-            );
-        }
-        results.sort_by_key(|(offset, _, _)| *offset);
-        for (offset, case, report) in results {
+    let mut first_failure = None;
+    while let Some(joined) = set.join_next().await {
+        let (index, report) =
+            joined.map_err(|e| SuiteError::Simulator(format!("a case task failed: {e}")))?;
+        finished.insert(index, report);
+        while let Some(report) = finished.remove(&cases_run) {
             let report = report?;
-            let number = cases_run + offset + 1;
-            let summary = case.summary(&explorer.work_paths);
+            let summary = cases[cases_run].summary(&explorer.work_paths);
+            cases_run += 1;
             progress(Progress::Case {
-                number,
+                number: cases_run,
                 of: options.cases,
                 summary: &summary,
                 report: &report,
             });
             match found(&report)? {
                 None => cases_passed += 1,
-                Some(found) if first_failure.is_none() => {
-                    first_failure = Some((number, offset, found));
+                Some(found) => {
+                    first_failure = Some((cases_run, found));
+                    break;
                 }
-                Some(_) => {}
             }
         }
-        if let Some((number, offset, found)) = first_failure {
-            cases_run += offset + 1;
-            let tree = trees.swap_remove(offset);
-            failure = Some(
+        if first_failure.is_some() {
+            set.abort_all();
+            break;
+        }
+        if launched < cases.len() {
+            spawn(&mut set, launched);
+            launched += 1;
+        }
+    }
+    drop(set);
+    let failure = match first_failure {
+        Some((number, found)) => {
+            let tree = trees.swap_remove(number - 1);
+            Some(
                 explorer
                     .shrink(tree, number, found, &options, &mut progress)
                     .await?,
-            );
-            break 'search;
+            )
         }
-        cases_run += window;
-    }
+        None => None,
+    };
     let _ = std::fs::remove_dir_all(&work);
     Ok(ExploreReport {
         schema: SCHEMA,

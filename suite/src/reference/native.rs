@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::book::Source;
 use super::breakage::Breakage;
@@ -26,6 +26,10 @@ const ATTEMPTS: u32 = 5;
 const BACKOFF: Duration = Duration::from_millis(200);
 /// How often an invoice's status is read while KSeF processes it.
 const STATUS_EVERY: Duration = Duration::from_millis(500);
+/// The longest `Retry-After` the integration waits out. A longer one announces an outage
+/// (KSeF's maintenance page says how long it lasts): rather than hold the invoices for hours,
+/// the integration reports them failed, for a person to send again once KSeF is back.
+const LONGEST_WAIT: Duration = Duration::from_secs(10);
 /// Reads of one invoice's status before giving up on it.
 const STATUS_READS: u32 = 240;
 
@@ -38,7 +42,11 @@ macro_rules! retrying {
         let mut attempt = 1;
         loop {
             match $call.await {
-                Err(error) if retryable(&error) && attempt < ATTEMPTS => {
+                Err(error)
+                    if retryable(&error)
+                        && attempt < ATTEMPTS
+                        && error.retry_after().is_none_or(|wait| wait <= LONGEST_WAIT) =>
+                {
                     tokio::time::sleep(error.retry_after().unwrap_or(delay)).await;
                     delay *= 2;
                     attempt += 1;
@@ -69,6 +77,24 @@ pub(crate) struct Desks {
 pub(crate) struct Desk {
     client: tokio::sync::Mutex<KsefClient>,
     waiting: Mutex<Vec<Queued>>,
+    /// Set when KSeF announced an outage longer than the integration waits: until then
+    /// nothing is sent to it (SUB-3), and new invoices are reported failed at once.
+    closed_until: Mutex<Option<Instant>>,
+}
+
+impl Desk {
+    /// Whether KSeF is known to be down now.
+    fn closed(&self) -> bool {
+        lock(&self.closed_until).is_some_and(|until| Instant::now() < until)
+    }
+
+    /// Remembers an outage the error announced, if it is longer than the integration waits.
+    fn note_outage(&self, error: &KsefError) {
+        if let Some(wait) = error.retry_after().filter(|wait| *wait > LONGEST_WAIT) {
+            tracing::info!(?wait, "KSeF is down for longer than the integration waits");
+            *lock(&self.closed_until) = Some(Instant::now() + wait);
+        }
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -100,6 +126,7 @@ impl Desks {
                     let desk = Arc::new(Desk {
                         client: tokio::sync::Mutex::new(KsefClient::new(http, &api, nip, token)),
                         waiting: Mutex::new(Vec::new()),
+                        closed_until: Mutex::new(None),
                     });
                     desks.insert(key, Arc::clone(&desk));
                     desk
@@ -125,7 +152,12 @@ async fn send_window(integration: Arc<Integration>, desk: Arc<Desk>) {
         return;
     }
     let mut client = desk.client.lock().await;
+    if desk.closed() {
+        fail_all(&integration, &window);
+        return;
+    }
     if let Err(error) = retrying!(client.authenticate()) {
+        desk.note_outage(&error);
         tracing::warn!(%error, "KSeF authentication failed; the invoices are not sent");
         fail_all(&integration, &window);
         return;
@@ -142,13 +174,14 @@ async fn send_window(integration: Arc<Integration>, desk: Arc<Desk>) {
         let session = match retrying!(client.open_online_session()) {
             Ok(session) => session,
             Err(error) => {
+                desk.note_outage(&error);
                 tracing::warn!(%error, "KSeF refused to open an online session");
                 fail_all(&integration, &group);
                 continue;
             }
         };
         for queued in &group {
-            match send(&integration, &mut client, &session, &queued.bytes).await {
+            match send(&integration, &desk, &mut client, &session, &queued.bytes).await {
                 Some(invoice) => {
                     integration.native_apply(&queued.reference, "sent", None);
                     sent.push((session.clone(), queued.reference.clone(), invoice));
@@ -168,7 +201,15 @@ async fn send_window(integration: Arc<Integration>, desk: Arc<Desk>) {
         in_hand.extend(group);
     }
     for (session, reference, invoice) in sent {
-        follow(&integration, &mut client, &session, &reference, &invoice).await;
+        follow(
+            &integration,
+            &desk,
+            &mut client,
+            &session,
+            &reference,
+            &invoice,
+        )
+        .await;
     }
     drop(in_hand);
 }
@@ -177,6 +218,7 @@ async fn send_window(integration: Arc<Integration>, desk: Arc<Desk>) {
 /// again. Returns the invoice reference number.
 async fn send(
     integration: &Arc<Integration>,
+    desk: &Desk,
     client: &mut KsefClient,
     session: &OnlineSession,
     bytes: &[u8],
@@ -188,6 +230,10 @@ async fn send(
             Ok(invoice) => return Some(invoice),
             Err(error) if retryable(&error) => {
                 if let Some(wait) = error.retry_after() {
+                    if wait > LONGEST_WAIT {
+                        desk.note_outage(&error);
+                        return None;
+                    }
                     tokio::time::sleep(wait).await;
                     continue;
                 }
@@ -213,6 +259,7 @@ async fn send(
 /// Reads an invoice's status until it is final, applying each state to the book.
 async fn follow(
     integration: &Arc<Integration>,
+    desk: &Desk,
     client: &mut KsefClient,
     session: &OnlineSession,
     reference: &str,
@@ -220,8 +267,18 @@ async fn follow(
 ) {
     for _ in 0..STATUS_READS {
         tokio::time::sleep(STATUS_EVERY).await;
-        let Ok(status) = client.invoice_status(session, invoice).await else {
-            continue;
+        let status = match client.invoice_status(session, invoice).await {
+            Ok(status) => status,
+            Err(error) => {
+                desk.note_outage(&error);
+                if desk.closed() {
+                    return; // KSeF is down for longer than the integration waits
+                }
+                if let Some(wait) = error.retry_after() {
+                    tokio::time::sleep(wait).await;
+                }
+                continue;
+            }
         };
         if let Some(state) = gateway_state(status.code) {
             integration.native_apply(reference, state, status.ksef_number.as_deref());

@@ -110,16 +110,19 @@ pub(super) fn recovers_from_401(o: &Observation<'_>) -> Finding {
             ));
             continue;
         };
+        // Finished means the call went through with the new token: a 2xx, or the call's
+        // own refusal (a 422 for an invalid document is the work done, not an auth failure).
         let finished = o.http().any(|(e, y)| {
             e.seq > renewed.seq
                 && y.method == x.method
                 && y.path == x.path
-                && (200..300).contains(&y.status)
+                && y.status != 401
+                && y.status < 500
         });
         if !finished {
             violations.push((
                 format!(
-                    "{} {} got 401; a new token came but the call never succeeded afterwards",
+                    "{} {} got 401; a new token came but the call never went through afterwards",
                     x.method, x.path
                 ),
                 vec![cite(entry), cite(renewed)],

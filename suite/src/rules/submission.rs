@@ -74,12 +74,27 @@ pub(super) fn retries_5xx_with_backoff(o: &Observation<'_>) -> Finding {
                 attempts.iter().map(|(e, _)| cite(e)).collect(),
             ));
         }
-        let gaps: Vec<f64> = attempts
-            .windows(2)
-            .map(|w| seconds(w[0].0.real_time, w[1].0.real_time))
-            .collect();
-        if gaps.windows(2).any(|g| g[1] + JITTER < g[0]) || gaps.first().is_some_and(|g| *g < 0.05)
-        {
+        // Only the waits the integration chose count: after a 5xx without `Retry-After`.
+        // A wait the server set (429 or 503 with `Retry-After`) is SUB-3's business, and
+        // the backoff may start afresh after it.
+        let mut runs: Vec<Vec<f64>> = vec![Vec::new()];
+        for w in attempts.windows(2) {
+            if w[0].1.status >= 500 && w[0].1.retry_after.is_none() {
+                if let Some(run) = runs.last_mut() {
+                    run.push(seconds(w[0].0.real_time, w[1].0.real_time));
+                }
+            } else {
+                runs.push(Vec::new());
+            }
+        }
+        let shrank = runs.iter().any(|gaps| {
+            gaps.windows(2).any(|g| g[1] + JITTER < g[0]) || gaps.first().is_some_and(|g| *g < 0.05)
+        });
+        if shrank {
+            let gaps: Vec<f64> = attempts
+                .windows(2)
+                .map(|w| seconds(w[0].0.real_time, w[1].0.real_time))
+                .collect();
             let shown: Vec<String> = gaps.iter().map(|g| format!("{g:.2}s")).collect();
             violations.push((
                 format!("retry delays did not grow: {}", shown.join(", ")),

@@ -33,8 +33,11 @@ impl Adapter {
         }
         let port = free_port().map_err(|e| failed(format!("no free port: {e}")))?;
         let line = command.replace("{port}", &port.to_string());
+        // The adapter's stdout would interleave with the suite's progress lines; its stderr
+        // (where logs and errors go) stays visible.
         let mut child = shell(&line)
             .stdin(Stdio::null())
+            .stdout(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| failed(e.to_string()))?;

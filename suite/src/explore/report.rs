@@ -70,7 +70,8 @@ pub struct CaseSize {
 pub struct Replay {
     /// The command that replays it.
     pub command: String,
-    /// Whether the replay failed the same rule.
+    /// Whether every replay (three) failed the same rule. When the smallest case does not,
+    /// two larger failing cases from the shrinking and then the case as generated are tried.
     pub reproduced: bool,
 }
 

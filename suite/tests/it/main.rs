@@ -4,6 +4,7 @@
 mod bench;
 mod cli;
 mod conformance;
+mod explore;
 mod harness;
 mod ksef_client;
 mod properties;

@@ -448,17 +448,6 @@ impl Run<'_> {
         file_name: Option<String>,
         replaces: Option<String>,
     ) -> SubmitRequest {
-        let ksef = (network == Network::Ksef).then(|| {
-            self.scenario
-                .ksef
-                .tokens
-                .iter()
-                .find(|t| t.auth_status.is_none_or(|s| s == 200))
-                .map(|t| KsefAccess {
-                    nip: t.context.clone(),
-                    token: t.token.clone(),
-                })
-        });
         SubmitRequest {
             document: base64::engine::general_purpose::STANDARD.encode(bytes),
             format: fixtures::format_of(network).to_owned(),
@@ -471,7 +460,7 @@ impl Run<'_> {
             file_name,
             replaces,
             simulator: self.access.clone(),
-            ksef: ksef.flatten(),
+            ksef: ksef_access(self.scenario, network),
         }
     }
 
@@ -554,6 +543,23 @@ impl Run<'_> {
     async fn target_stop(self) {
         self.target.stop().await;
     }
+}
+
+/// KSeF's taxpayer context and a token that authenticates, for a KSeF document: what the
+/// driver contract hands an adapter that sends natively (the gateway channel needs none).
+pub(crate) fn ksef_access(scenario: &Scenario, network: Network) -> Option<KsefAccess> {
+    if network != Network::Ksef {
+        return None;
+    }
+    scenario
+        .ksef
+        .tokens
+        .iter()
+        .find(|t| t.auth_status.is_none_or(|s| s == 200))
+        .map(|t| KsefAccess {
+            nip: t.context.clone(),
+            token: t.token.clone(),
+        })
 }
 
 /// Entries that show someone still working: the integration calling, eisim calling out, or a

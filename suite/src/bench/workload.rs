@@ -11,10 +11,10 @@ use base64::Engine;
 use eisim::scenario::{Network, Scenario};
 use sha2::{Digest, Sha256};
 
-use crate::contract::{KsefAccess, SimulatorAccess, SubmitRequest};
+use crate::contract::{SimulatorAccess, SubmitRequest};
 use crate::errors::SuiteError;
 use crate::fixtures;
-use crate::runner::hex;
+use crate::runner::{hex, ksef_access};
 
 const PEPPOL: &[u8] = include_bytes!("../../../fixtures/peppol/invoice-minimal.xml");
 const SDI: &[u8] = include_bytes!("../../../fixtures/sdi/FPR12-minimal.xml");
@@ -112,23 +112,6 @@ fn recipient(scenario: &Scenario, network: Network) -> Result<String, SuiteError
                 "the scenario has no {} participant to send documents to",
                 network.display_name()
             ))
-        })
-}
-
-/// KSeF's taxpayer context and token, when the scenario has one that authenticates, as `run`
-/// passes it; the gateway channel does not need it, an adapter may.
-fn ksef_access(scenario: &Scenario, network: Network) -> Option<KsefAccess> {
-    if network != Network::Ksef {
-        return None;
-    }
-    scenario
-        .ksef
-        .tokens
-        .iter()
-        .find(|t| t.auth_status.is_none_or(|s| s == 200))
-        .map(|t| KsefAccess {
-            nip: t.context.clone(),
-            token: t.token.clone(),
         })
 }
 

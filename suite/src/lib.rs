@@ -9,6 +9,8 @@
 //! [`reference::Breakage`]s are the zoo that proves each rule is caught.
 //! [`bench::bench`] drives the same contract to measure an integration's throughput and
 //! per-document latency, with eisim's own share of the time reported apart.
+//! [`explore::explore`] generates scenarios nobody wrote, runs them the way [`run`] does, and
+//! shrinks the first MUST failure to a scenario file `run` replays.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), eisim_suite::SuiteError> {

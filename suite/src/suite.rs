@@ -111,17 +111,7 @@ pub async fn run(
         crate::runner::prepare(file)?;
     }
     let jobs = options.jobs.max(1);
-    let driver_name = match &options.settings.driver {
-        DriverTarget::Url(url) => {
-            if jobs > 1 {
-                return Err(SuiteError::Usage(
-                    "--jobs above 1 needs --exec: one running adapter cannot serve several scenarios at once".into(),
-                ));
-            }
-            Driver::new(url)?.info().await?.name
-        }
-        DriverTarget::Exec(command) => command.clone(),
-    };
+    let driver_name = driver_name(&options.settings.driver, jobs).await?;
     let settings = Arc::new(options.settings.clone());
     let permits = Arc::new(Semaphore::new(jobs));
     let mut set = JoinSet::new();
@@ -154,6 +144,23 @@ pub async fn run(
         scenarios,
         summary,
     })
+}
+
+/// The name reports give the driver: its own `name` for a running adapter (which proves it
+/// answers before anything is run), the command for `--exec`. Several runs at once need a
+/// fresh adapter each, so `--jobs` above 1 is refused with `--driver`.
+pub(crate) async fn driver_name(driver: &DriverTarget, jobs: usize) -> Result<String, SuiteError> {
+    match driver {
+        DriverTarget::Url(url) => {
+            if jobs > 1 {
+                return Err(SuiteError::Usage(
+                    "--jobs above 1 needs --exec: one running adapter cannot serve several runs at once".into(),
+                ));
+            }
+            Ok(Driver::new(url)?.info().await?.name)
+        }
+        DriverTarget::Exec(command) => Ok(command.clone()),
+    }
 }
 
 fn summarize(scenarios: &[ScenarioReport]) -> Summary {

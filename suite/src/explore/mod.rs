@@ -33,7 +33,6 @@ pub use console::{progress_line, summary};
 pub use report::{CaseSize, ExploreReport, Failure, Replay, SCHEMA};
 
 use crate::catalogue::{self, Level};
-use crate::driver::Driver;
 use crate::errors::SuiteError;
 use crate::outcome::{ErrorKind, Evidence, ScenarioReport, ScenarioStatus};
 use crate::runner::{DriverTarget, RunSettings, run_scenario};
@@ -122,17 +121,7 @@ pub async fn explore(
         ));
     }
     let jobs = options.jobs.max(1);
-    let driver_name = match &options.driver {
-        DriverTarget::Url(url) => {
-            if jobs > 1 {
-                return Err(SuiteError::Usage(
-                    "--jobs above 1 needs --exec: one running adapter cannot serve several cases at once".into(),
-                ));
-            }
-            Driver::new(url)?.info().await?.name
-        }
-        DriverTarget::Exec(command) => command.clone(),
-    };
+    let driver_name = crate::suite::driver_name(&options.driver, jobs).await?;
     let fixtures = fixtures_folder(options.fixtures.as_deref())?;
     let work = options.out.join(".cases");
     std::fs::create_dir_all(&work).map_err(|source| SuiteError::Io {

@@ -34,7 +34,7 @@ pub use report::{CaseSize, ExploreReport, Failure, Replay, SCHEMA};
 
 use crate::catalogue::{self, Level};
 use crate::errors::SuiteError;
-use crate::outcome::{ErrorKind, Evidence, ScenarioReport, ScenarioStatus};
+use crate::outcome::{ErrorKind, Evidence, RuleVerdict, ScenarioReport, ScenarioStatus};
 use crate::runner::{DriverTarget, RunSettings, run_scenario};
 use case::Paths;
 
@@ -503,16 +503,12 @@ fn found(report: &ScenarioReport) -> Result<Option<Found>, SuiteError> {
         ScenarioStatus::Error {
             kind: ErrorKind::Driver,
             message,
-        } => Ok(Some(Found {
-            rule: DRIVER_FAILURE.to_owned(),
-            message: message.clone(),
-            evidence: Vec::new(),
-        })),
-        ScenarioStatus::Failed => Ok(report.verdicts.iter().find(|v| v.fails_run).map(|v| Found {
-            rule: v.rule.to_owned(),
-            message: v.message.clone().unwrap_or_default(),
-            evidence: v.evidence.clone(),
-        })),
+        } => Ok(Some(Found::driver(message))),
+        ScenarioStatus::Failed => Ok(report
+            .verdicts
+            .iter()
+            .find(|v| v.fails_run)
+            .map(Found::verdict)),
     }
 }
 
@@ -523,11 +519,7 @@ fn found_rule(report: &ScenarioReport, rule: &str) -> Option<Found> {
             ScenarioStatus::Error {
                 kind: ErrorKind::Driver,
                 message,
-            } => Some(Found {
-                rule: rule.to_owned(),
-                message: message.clone(),
-                evidence: Vec::new(),
-            }),
+            } => Some(Found::driver(message)),
             _ => None,
         };
     }
@@ -535,11 +527,25 @@ fn found_rule(report: &ScenarioReport, rule: &str) -> Option<Found> {
         .verdicts
         .iter()
         .find(|v| v.rule == rule && v.fails_run)
-        .map(|v| Found {
-            rule: rule.to_owned(),
-            message: v.message.clone().unwrap_or_default(),
-            evidence: v.evidence.clone(),
-        })
+        .map(Found::verdict)
+}
+
+impl Found {
+    fn driver(message: &str) -> Found {
+        Found {
+            rule: DRIVER_FAILURE.to_owned(),
+            message: message.to_owned(),
+            evidence: Vec::new(),
+        }
+    }
+
+    fn verdict(verdict: &RuleVerdict) -> Found {
+        Found {
+            rule: verdict.rule.to_owned(),
+            message: verdict.message.clone().unwrap_or_default(),
+            evidence: verdict.evidence.clone(),
+        }
+    }
 }
 
 fn fixtures_folder(given: Option<&Path>) -> Result<PathBuf, SuiteError> {

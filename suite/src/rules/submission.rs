@@ -87,14 +87,10 @@ pub(super) fn retries_5xx_with_backoff(o: &Observation<'_>) -> Finding {
                 runs.push(Vec::new());
             }
         }
-        let shrank = runs.iter().any(|gaps| {
+        let shrank = runs.iter().find(|gaps| {
             gaps.windows(2).any(|g| g[1] + JITTER < g[0]) || gaps.first().is_some_and(|g| *g < 0.05)
         });
-        if shrank {
-            let gaps: Vec<f64> = attempts
-                .windows(2)
-                .map(|w| seconds(w[0].0.real_time, w[1].0.real_time))
-                .collect();
+        if let Some(gaps) = shrank {
             let shown: Vec<String> = gaps.iter().map(|g| format!("{g:.2}s")).collect();
             violations.push((
                 format!("retry delays did not grow: {}", shown.join(", ")),

@@ -43,9 +43,7 @@ macro_rules! retrying {
         loop {
             match $call.await {
                 Err(error)
-                    if retryable(&error)
-                        && attempt < ATTEMPTS
-                        && error.retry_after().is_none_or(|wait| wait <= LONGEST_WAIT) =>
+                    if retryable(&error) && attempt < ATTEMPTS && outage(&error).is_none() =>
                 {
                     tokio::time::sleep(error.retry_after().unwrap_or(delay)).await;
                     delay *= 2;
@@ -90,7 +88,7 @@ impl Desk {
 
     /// Remembers an outage the error announced, if it is longer than the integration waits.
     fn note_outage(&self, error: &KsefError) {
-        if let Some(wait) = error.retry_after().filter(|wait| *wait > LONGEST_WAIT) {
+        if let Some(wait) = outage(error) {
             tracing::info!(?wait, "KSeF is down for longer than the integration waits");
             *lock(&self.closed_until) = Some(Instant::now() + wait);
         }
@@ -229,11 +227,11 @@ async fn send(
         match client.send_invoice(session, bytes).await {
             Ok(invoice) => return Some(invoice),
             Err(error) if retryable(&error) => {
+                if outage(&error).is_some() {
+                    desk.note_outage(&error);
+                    return None;
+                }
                 if let Some(wait) = error.retry_after() {
-                    if wait > LONGEST_WAIT {
-                        desk.note_outage(&error);
-                        return None;
-                    }
                     tokio::time::sleep(wait).await;
                     continue;
                 }
@@ -299,6 +297,11 @@ fn gateway_state(code: u16) -> Option<&'static str> {
         400..=499 => Some("refused"),
         _ => None,
     }
+}
+
+/// The outage an answer announces: a `Retry-After` longer than the integration waits.
+fn outage(error: &KsefError) -> Option<Duration> {
+    error.retry_after().filter(|wait| *wait > LONGEST_WAIT)
 }
 
 fn retryable(error: &KsefError) -> bool {

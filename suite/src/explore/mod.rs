@@ -5,7 +5,8 @@
 //! against the integration exactly as `eisim-suite run` would, and judges every MUST rule.
 //!
 //! On the first failure it shrinks the case with proptest's value trees (fewer documents,
-//! fewer faults, shorter delays) while the same rule still fails, writes the smallest one as an
+//! fewer faults, shorter delays) while the same rule still fails (twice running, so a smaller
+//! case that fails by luck of timing does not win), writes the smallest one as an
 //! ordinary scenario file, and replays that file through `eisim-suite run`'s code path to show
 //! it fails the same way.
 //!
@@ -309,7 +310,16 @@ impl Explorer {
                     None => {
                         runs += 1;
                         let report = self.run(&candidate, &format!("shrink-{runs}")).await?;
-                        let found = found(&report)?.filter(|f| f.rule == rule);
+                        let mut found = found(&report)?.filter(|f| f.rule == rule);
+                        // A smaller case that failed once is run again: one that fails only
+                        // with luck in its timing must not replace a sturdier failure, or the
+                        // reproducer would not replay.
+                        if found.is_some() {
+                            let again = self.run(&candidate, &format!("shrink-{runs}")).await?;
+                            if found_rule(&again, &rule).is_none() {
+                                found = None;
+                            }
+                        }
                         let still = found.is_some();
                         if let Some(found) = found {
                             failures += 1;

@@ -49,7 +49,8 @@ pub struct Failure {
     pub evidence: Vec<Evidence>,
     pub original: CaseSize,
     pub minimal: CaseSize,
-    /// Cases run while shrinking, and how many of them still failed the same way.
+    /// Smaller cases tried while shrinking, and how many of them still failed the same way
+    /// (twice: a smaller case that fails is run a second time before it is kept).
     pub shrink_runs: usize,
     pub shrink_failures: usize,
     /// The minimal failing scenario, written as an ordinary scenario file.

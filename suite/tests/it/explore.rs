@@ -133,7 +133,9 @@ async fn finds(breakage: Breakage, bound: explore::Size) -> Result<(), String> {
 
 /// Every MUST rule, with the most documents and faults its shrunk reproducer may keep. Most
 /// rules are broken by one document in a calm run; AUTH-3 needs a second document after the
-/// token expired, SDI-1 a refused invoice and its correction.
+/// token expired, SDI-1 a refused invoice and its correction. HOOK-5's variant goes wrong only
+/// when deliveries arrive out of order, which depends on timing: under load a smaller case may
+/// fail only sometimes and is then not kept, so its bound is the "at most 3".
 const BOUNDS: [(&str, usize, usize); 16] = [
     ("AUTH-1", 2, 1),
     ("AUTH-2", 2, 1),
@@ -147,7 +149,7 @@ const BOUNDS: [(&str, usize, usize); 16] = [
     ("HOOK-1", 2, 1),
     ("HOOK-2", 2, 2),
     ("HOOK-4", 2, 2),
-    ("HOOK-5", 2, 2),
+    ("HOOK-5", 3, 3),
     ("SDI-1", 3, 2),
     ("KSEF-2", 2, 2),
     ("PEPPOL-2", 2, 1),

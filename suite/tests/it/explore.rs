@@ -115,16 +115,27 @@ async fn finds(breakage: Breakage, bound: explore::Size) -> Result<(), String> {
         fixtures: Some(repository().join("fixtures")),
         quiet: Duration::from_millis(250),
     };
-    let replay = eisim_suite::run_scenario(&settings, &file).await;
-    let failed_again = replay.status == ScenarioStatus::Failed
-        && replay
-            .verdicts
-            .iter()
-            .any(|v| v.rule == rule && v.fails_run);
-    if !failed_again {
+    // HOOK-5's variant goes wrong only when deliveries happen to arrive out of order, so its
+    // reproducer fails most runs, not every run: it gets three tries here. Every other rule
+    // must fail on the first.
+    let tries = if rule == "HOOK-5" { 3 } else { 1 };
+    let mut last = None;
+    for _ in 0..tries {
+        let replay = eisim_suite::run_scenario(&settings, &file).await;
+        let failed_again = replay.status == ScenarioStatus::Failed
+            && replay
+                .verdicts
+                .iter()
+                .any(|v| v.rule == rule && v.fails_run);
+        if failed_again {
+            last = None;
+            break;
+        }
+        last = Some(replay.status);
+    }
+    if let Some(status) = last {
         return Err(format!(
-            "--break {rule}: `run` on the reproducer did not fail {rule}: {:?}",
-            replay.status
+            "--break {rule}: `run` on the reproducer did not fail {rule} in {tries} tries: {status:?}"
         ));
     }
     let _ = std::fs::remove_dir_all(&out);

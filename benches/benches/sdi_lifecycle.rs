@@ -27,8 +27,9 @@ use axum::body::Body;
 use axum::http::Request;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use eisim::store::{DocumentFilter, DocumentState, TenantId};
+use eisim::store::DocumentFilter;
 use eisim::world::World;
+use eisim::{DocumentState, TenantId};
 use eisim_benches::fixtures::{FPA12_MINIMAL, fatturapa_numbered, sdi_pa_scenario};
 use eisim_benches::router::{call, token};
 

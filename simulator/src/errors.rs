@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::clock::ClockError;
-use crate::scenario::{Network, ScenarioErrors};
+use crate::scenario::ScenarioErrors;
+use crate::vocabulary::Network;
 
 /// Starting a simulator failed; nothing is left running.
 #[derive(Debug, thiserror::Error)]

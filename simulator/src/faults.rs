@@ -36,8 +36,9 @@ use crate::digest::unit_draw;
 use crate::errors::AppError;
 use crate::journal::Record;
 use crate::networks::ksef::error::{self as ksef_error, Asked, KsefError, render};
-use crate::scenario::{Fault, FaultKind, Network, glob_matches};
+use crate::scenario::{Fault, FaultKind, glob_matches};
 use crate::server::AppState;
+use crate::vocabulary::Network;
 
 /// The response header KSeF uses for notices beside a normal answer.
 const SYSTEM_WARNING: &str = "x-system-warning";

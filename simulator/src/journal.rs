@@ -20,7 +20,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::errors::JournalError;
-use crate::store::{Direction, DocumentRecord, TenantId};
+use crate::store::DocumentRecord;
+use crate::vocabulary::{Direction, TenantId};
 
 /// How many entries stay in memory by default; the file, when set, keeps them all.
 pub const DEFAULT_MEMORY_CAP: usize = 200_000;

@@ -42,6 +42,7 @@ mod simulator;
 pub mod store;
 #[cfg(test)]
 mod testing;
+pub mod vocabulary;
 pub mod webhooks;
 pub mod world;
 pub mod xmldsig;
@@ -52,3 +53,4 @@ pub use journal::{Journal, JournalEntry, JournalQuery, Record};
 pub use scenario::Scenario;
 pub use server::{DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, ServerSettings, app, run};
 pub use simulator::{Simulator, SimulatorConfig};
+pub use vocabulary::{Direction, DocumentState, Network, TenantId};

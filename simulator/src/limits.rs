@@ -14,7 +14,7 @@ use jiff::Timestamp;
 
 use crate::scenario::{EndpointGroup, Limits, RateLimit, parse_byte_size};
 use crate::server::DEFAULT_BODY_LIMIT;
-use crate::store::TenantId;
+use crate::vocabulary::TenantId;
 
 /// `GET /invoices/recent` is the seed's "deliberately expensive" call: 6 a minute unless the
 /// scenario says otherwise.

@@ -27,7 +27,7 @@ use crate::faults;
 use crate::gateway;
 use crate::journal::{BodyDigest, HttpExchange, Record};
 use crate::networks;
-use crate::store::TenantId;
+use crate::vocabulary::TenantId;
 use crate::world::World;
 
 /// Bodies above this size are refused with 413 unless the server is told otherwise. 5 MB is

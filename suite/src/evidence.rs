@@ -3,8 +3,9 @@
 //! request became, its final state, who asked for what).
 
 use eisim::JournalEntry;
+use eisim::Network;
 use eisim::journal::{DocumentTaken, HttpExchange, Record};
-use eisim::scenario::{Channel, Network, Scenario};
+use eisim::scenario::{Channel, Scenario};
 use jiff::Timestamp;
 
 use crate::contract::DocumentReport;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use eisim::scenario::Network;
+use eisim::Network;
 
 use crate::errors::SuiteError;
 

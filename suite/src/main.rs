@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use eisim::ClockMode;
-use eisim::scenario::Network;
+use eisim::Network;
 use eisim_suite::bench::{self, BenchOptions, parse_network};
 use eisim_suite::explore::{self, ExploreOptions};
 use eisim_suite::reference::{Breakage, ReferenceConfig};

@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use eisim::JournalEntry;
+use eisim::Network;
 use eisim::journal::{Record, RecordKind};
-use eisim::scenario::{Channel, Network, Scenario, Step};
+use eisim::scenario::{Channel, Scenario, Step};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 

@@ -26,7 +26,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use clap::{Parser, Subcommand, ValueEnum};
-use eisim::store::TenantId;
+use eisim::TenantId;
 use eisim_benches::fixtures::{FPA12_MINIMAL, fa3_numbered, fatturapa_numbered, sdi_pa_scenario};
 use eisim_benches::router::call;
 

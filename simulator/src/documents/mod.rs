@@ -16,7 +16,7 @@ pub mod xml;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::scenario::Network;
+use crate::vocabulary::Network;
 
 pub use normalize::Correction;
 pub use xml::{Element, XmlDocument};

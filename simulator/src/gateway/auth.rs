@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use super::token::TokenRejection;
 use crate::errors::AppError;
 use crate::server::{AppState, TenantSlot};
-use crate::store::TenantId;
+use crate::vocabulary::TenantId;
 
 /// The tenant a valid access token belongs to.
 #[derive(Debug, Clone)]

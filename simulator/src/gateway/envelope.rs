@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::intake::Incoming;
 use crate::errors::AppError;
-use crate::scenario::Network;
 use crate::server::media_type;
+use crate::vocabulary::Network;
 
 /// Most documents a batch may hold; more is refused whole rather than half-taken.
 pub(crate) const MAX_BATCH: usize = 100;

@@ -12,7 +12,8 @@ use axum::response::Response;
 
 use crate::digest::sha256_hex;
 use crate::errors::AppError;
-use crate::store::{IdempotencyCheck, StoredResponse, TenantId};
+use crate::store::{IdempotencyCheck, StoredResponse};
+use crate::vocabulary::TenantId;
 use crate::world::Epoch;
 
 /// Keys longer than this are refused: they are meant to be UUIDs, not payloads.

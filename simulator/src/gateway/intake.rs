@@ -14,11 +14,12 @@ use crate::documents::{self, Context, DocumentError, Format, Inspection};
 use crate::errors::AppError;
 use crate::journal::{AntiPattern, DocumentTaken, Journal, Record};
 use crate::limits::DuplicateVerdict;
-use crate::scenario::Network;
 use crate::store::{
-    Direction, DocumentChange, DocumentRecord, DocumentState, Duplicate, NetworkDetail,
-    StateChange, SubmissionItem, SubmissionRecord, TenantId,
+    DocumentChange, DocumentRecord, Duplicate, NetworkDetail, StateChange, SubmissionItem,
+    SubmissionRecord,
 };
+use crate::vocabulary::Network;
+use crate::vocabulary::{Direction, DocumentState, TenantId};
 use crate::webhooks;
 use crate::world::Epoch;
 

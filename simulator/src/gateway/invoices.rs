@@ -20,9 +20,10 @@ use super::printout;
 use super::views::{DocumentView, ListView, StatusView, SummaryView};
 use crate::errors::AppError;
 use crate::journal::{AntiPattern, Record};
-use crate::scenario::{EndpointGroup, Network};
+use crate::scenario::EndpointGroup;
 use crate::server::AppState;
 use crate::store::{DocumentFilter, DocumentRecord, SubmissionItem, SubmissionRecord};
+use crate::vocabulary::Network;
 
 /// Page size of `GET /invoices` when the caller gives none, and the most it may ask for.
 pub(crate) const DEFAULT_PAGE: usize = 50;
@@ -82,7 +83,7 @@ pub(crate) async fn submit(
 /// Counts the call against `group`, then looks the tenant's document up.
 fn metered_document(
     state: &AppState,
-    tenant: &crate::store::TenantId,
+    tenant: &crate::vocabulary::TenantId,
     id: &str,
     group: EndpointGroup,
 ) -> Result<(RateHeaders, DocumentRecord), AppError> {

@@ -17,8 +17,10 @@ use crate::faults::Release;
 use crate::journal::{DocumentTaken, Journal, Record};
 use crate::networks::ksef::{invoice_description, ksef_number};
 use crate::networks::{peppol, sdi};
-use crate::scenario::{Behaviour, KSEF_CODES, Match, Network, Outcome, glob_matches};
-use crate::store::{DocumentChange, DocumentRecord, DocumentState, NetworkDetail, TenantId};
+use crate::scenario::{Behaviour, KSEF_CODES, Match, Outcome, glob_matches};
+use crate::store::{DocumentChange, DocumentRecord, NetworkDetail};
+use crate::vocabulary::Network;
+use crate::vocabulary::{DocumentState, TenantId};
 use crate::webhooks;
 use crate::world::Epoch;
 

@@ -10,7 +10,7 @@ use crate::errors::AppError;
 use crate::journal::{AntiPattern, Journal, Record};
 use crate::limits::{RateDecision, rate_limit_fields};
 use crate::scenario::EndpointGroup;
-use crate::store::TenantId;
+use crate::vocabulary::TenantId;
 use crate::world::Epoch;
 
 /// The RateLimit fields to add to a successful answer (none for unlimited endpoints).

@@ -9,8 +9,9 @@ use serde::Serialize;
 use super::auth::Authenticated;
 use crate::errors::AppError;
 use crate::networks::peppol::{LookupFailure, ParticipantId, Peppol};
-use crate::scenario::{self, Network};
+use crate::scenario;
 use crate::server::AppState;
+use crate::vocabulary::Network;
 
 #[derive(Debug, Serialize)]
 struct ParticipantView {

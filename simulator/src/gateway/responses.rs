@@ -24,9 +24,11 @@ use crate::networks::peppol::responses::{
     render_invoice_response,
 };
 use crate::networks::peppol::{self, MessageKind, PeppolMessage};
-use crate::scenario::{EndpointGroup, Network};
+use crate::scenario::EndpointGroup;
 use crate::server::AppState;
-use crate::store::{Direction, DocumentState, NetworkDetail};
+use crate::store::NetworkDetail;
+use crate::vocabulary::Network;
+use crate::vocabulary::{Direction, DocumentState};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

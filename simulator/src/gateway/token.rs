@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::errors::AppError;
 use crate::journal::{AntiPattern, Record};
 use crate::server::{AppState, media_type};
-use crate::store::TenantId;
+use crate::vocabulary::TenantId;
 
 /// How long an access token lives when the scenario does not say (`limits.token_ttl`): the
 /// 60 minutes of the provider seed.

@@ -7,11 +7,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::documents::{Correction, Finding, InvoiceFacts, Severity};
-use crate::scenario::Network;
-use crate::store::{
-    Direction, DocumentRecord, DocumentState, NetworkDetail, StateChange, SubmissionItem,
-    SubmissionRecord,
-};
+use crate::store::{DocumentRecord, NetworkDetail, StateChange, SubmissionItem, SubmissionRecord};
+use crate::vocabulary::Network;
+use crate::vocabulary::{Direction, DocumentState};
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Links {

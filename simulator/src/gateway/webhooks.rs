@@ -21,7 +21,7 @@ use super::auth::Authenticated;
 use crate::errors::AppError;
 use crate::journal::Record;
 use crate::server::{AppState, media_type};
-use crate::store::TenantId;
+use crate::vocabulary::TenantId;
 use crate::webhooks::{
     self, Delivery, Dialect, Endpoint, EventType, RedeliveryError, Secret, Target,
 };

@@ -13,9 +13,9 @@
 use serde::Deserialize;
 
 use super::duration::Duration;
-use super::model::Network;
 use super::probability::Probability;
-use crate::store::DocumentState;
+use crate::vocabulary::DocumentState;
+use crate::vocabulary::Network;
 
 /// A rule: documents matching `when` go through the outcomes in `then`, in order.
 #[derive(Clone, Debug, PartialEq, Deserialize)]

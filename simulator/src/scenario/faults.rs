@@ -21,8 +21,8 @@
 use serde::Deserialize;
 
 use super::duration::Duration;
-use super::model::Network;
 use super::probability::Probability;
+use crate::vocabulary::Network;
 
 /// One injected fault.
 #[derive(Clone, Debug, PartialEq, Deserialize)]

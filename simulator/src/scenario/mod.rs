@@ -36,6 +36,8 @@ mod webhooks;
 
 use std::path::Path;
 
+use crate::vocabulary::Network;
+
 pub(crate) use behaviours::KSEF_CODES;
 pub use behaviours::{Behaviour, Match, Outcome};
 pub use clock_spec::ClockSpec;

@@ -6,8 +6,6 @@
 //! (`steps`, `expect`, `suite`) are modelled and checked here too, although only the
 //! conformance suite acts on them.
 
-use std::fmt;
-
 use serde::Deserialize;
 
 use super::behaviours::Behaviour;
@@ -20,6 +18,7 @@ use super::sdi::SdiSettings;
 use super::steps::Step;
 use super::suite::SuiteSettings;
 use super::webhooks::WebhookPolicy;
+use crate::vocabulary::Network;
 
 /// One scenario file, as written.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -108,43 +107,4 @@ pub struct Participant {
     /// `bis-billing-3-invoice`; the network engines define the names they understand.
     #[serde(default)]
     pub capabilities: Vec<String>,
-}
-
-/// The e-invoicing networks eisim simulates.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Network {
-    Peppol,
-    Sdi,
-    Ksef,
-}
-
-impl Network {
-    pub const ALL: [Self; 3] = [Self::Peppol, Self::Sdi, Self::Ksef];
-
-    /// The spelling used in scenario files and in the driver contract.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Peppol => "peppol",
-            Self::Sdi => "sdi",
-            Self::Ksef => "ksef",
-        }
-    }
-
-    /// The spelling used in prose and messages.
-    pub const fn display_name(self) -> &'static str {
-        match self {
-            Self::Peppol => "Peppol",
-            Self::Sdi => "SDI",
-            Self::Ksef => "KSeF",
-        }
-    }
-}
-
-impl fmt::Display for Network {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }

@@ -12,12 +12,13 @@ use super::clock_spec::ClockSpec;
 use super::error::{ScenarioError, ScenarioErrorKind, ScenarioErrors};
 use super::faults::Fault;
 use super::limits::{DuplicateSubmissionLimit, Limits, RateLimit};
-use super::model::{Credential, Network, Participant, Scenario, Tenant};
+use super::model::{Credential, Participant, Scenario, Tenant};
 use super::positions::{Position, ScenarioPositions};
 use super::steps::{Channel, ExpectStateStep, RespondStep, ResubmitStep, Step, SubmitStep};
 use super::suite::SuiteSettings;
 use super::webhooks::WebhookPolicy;
 use super::{suggest, validate};
+use crate::vocabulary::Network;
 
 /// Reads a scenario from YAML text and checks it.
 ///

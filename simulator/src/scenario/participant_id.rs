@@ -7,8 +7,8 @@
 //! mod 97, Swedish Luhn, the NIP checksum) are the networks' own validation rules and are
 //! reported by them, as the real networks do.
 
-use super::model::Network;
 use super::suggest;
+use crate::vocabulary::Network;
 
 const PEPPOL_SCHEME: &str = "iso6523-actorid-upis::";
 

@@ -20,7 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::duration::Duration;
-use super::model::Network;
+use crate::vocabulary::Network;
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -14,13 +14,13 @@ use super::error::{ScenarioError, ScenarioErrorKind as Kind};
 use super::faults::FaultKind;
 use super::glob::glob_can_match_prefix;
 use super::limits::{RateLimit, parse_byte_size};
-use super::model::Network;
 use super::model::Scenario;
 use super::positions::{Position, ScenarioPositions, top_level_key};
 use super::steps::{Channel, RespondStep, Step, SubmitStep};
 use super::{participant_id, suggest};
 use crate::clock::ClockMode;
-use crate::store::DocumentState;
+use crate::vocabulary::DocumentState;
+use crate::vocabulary::Network;
 
 pub(crate) fn validate(
     scenario: &Scenario,
@@ -388,7 +388,7 @@ fn check_outcome(outcome: &Outcome, network: Option<Network>) -> Result<(), Stri
     if outcome.is_peppol() {
         check_peppol_outcome(outcome)?;
     }
-    if outcome.state == Some(crate::store::DocumentState::Received) {
+    if outcome.state == Some(crate::vocabulary::DocumentState::Received) {
         return Err(
             "`state: received` is where every document starts; an outcome moves it on".into(),
         );

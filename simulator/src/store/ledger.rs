@@ -12,12 +12,11 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::TenantId;
 use super::documents::{
-    BusinessKey, Direction, DocumentChange, DocumentRecord, DocumentState, NetworkDetail,
-    StateChange, SubmissionRecord,
+    BusinessKey, DocumentChange, DocumentRecord, NetworkDetail, StateChange, SubmissionRecord,
 };
-use crate::scenario::Network;
+use crate::vocabulary::TenantId;
+use crate::vocabulary::{Direction, DocumentState, Network};
 
 /// An earlier document the new one repeats.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,41 +13,21 @@ mod documents;
 mod ledger;
 
 pub use documents::{
-    BusinessKey, Direction, DocumentChange, DocumentRecord, DocumentState, InboundOrigin,
-    NetworkDetail, StateChange, SubmissionItem, SubmissionRecord,
+    BusinessKey, DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail, StateChange,
+    SubmissionItem, SubmissionRecord,
 };
 pub use ledger::{
     DocumentFilter, Duplicate, IDEMPOTENCY_KEY_LIFETIME, IdempotencyCheck, Ledger, StoredResponse,
 };
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::sync::{PoisonError, RwLock};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::scenario::{Network, Participant, Scenario};
-
-/// Identifies a tenant; every tenant-scoped read and write takes one.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TenantId(String);
-
-impl TenantId {
-    pub fn new(id: impl Into<String>) -> Self {
-        TenantId(id.into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for TenantId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+use crate::scenario::{Participant, Scenario};
+use crate::vocabulary::Network;
+use crate::vocabulary::TenantId;
 
 /// A tenant as the control API shows it: never with its secrets.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -17,7 +17,7 @@ use crate::agenda::Agenda;
 use crate::digest::unit_draw;
 use crate::journal::{InjectedFault, Journal, Record, Verdict, WebhookAttempt};
 use crate::scheduler::EventId;
-use crate::store::TenantId;
+use crate::vocabulary::TenantId;
 use crate::world::Epoch;
 
 /// How long a delivery is held back for reordering when no later event overtakes it.

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::event::EventType;
 use super::signing::Secret;
-use crate::store::TenantId;
+use crate::vocabulary::TenantId;
 
 /// How a webhook endpoint wants its requests signed and shaped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -14,8 +14,9 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-use crate::scenario::Network;
-use crate::store::{Direction, DocumentChange, DocumentState};
+use crate::store::DocumentChange;
+use crate::vocabulary::Network;
+use crate::vocabulary::{Direction, DocumentState};
 
 /// Every event type eisim emits, with its wire name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -22,7 +22,7 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::scenario::WebhookPolicy;
 use crate::scheduler::EventId;
-use crate::store::TenantId;
+use crate::vocabulary::TenantId;
 
 pub use delivery::{Delivery, DeliveryStatus};
 pub(crate) use delivery::{RedeliveryError, enable, redeliver, send_test};

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use super::delivery::enqueue;
 use super::event::{Event, EventType, document_data, flow_state, provider_message};
-use crate::store::{DocumentChange, TenantId};
+use crate::store::DocumentChange;
+use crate::vocabulary::TenantId;
 use crate::world::Epoch;
 
 /// Raises the events of one document change.

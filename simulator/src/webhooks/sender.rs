@@ -14,7 +14,7 @@ use tokio::sync::{Semaphore, watch};
 use super::event::EventType;
 use super::signing::{Secret, provider_header, standard_header};
 use crate::journal::Verdict;
-use crate::store::TenantId;
+use crate::vocabulary::TenantId;
 use crate::world::World;
 
 /// Requests in flight at once; enough to keep a local receiver busy, few enough not to

@@ -36,7 +36,7 @@ fn anti_patterns(t: &TestSim, tenant: Option<&str>) -> Vec<Value> {
         .journal()
         .query(&eisim::JournalQuery {
             kind: Some(eisim::journal::RecordKind::AntiPattern),
-            tenant: tenant.map(eisim::store::TenantId::new),
+            tenant: tenant.map(eisim::TenantId::new),
             ..Default::default()
         })
         .into_iter()
@@ -307,7 +307,7 @@ async fn the_journal_tells_a_client_that_caches_its_token_from_one_that_does_not
             .journal()
             .query(&eisim::JournalQuery {
                 kind: Some(eisim::journal::RecordKind::Http),
-                tenant: Some(eisim::store::TenantId::new(tenant)),
+                tenant: Some(eisim::TenantId::new(tenant)),
                 ..Default::default()
             })
             .into_iter()
@@ -337,7 +337,7 @@ async fn participant_lookup_says_where_a_recipient_is_reachable() {
     // Failed calls by an authenticated tenant are still journaled under that tenant.
     let demo_calls = t.sim.journal().query(&eisim::JournalQuery {
         kind: Some(eisim::journal::RecordKind::Http),
-        tenant: Some(eisim::store::TenantId::new("demo")),
+        tenant: Some(eisim::TenantId::new("demo")),
         ..Default::default()
     });
     let statuses: Vec<u16> = demo_calls

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use eisim::scenario::Network;
+use eisim::Network;
 use jiff::Timestamp;
 use tokio::sync::Mutex;
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use eisim::ClockMode;
-use eisim::scenario::Network;
+use eisim::Network;
 
 use crate::errors::SuiteError;
 use crate::runner::DriverTarget;

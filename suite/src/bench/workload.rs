@@ -8,7 +8,8 @@
 use std::path::Path;
 
 use base64::Engine;
-use eisim::scenario::{Network, Scenario};
+use eisim::Network;
+use eisim::scenario::Scenario;
 use sha2::{Digest, Sha256};
 
 use crate::contract::{SimulatorAccess, SubmitRequest};

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use eisim::scenario::Network;
+use eisim::Network;
 
 /// The tenant's gateway credentials in every generated scenario.
 pub(crate) const CLIENT_ID: &str = "explore-erp";

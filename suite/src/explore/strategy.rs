@@ -6,7 +6,7 @@
 //! Weights keep most cases small and most documents valid: a fault in every case would hide
 //! the rules that only a calm run can break (and make each case slower).
 
-use eisim::scenario::Network;
+use eisim::Network;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;

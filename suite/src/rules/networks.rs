@@ -2,7 +2,8 @@
 
 use super::{Finding, ksef_path};
 use crate::evidence::{Observation, cite, matches};
-use eisim::scenario::{Channel, Network};
+use eisim::Network;
+use eisim::scenario::Channel;
 
 pub(super) fn sdi_new_file_name(o: &Observation<'_>) -> Finding {
     let matched = matches(o.entries, o.tracked);

@@ -146,7 +146,7 @@ async fn one_network_and_one_at_a_time() {
     let options = BenchOptions {
         documents: 2,
         concurrency: 1,
-        networks: vec![eisim::scenario::Network::Sdi],
+        networks: vec![eisim::Network::Sdi],
         document_timeout: Duration::from_secs(60),
         quiet: Duration::from_millis(100),
         ..BenchOptions::new(DriverTarget::Url(url))
@@ -166,7 +166,7 @@ async fn documents_the_driver_never_reports_done_are_failures_not_dropped() {
     let options = BenchOptions {
         documents: 2,
         concurrency: 2,
-        networks: vec![eisim::scenario::Network::Peppol],
+        networks: vec![eisim::Network::Peppol],
         document_timeout: Duration::from_secs(2),
         quiet: Duration::from_millis(100),
         ..BenchOptions::new(DriverTarget::Url(url))

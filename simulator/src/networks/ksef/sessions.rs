@@ -22,9 +22,8 @@ use crate::digest::sha256_hex;
 use crate::documents::{self, DocumentError, Format, Inspection, Severity};
 use crate::gateway::{chosen_behaviour, record_change};
 use crate::journal::{DocumentTaken, Journal, Record};
-use crate::store::{
-    DocumentChange, DocumentRecord, DocumentState, NetworkDetail, StateChange, TenantId,
-};
+use crate::store::{DocumentChange, DocumentRecord, NetworkDetail, StateChange};
+use crate::vocabulary::{DocumentState, TenantId};
 use crate::world::Epoch;
 
 /// KSeF refuses the 10 001st invoice of a session.
@@ -509,8 +508,8 @@ fn ledger_record(
         id: epoch.store.ledger.mint_id("inv", epoch.seed),
         submission_id: session_ref.to_owned(),
         reference: facts.invoices.first().map(|i| i.number.clone()),
-        direction: crate::store::Direction::Outbound,
-        network: crate::scenario::Network::Ksef,
+        direction: crate::vocabulary::Direction::Outbound,
+        network: crate::vocabulary::Network::Ksef,
         recipient: facts.recipient.clone(),
         format: Format::KsefFa3,
         state: DocumentState::Sent,

@@ -18,8 +18,9 @@ use super::keys::KsefKeys;
 use super::number::reference_number;
 use super::rate::{RateConfig, RateGroup, RateLimiter, Thresholds};
 use super::upo::{AuthProof, ContextId};
-use crate::scenario::{KsefSettings, Network, Scenario};
-use crate::store::TenantId;
+use crate::scenario::{KsefSettings, Scenario};
+use crate::vocabulary::Network;
+use crate::vocabulary::TenantId;
 
 /// A challenge is good for ten minutes.
 const CHALLENGE_TTL: Duration = Duration::from_secs(600);

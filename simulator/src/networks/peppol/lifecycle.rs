@@ -31,10 +31,10 @@ use crate::documents::{self, Context, Format};
 use crate::faults::Release;
 use crate::gateway::{chosen_behaviour, record_change};
 use crate::journal::{self, Journal, Record};
-use crate::scenario::{Network, Outcome};
-use crate::store::{
-    DocumentChange, DocumentRecord, DocumentState, InboundOrigin, NetworkDetail, TenantId,
-};
+use crate::scenario::Outcome;
+use crate::store::{DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail};
+use crate::vocabulary::Network;
+use crate::vocabulary::{DocumentState, TenantId};
 use crate::world::Epoch;
 
 /// The SPIS ids (ICD 0242: a 6-digit seat id and an optional suffix) of the two access points

@@ -11,8 +11,9 @@ use serde::Serialize;
 use super::identifier::{self, Capability, ParticipantId};
 use super::ordering::Sent;
 use super::smp::{SmpSigner, access_point_certificate_der};
-use crate::scenario::{Network, PeppolSettings, Scenario};
-use crate::store::TenantId;
+use crate::scenario::{PeppolSettings, Scenario};
+use crate::vocabulary::Network;
+use crate::vocabulary::TenantId;
 
 #[derive(Debug)]
 pub struct Peppol {

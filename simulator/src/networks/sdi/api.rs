@@ -22,8 +22,8 @@ use super::state::{Channel, Endpoints, Party, SdiFile, StoredMessage};
 use crate::errors::AppError;
 use crate::faults::Release;
 use crate::journal::Record;
-use crate::scenario::Network;
 use crate::server::AppState;
+use crate::vocabulary::Network;
 use crate::world::Epoch;
 
 /// The SOAP services, at the real endpoints' paths (`https://servizi.fatturapa.it/ricevi_file`)

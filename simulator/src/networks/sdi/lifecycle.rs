@@ -35,10 +35,10 @@ use crate::documents::fatturapa::invoice_identities;
 use crate::documents::{self, Context, xml};
 use crate::gateway::{BehaviourSubject, chosen_behaviour_for, record_change};
 use crate::journal::{Journal, Record, SdiMessage};
-use crate::scenario::{Network, Outcome};
-use crate::store::{
-    DocumentChange, DocumentRecord, DocumentState, InboundOrigin, NetworkDetail, TenantId,
-};
+use crate::scenario::Outcome;
+use crate::store::{DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail};
+use crate::vocabulary::Network;
+use crate::vocabulary::{DocumentState, TenantId};
 use crate::world::Epoch;
 
 /// A file arriving at SDI.

@@ -16,7 +16,7 @@ use super::lifecycle::inbound_answered;
 use super::registry::FileId;
 use super::soap::{self, OutboundCall};
 use crate::journal::{Record, SoapCall, Verdict};
-use crate::store::TenantId;
+use crate::vocabulary::TenantId;
 use crate::world::World;
 
 /// SDI gives a receiver this long to answer.

@@ -16,8 +16,9 @@ use super::registry::{FileId, Registry};
 use super::signature::SdiSigner;
 use super::soap::TrasmissioneOp;
 use crate::documents::fatturapa::InvoiceIdentity;
-use crate::scenario::{Network, Scenario, SdiSettings};
-use crate::store::TenantId;
+use crate::scenario::{Scenario, SdiSettings};
+use crate::vocabulary::Network;
+use crate::vocabulary::TenantId;
 
 /// Tells one run's SDI from the next, so a SOAP answer that arrives after a reset is dropped.
 static RUNS: AtomicU64 = AtomicU64::new(1);

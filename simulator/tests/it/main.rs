@@ -3,6 +3,7 @@
 // Test helpers panic on purpose: a failed unwrap here is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod architecture;
 mod check_cli;
 mod control_api;
 mod faults;

@@ -23,6 +23,7 @@ pub mod agenda;
 pub mod certificate;
 pub mod civil_time;
 pub mod clock;
+pub mod codelists;
 mod control;
 pub mod digest;
 pub mod documents;
@@ -32,6 +33,7 @@ mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod gateway;
+pub mod identifiers;
 pub mod journal;
 pub mod limits;
 pub mod networks;

@@ -268,7 +268,7 @@ impl<'a> Desk<'a> {
         if network == Network::Peppol {
             // Whether anyone serves the recipient is the network's lookup to find out, on the
             // clock, as a real access point does; only a malformed id is refused here.
-            return crate::networks::peppol::ParticipantId::parse(recipient)
+            return crate::identifiers::peppol::ParticipantId::parse(recipient)
                 .map(|_| ())
                 .map_err(|e| AppError::RecipientNotReachable(e.to_string()));
         }

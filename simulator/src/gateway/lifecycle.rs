@@ -12,12 +12,17 @@ use jiff::Timestamp;
 
 use jiff::tz::TimeZone;
 
+use crate::codelists::ksef::KSEF_CODES;
+use crate::codelists::ksef::invoice_description;
+use crate::codelists::sdi::Family;
+use crate::codelists::sdi::MessageType;
+use crate::codelists::sdi::notification_description;
 use crate::digest::unit_draw;
 use crate::faults::Release;
 use crate::journal::{DocumentTaken, Journal, Record};
-use crate::networks::ksef::{invoice_description, ksef_number};
+use crate::networks::ksef::ksef_number;
 use crate::networks::{peppol, sdi};
-use crate::scenario::{Behaviour, KSEF_CODES, Match, Outcome, glob_matches};
+use crate::scenario::{Behaviour, Match, Outcome, glob_matches};
 use crate::store::{DocumentChange, DocumentRecord, NetworkDetail};
 use crate::vocabulary::Network;
 use crate::vocabulary::{DocumentState, TenantId};
@@ -345,8 +350,8 @@ fn description(status: &str) -> Option<String> {
     {
         return Some(invoice_description(code).to_owned());
     }
-    if let Some(kind) = sdi::messages::MessageType::from_tag(status) {
-        return Some(sdi::notification_description(kind, sdi::messages::Family::Pa).to_owned());
+    if let Some(kind) = MessageType::from_tag(status) {
+        return Some(notification_description(kind, Family::Pa).to_owned());
     }
     None
 }

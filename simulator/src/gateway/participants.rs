@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::auth::Authenticated;
 use crate::errors::AppError;
-use crate::networks::peppol::{LookupFailure, ParticipantId, Peppol};
+use crate::identifiers::peppol::ParticipantId;
+use crate::networks::peppol::{LookupFailure, Peppol};
 use crate::scenario;
 use crate::server::AppState;
 use crate::vocabulary::Network;

@@ -17,12 +17,10 @@ use serde::Deserialize;
 use super::auth::Authenticated;
 use super::meter::meter;
 use super::record_change;
+use crate::codelists::invoice_response_order::{Sent, allowed_next, check_next};
+use crate::codelists::peppol::{InvoiceResponseCode, StatusAction, StatusReason};
 use crate::errors::AppError;
-use crate::networks::peppol::ordering::{Sent, allowed_next, check_next};
-use crate::networks::peppol::responses::{
-    InvoiceResponseCode, StatusAction, StatusReason, check_invoice_response,
-    render_invoice_response,
-};
+use crate::networks::peppol::responses::{check_invoice_response, render_invoice_response};
 use crate::networks::peppol::{self, MessageKind, PeppolMessage};
 use crate::scenario::EndpointGroup;
 use crate::server::AppState;

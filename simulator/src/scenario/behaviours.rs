@@ -78,9 +78,6 @@ pub(crate) const PEPPOL_CODES: [&str; 7] = ["AB", "IP", "UQ", "CA", "RE", "AP", 
 pub(crate) const MLS_CODES: [&str; 3] = ["AP", "AB", "RE"];
 /// Message Level Response codes (receiver).
 pub(crate) const MLR_CODES: [&str; 3] = ["AB", "AP", "RE"];
-/// KSeF invoice processing status codes an outcome may name.
-pub(crate) const KSEF_CODES: [u16; 12] =
-    [100, 150, 200, 405, 410, 415, 430, 435, 440, 450, 500, 550];
 
 impl Outcome {
     /// The gateway state this outcome moves a document to. An explicit `state` wins;
@@ -109,7 +106,7 @@ impl Outcome {
             };
         }
         if let Some(code) = self.ksef {
-            return crate::networks::ksef::gateway_state(code);
+            return crate::codelists::ksef::gateway_state(code);
         }
         if let Some(code) = self.mls.as_deref() {
             let undeliverable = self.errors.iter().any(|e| e.eq_ignore_ascii_case("FD"));

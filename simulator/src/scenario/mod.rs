@@ -38,7 +38,6 @@ use std::path::Path;
 
 use crate::vocabulary::Network;
 
-pub(crate) use behaviours::KSEF_CODES;
 pub use behaviours::{Behaviour, Match, Outcome};
 pub use clock_spec::ClockSpec;
 pub use duration::{Duration, DurationError};

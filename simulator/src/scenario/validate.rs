@@ -7,9 +7,6 @@
 
 use std::collections::HashMap;
 
-use super::behaviours::{
-    KSEF_CODES, MLR_CODES, MLS_CODES, Outcome, PEPPOL_CODES, SDI_NOTIFICATIONS,
-};
 use super::error::{ScenarioError, ScenarioErrorKind as Kind};
 use super::faults::FaultKind;
 use super::glob::glob_can_match_prefix;
@@ -19,6 +16,8 @@ use super::positions::{Position, ScenarioPositions, top_level_key};
 use super::steps::{Channel, RespondStep, Step, SubmitStep};
 use super::{participant_id, suggest};
 use crate::clock::ClockMode;
+use crate::codelists::ksef::KSEF_CODES;
+use crate::scenario::behaviours::{MLR_CODES, MLS_CODES, Outcome, PEPPOL_CODES, SDI_NOTIFICATIONS};
 use crate::vocabulary::DocumentState;
 use crate::vocabulary::Network;
 
@@ -132,8 +131,8 @@ fn check_ksef(scenario: &Scenario, source: &str, errors: &mut Vec<ScenarioError>
         }
     }
     for group in scenario.ksef.rate_limits.groups.keys() {
-        if crate::networks::ksef::RateGroup::from_name(group).is_none() {
-            let names: Vec<&str> = crate::networks::ksef::RateGroup::ALL
+        if crate::codelists::ksef::RateGroup::from_name(group).is_none() {
+            let names: Vec<&str> = crate::codelists::ksef::RateGroup::ALL
                 .iter()
                 .map(|g| g.name())
                 .collect();
@@ -471,7 +470,7 @@ fn check_invoice_response(
     reason: Option<&str>,
     action: Option<&str>,
 ) -> Result<(), String> {
-    use crate::networks::peppol::responses::{InvoiceResponseCode, StatusAction, StatusReason};
+    use crate::codelists::peppol::{InvoiceResponseCode, StatusAction, StatusReason};
     let Some(code) = InvoiceResponseCode::parse(code) else {
         return Err(format!(
             "`{key}: {code}` is not an Invoice Response code; expected one of {}",
@@ -504,8 +503,8 @@ fn check_invoice_response(
 /// A Peppol behaviour is the receiving side's story in order: the access point's MLS comes
 /// first (or the default one does), and the buyer's Invoice Responses obey OP-BR111.
 fn check_peppol_sequence(outcomes: &[Outcome]) -> Result<(), String> {
-    use crate::networks::peppol::ordering::{Sent, check_next};
-    use crate::networks::peppol::responses::{InvoiceResponseCode, StatusReason};
+    use crate::codelists::invoice_response_order::{Sent, check_next};
+    use crate::codelists::peppol::{InvoiceResponseCode, StatusReason};
     if let Some(late) = outcomes.iter().skip(1).position(|o| o.mls.is_some()) {
         return Err(format!(
             "outcome {}: the MLS is the receiving access point's answer to the AS4 message and comes first; move it to the top",
@@ -704,7 +703,7 @@ fn check_participants(
 
         if participant.network == Network::Peppol
             && participant_id::check(id, participant.network).is_ok()
-            && let Err(problem) = crate::networks::peppol::ParticipantId::parse(id)
+            && let Err(problem) = crate::identifiers::peppol::ParticipantId::parse(id)
         {
             errors.push(
                 ScenarioError::new(Kind::BadValue, problem.to_string()).at_position(id_position),
@@ -712,8 +711,8 @@ fn check_participants(
         }
         if participant.network == Network::Peppol {
             for capability in &participant.capabilities {
-                if crate::networks::peppol::identifier::capability(capability).is_none() {
-                    let names: Vec<&str> = crate::networks::peppol::identifier::CAPABILITIES
+                if crate::identifiers::peppol::capability(capability).is_none() {
+                    let names: Vec<&str> = crate::identifiers::peppol::CAPABILITIES
                         .iter()
                         .map(|c| c.name)
                         .collect();

@@ -20,6 +20,4 @@ mod xades;
 
 pub(crate) use api::{RequestBody, read_request_body, routes};
 pub use number::{crc8, is_ksef_number, is_reference_number, ksef_number, reference_number};
-pub use rate::RateGroup;
-pub use sessions::{gateway_state, invoice_description};
 pub use state::Ksef;

@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use crate::codelists::ksef::RateGroup;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -27,93 +28,26 @@ const NANOS_PER_SECOND: i128 = 1_000_000_000;
 /// bounded by the callers of the last hour without paying for a scan on every call.
 const SWEEP_EVERY_NANOS: i128 = 60 * NANOS_PER_SECOND;
 
-/// The endpoint groups of KSeF's `x-rate-limits`; each has its own counters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum RateGroup {
-    /// Authentication and public keys; counted per client IP only, because the caller has
-    /// no context yet.
-    Public,
-    OnlineSession,
-    InvoiceSend,
-    InvoiceStatus,
-    SessionMisc,
-    SessionInvoiceList,
-    SessionList,
-    BatchSession,
-    InvoiceDownload,
-    InvoiceMetadata,
-    InvoiceExport,
-    InvoiceExportStatus,
-    /// Everything else; KSeF keeps one counter per endpoint here, not one for the group.
-    Other,
-}
-
-impl RateGroup {
-    pub const ALL: [RateGroup; 13] = [
-        RateGroup::Public,
-        RateGroup::OnlineSession,
-        RateGroup::InvoiceSend,
-        RateGroup::InvoiceStatus,
-        RateGroup::SessionMisc,
-        RateGroup::SessionInvoiceList,
-        RateGroup::SessionList,
-        RateGroup::BatchSession,
-        RateGroup::InvoiceDownload,
-        RateGroup::InvoiceMetadata,
-        RateGroup::InvoiceExport,
-        RateGroup::InvoiceExportStatus,
-        RateGroup::Other,
-    ];
-
-    /// The key KSeF uses for the group in `GET /rate-limits` and `POST /testdata/rate-limits`.
-    pub fn name(self) -> &'static str {
-        match self {
-            RateGroup::Public => "public",
-            RateGroup::OnlineSession => "onlineSession",
-            RateGroup::InvoiceSend => "invoiceSend",
-            RateGroup::InvoiceStatus => "invoiceStatus",
-            RateGroup::SessionMisc => "sessionMisc",
-            RateGroup::SessionInvoiceList => "sessionInvoiceList",
-            RateGroup::SessionList => "sessionList",
-            RateGroup::BatchSession => "batchSession",
-            RateGroup::InvoiceDownload => "invoiceDownload",
-            RateGroup::InvoiceMetadata => "invoiceMetadata",
-            RateGroup::InvoiceExport => "invoiceExport",
-            RateGroup::InvoiceExportStatus => "invoiceExportStatus",
-            RateGroup::Other => "other",
-        }
-    }
-
-    /// Case-insensitive, because scenario files and hand-written test-data calls are not
-    /// consistent about camelCase.
-    pub fn from_name(name: &str) -> Option<Self> {
-        RateGroup::ALL
-            .into_iter()
-            .find(|group| group.name().eq_ignore_ascii_case(name))
-    }
-
-    /// The production values of spec 2.6 (`x-rate-limits`); TEST has used the same ones
-    /// since 2.5.
-    pub fn published(self) -> Thresholds {
-        let (per_second, per_minute, per_hour) = match self {
-            RateGroup::Public => return Thresholds::per_second_only(60),
-            RateGroup::OnlineSession | RateGroup::Other => (10, 30, 120),
-            RateGroup::InvoiceSend => (10, 30, 180),
-            RateGroup::InvoiceStatus => (30, 120, 1200),
-            RateGroup::SessionMisc => (10, 120, 1200),
-            RateGroup::SessionInvoiceList => (10, 20, 200),
-            RateGroup::SessionList => (5, 10, 60),
-            RateGroup::BatchSession => (10, 20, 60),
-            RateGroup::InvoiceDownload => (8, 16, 64),
-            RateGroup::InvoiceMetadata | RateGroup::InvoiceExport => (8, 16, 20),
-            RateGroup::InvoiceExportStatus => (10, 60, 600),
-        };
-        Thresholds {
-            per_second: Some(per_second),
-            per_minute: Some(per_minute),
-            per_hour: Some(per_hour),
-        }
+/// The production values of spec 2.6 (`x-rate-limits`); TEST has used the same ones
+/// since 2.5.
+pub fn published(group: RateGroup) -> Thresholds {
+    let (per_second, per_minute, per_hour) = match group {
+        RateGroup::Public => return Thresholds::per_second_only(60),
+        RateGroup::OnlineSession | RateGroup::Other => (10, 30, 120),
+        RateGroup::InvoiceSend => (10, 30, 180),
+        RateGroup::InvoiceStatus => (30, 120, 1200),
+        RateGroup::SessionMisc => (10, 120, 1200),
+        RateGroup::SessionInvoiceList => (10, 20, 200),
+        RateGroup::SessionList => (5, 10, 60),
+        RateGroup::BatchSession => (10, 20, 60),
+        RateGroup::InvoiceDownload => (8, 16, 64),
+        RateGroup::InvoiceMetadata | RateGroup::InvoiceExport => (8, 16, 20),
+        RateGroup::InvoiceExportStatus => (10, 60, 600),
+    };
+    Thresholds {
+        per_second: Some(per_second),
+        per_minute: Some(per_minute),
+        per_hour: Some(per_hour),
     }
 }
 
@@ -180,7 +114,7 @@ impl RateConfig {
         self.overrides
             .get(&group)
             .copied()
-            .unwrap_or_else(|| group.published())
+            .unwrap_or_else(|| published(group))
     }
 }
 
@@ -801,7 +735,7 @@ mod tests {
         let effective = limiter.effective();
         assert_eq!(effective.len(), 13);
         assert!(effective.contains(&(RateGroup::OnlineSession, only_two_a_second)));
-        assert!(effective.contains(&(RateGroup::InvoiceSend, RateGroup::InvoiceSend.published())));
+        assert!(effective.contains(&(RateGroup::InvoiceSend, published(RateGroup::InvoiceSend))));
 
         // A zero limit shuts the group; a group with no limits at all is not counted.
         let shut = with_override(RateGroup::InvoiceSend, Thresholds::per_second_only(0));
@@ -844,7 +778,7 @@ mod tests {
             limiter.effective()[1],
             (
                 RateGroup::OnlineSession,
-                RateGroup::OnlineSession.published()
+                published(RateGroup::OnlineSession)
             )
         );
     }
@@ -895,11 +829,11 @@ mod tests {
         );
         assert_eq!(RateGroup::from_name("nope"), None);
         assert_eq!(
-            RateGroup::Public.published(),
+            published(RateGroup::Public),
             Thresholds::per_second_only(60)
         );
         assert_eq!(
-            serde_json::to_string(&RateGroup::InvoiceMetadata.published()).unwrap(),
+            serde_json::to_string(&published(RateGroup::InvoiceMetadata)).unwrap(),
             r#"{"perSecond":8,"perMinute":16,"perHour":20}"#
         );
         let body: BTreeMap<RateGroup, Thresholds> =

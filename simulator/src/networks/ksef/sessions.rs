@@ -18,6 +18,8 @@ use super::error::KsefError;
 use super::number::ksef_number;
 use super::state::{Grant, Ksef, date_of};
 use super::upo::{self, Form, UpoEntry, UpoHeader};
+use crate::codelists::ksef::gateway_state;
+use crate::codelists::ksef::invoice_description;
 use crate::digest::sha256_hex;
 use crate::documents::{self, DocumentError, Format, Inspection, Severity};
 use crate::gateway::{chosen_behaviour, record_change};
@@ -90,38 +92,6 @@ pub(crate) struct SessionStatus {
     pub(crate) counts: (usize, usize, usize),
     /// UPO page references, at status 200.
     pub(crate) upo_pages: Vec<String>,
-}
-
-/// The Polish text of an invoice status code.
-pub fn invoice_description(code: u16) -> &'static str {
-    match code {
-        100 => "Faktura przyjęta do dalszego przetwarzania",
-        150 => "Trwa przetwarzanie",
-        200 => "Sukces",
-        405 => "Przetwarzanie anulowane z powodu błędu sesji",
-        410 => "Nieprawidłowy zakres uprawnień",
-        415 => "Brak możliwości wysyłania faktury z załącznikiem",
-        430 => "Błąd weryfikacji pliku faktury",
-        435 => "Błąd odszyfrowania pliku",
-        440 => "Duplikat faktury",
-        450 => "Błąd weryfikacji semantyki dokumentu faktury",
-        550 => "Operacja została anulowana przez system",
-        _ => "Nieznany błąd",
-    }
-}
-
-/// The gateway state a KSeF invoice status puts its document in: 100 `sent`, 150 `accepted`,
-/// 200 `delivered`, 500 and 550 `failed`, any other 4xx `refused`. The one mapping both the
-/// native sessions and the scenario's `ksef:` outcomes use.
-pub fn gateway_state(code: u16) -> Option<DocumentState> {
-    match code {
-        100 => Some(DocumentState::Sent),
-        150 => Some(DocumentState::Accepted),
-        200 => Some(DocumentState::Delivered),
-        500 | 550 => Some(DocumentState::Failed),
-        400..=499 => Some(DocumentState::Refused),
-        _ => None,
-    }
 }
 
 /// `POST /sessions/online`: opens even when the key cannot be unwrapped (the session then

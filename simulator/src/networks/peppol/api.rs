@@ -15,10 +15,10 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::identifier::{self, ParticipantId};
 use super::lifecycle::RECEIVING_AP_URL;
 use super::smp::{self, ServiceGroup, ServiceMetadata};
 use super::state::{LookupFailure, Registration};
+use crate::identifiers::peppol::{self as identifier, ParticipantId};
 use crate::server::AppState;
 
 /// Most results a Directory search returns over all pages (phoss Directory's limit).

@@ -18,19 +18,21 @@ use std::time::Duration;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::identifier::{self, ParticipantId};
-use super::ordering::Sent;
-use super::responses::{
-    InvoiceResponse, InvoiceResponseCode, LineError, LineReason, MessageLevelResponse,
-    MessageLevelStatus, MlrCode, MlsCode, Party, StatusAction, StatusReason,
-    render_invoice_response, render_mlr, render_mls,
-};
 use super::state::{MessageKind, PeppolMessage, Transmission};
+use crate::codelists::invoice_response_order::Sent;
+use crate::codelists::peppol::{
+    InvoiceResponseCode, LineReason, MlrCode, MlsCode, StatusAction, StatusReason,
+};
 use crate::digest::sha256_hex;
 use crate::documents::{self, Context, Format};
 use crate::faults::Release;
 use crate::gateway::{chosen_behaviour, record_change};
+use crate::identifiers::peppol::{self as identifier, ParticipantId};
 use crate::journal::{self, Journal, Record};
+use crate::networks::peppol::responses::{
+    InvoiceResponse, LineError, MessageLevelResponse, MessageLevelStatus, Party,
+    render_invoice_response, render_mlr, render_mls,
+};
 use crate::scenario::Outcome;
 use crate::store::{DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail};
 use crate::vocabulary::Network;

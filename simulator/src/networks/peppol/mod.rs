@@ -8,14 +8,11 @@
 //! Response process rules; `api.rs` serves the SML, SMP and Directory lookups.
 
 mod api;
-pub mod identifier;
 mod lifecycle;
-pub mod ordering;
 pub mod responses;
 pub(crate) mod smp;
 mod state;
 
 pub(crate) use api::routes;
-pub use identifier::{IdentifierError, ParticipantId};
 pub(crate) use lifecycle::{invoice_response, keep, party, plan_inbound, submit};
 pub use state::{LookupFailure, MessageKind, Peppol, PeppolMessage, Registration, Transmission};

@@ -29,8 +29,10 @@ use rsa::pkcs8::DecodePrivateKey as _;
 use thiserror::Error;
 use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
 
-use super::identifier::{DOCUMENT_SCHEME, PARTICIPANT_SCHEME, PROCESS_SCHEME, TRANSPORT_PROFILE};
 use crate::certificate::{CertificateError, self_signed, whole_seconds};
+use crate::identifiers::peppol::{
+    DOCUMENT_SCHEME, PARTICIPANT_SCHEME, PROCESS_SCHEME, TRANSPORT_PROFILE,
+};
 use crate::xmldsig::{
     Canonicalization, EnvelopedSignature, EnvelopedSigner, Namespace, SigningError, XmlElement,
 };

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use super::identifier::{self, Capability, ParticipantId};
-use super::ordering::Sent;
 use super::smp::{SmpSigner, access_point_certificate_der};
+use crate::codelists::invoice_response_order::Sent;
+use crate::identifiers::peppol::{self as identifier, Capability, ParticipantId};
 use crate::scenario::{PeppolSettings, Scenario};
 use crate::vocabulary::Network;
 use crate::vocabulary::TenantId;

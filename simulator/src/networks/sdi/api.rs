@@ -283,7 +283,7 @@ fn keep_received(
 ) {
     let message = StoredMessage {
         file_name: name.to_owned(),
-        message_type: super::messages::MessageType::EC,
+        message_type: crate::codelists::sdi::MessageType::EC,
         at: epoch.clock.now(),
         to: Party::Sdi,
         bytes: MessageBytes::ready(bytes.into()),

@@ -21,20 +21,22 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::message_bytes::MessageBytes;
-use super::messages::{
-    Body, Esito, EsitoCommittente, Family, FileRef, InvoiceRef, MessageType, Notification, Scarto,
-    ScartoError, message_file_name,
-};
 use super::outbox::{Job, JobPurpose};
 use super::registry::FileId;
 use super::soap;
 use super::state::{Channel, FileState, Party, SdiFile, StoredMessage};
-use super::{archive, codes};
 use crate::civil_time::central_european_date;
+use crate::codelists::sdi as codes;
+use crate::codelists::sdi::{Family, MessageType};
 use crate::documents::fatturapa::invoice_identities;
 use crate::documents::{self, Context, xml};
 use crate::gateway::{BehaviourSubject, chosen_behaviour_for, record_change};
 use crate::journal::{Journal, Record, SdiMessage};
+use crate::networks::sdi::archive;
+use crate::networks::sdi::messages::{
+    Body, Esito, EsitoCommittente, FileRef, InvoiceRef, Notification, Scarto, ScartoError,
+    message_file_name,
+};
 use crate::scenario::Outcome;
 use crate::store::{DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail};
 use crate::vocabulary::Network;

@@ -147,9 +147,10 @@ impl fmt::Debug for MessageBytes {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::super::messages::{Body, Family, FileRef};
+    use super::super::messages::{Body, FileRef};
     use super::super::signature::tests::signer;
     use super::*;
+    use crate::codelists::sdi::Family;
 
     fn at(s: &str) -> Timestamp {
         s.parse().unwrap()

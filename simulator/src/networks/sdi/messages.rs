@@ -17,8 +17,6 @@
 //! `CET-1CEST,M3.5.0,M10.5.0/3` (the EU rule: last Sunday of March and October at 01:00 UTC)
 //! rather than from the system's tz database, so it is right on machines without tzdata too.
 
-use std::fmt;
-
 use jiff::Timestamp;
 use jiff::civil::Date;
 use quick_xml::NsReader;
@@ -28,11 +26,10 @@ use quick_xml::name::ResolveResult;
 use thiserror::Error;
 
 use super::signature::{SdiSigner, SignatureError};
-use crate::xmldsig::{DSIG_NS, Namespace, XmlElement};
-
-pub const PA_NAMESPACE: &str = "http://www.fatturapa.gov.it/sdi/messaggi/v1.0";
-pub const B2B_NAMESPACE: &str =
-    "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fattura/messaggi/v1.0";
+use crate::codelists::sdi::Family;
+use crate::codelists::sdi::MessageType;
+use crate::codelists::sdi::PA_NAMESPACE;
+use crate::xmldsig::{DSIG_NS, XmlElement};
 
 /// SDI's message names: a counter of at most three alphanumerics. 999 in decimal, then
 /// `A00`..`ZZZ` in base 36.
@@ -69,155 +66,6 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> MessageError {
     MessageError::InvalidField {
         field,
         reason: reason.into(),
-    }
-}
-
-/// The schema family, chosen by the invoice's `FormatoTrasmissione`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Family {
-    /// FPA12: invoices to a public administration, `MessaggiTypes_v1.1.xsd`.
-    Pa,
-    /// FPR12 and FSM10: B2B/B2C invoices, `MessaggiFatturaTypes_v1.0.xsd`.
-    B2b,
-}
-
-impl Family {
-    pub fn from_formato_trasmissione(formato: &str) -> Option<Self> {
-        match formato {
-            "FPA12" => Some(Self::Pa),
-            "FPR12" | "FSM10" => Some(Self::B2b),
-            _ => None,
-        }
-    }
-
-    pub fn namespace(self) -> &'static str {
-        match self {
-            Self::Pa => PA_NAMESPACE,
-            Self::B2b => B2B_NAMESPACE,
-        }
-    }
-
-    fn root_namespace(self) -> Namespace {
-        Namespace {
-            prefix: "types",
-            uri: self.namespace(),
-        }
-    }
-
-    /// `MessageId_Type`: 1..14 characters for PA, 1..36 for B2B.
-    fn max_message_id(self) -> usize {
-        match self {
-            Self::Pa => 14,
-            Self::B2b => 36,
-        }
-    }
-
-    /// `Descrizione_Type`: at most 255 characters for PA, 1000 for B2B.
-    fn max_description(self) -> usize {
-        match self {
-            Self::Pa => 255,
-            Self::B2b => 1000,
-        }
-    }
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Pa => "PA (FPA12)",
-            Self::B2b => "B2B (FPR12/FSM10)",
-        })
-    }
-}
-
-/// The two-letter tag of a message, as used in its file name.
-#[allow(clippy::upper_case_acronyms)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum MessageType {
-    /// Ricevuta di consegna.
-    RC,
-    /// Notifica di scarto (B2B: ricevuta di scarto).
-    NS,
-    /// Notifica di mancata consegna (B2B: ricevuta di impossibilità di recapito).
-    MC,
-    /// Notifica di esito (the recipient's outcome, relayed to the transmitter).
-    NE,
-    /// Notifica di decorrenza termini.
-    DT,
-    /// Attestazione di avvenuta trasmissione della fattura con impossibilità di recapito.
-    AT,
-    /// File dei metadati.
-    MT,
-    /// Notifica di esito committente (from the recipient).
-    EC,
-    /// Scarto esito committente.
-    SE,
-}
-
-impl MessageType {
-    pub const ALL: [Self; 9] = [
-        Self::RC,
-        Self::NS,
-        Self::MC,
-        Self::NE,
-        Self::DT,
-        Self::AT,
-        Self::MT,
-        Self::EC,
-        Self::SE,
-    ];
-
-    /// The type a two-letter tag names (`RC`, `NS`...), in any case.
-    pub fn from_tag(tag: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.as_str().eq_ignore_ascii_case(tag))
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::RC => "RC",
-            Self::NS => "NS",
-            Self::MC => "MC",
-            Self::NE => "NE",
-            Self::DT => "DT",
-            Self::AT => "AT",
-            Self::MT => "MT",
-            Self::EC => "EC",
-            Self::SE => "SE",
-        }
-    }
-
-    /// Whether the schema requires a `ds:Signature`: every SDI-issued message but MT; EC is the
-    /// recipient's and its signature is optional, so eisim's simulated recipients leave it off.
-    pub fn is_signed(self) -> bool {
-        !matches!(self, Self::MT | Self::EC)
-    }
-
-    /// The root element in `family`, or `None` when the message does not exist there.
-    pub fn root_element(self, family: Family) -> Option<&'static str> {
-        match (family, self) {
-            (Family::Pa, Self::RC) | (Family::B2b, Self::RC) => Some("RicevutaConsegna"),
-            (Family::Pa, Self::NS) => Some("NotificaScarto"),
-            (Family::Pa, Self::MC) => Some("NotificaMancataConsegna"),
-            (Family::Pa, Self::NE) => Some("NotificaEsito"),
-            (Family::Pa, Self::DT) => Some("NotificaDecorrenzaTermini"),
-            (Family::Pa, Self::AT) => Some("AttestazioneTrasmissioneFattura"),
-            (Family::Pa, Self::MT) => Some("MetadatiInvioFile"),
-            (Family::Pa, Self::EC) => Some("NotificaEsitoCommittente"),
-            (Family::Pa, Self::SE) => Some("ScartoEsitoCommittente"),
-            (Family::B2b, Self::NS) => Some("RicevutaScarto"),
-            (Family::B2b, Self::MC) => Some("RicevutaImpossibilitaRecapito"),
-            (Family::B2b, Self::MT) => Some("FileMetadati"),
-            (Family::B2b, _) => None,
-        }
-    }
-}
-
-impl fmt::Display for MessageType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

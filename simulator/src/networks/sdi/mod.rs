@@ -10,7 +10,6 @@
 
 mod api;
 pub mod archive;
-pub mod codes;
 mod lifecycle;
 mod message_bytes;
 pub mod messages;
@@ -22,7 +21,6 @@ pub mod soap;
 mod state;
 
 pub(crate) use api::{control_routes, message_response, routes};
-pub use codes::notification_description;
 pub(crate) use lifecycle::{Arrival, PriorInspection, plan_inbound, receive};
 pub use message_bytes::MessageBytes;
 pub use outbox::Outbox;

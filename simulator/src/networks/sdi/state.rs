@@ -10,11 +10,11 @@ use serde::Serialize;
 
 use super::lifecycle::PriorInspection;
 use super::message_bytes::MessageBytes;
-use super::messages::{Family, MessageType};
 use super::outbox::Outbox;
 use super::registry::{FileId, Registry};
 use super::signature::SdiSigner;
 use super::soap::TrasmissioneOp;
+use crate::codelists::sdi::{Family, MessageType};
 use crate::documents::fatturapa::InvoiceIdentity;
 use crate::scenario::{Scenario, SdiSettings};
 use crate::vocabulary::Network;

@@ -11,11 +11,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Caller, json_body, reply};
+use crate::codelists::ksef::RateGroup;
 use crate::documents::{DocumentError, xml};
 use crate::networks::ksef::error::KsefError;
 use crate::networks::ksef::jwt::TokenType;
 use crate::networks::ksef::number::{is_reference_number, reference_number};
-use crate::networks::ksef::rate::RateGroup;
 use crate::networks::ksef::state::{Ksef, Method, date_of};
 use crate::networks::ksef::wire::{ksef_time, unix_millis};
 use crate::networks::ksef::xades::{self, ContextKind};

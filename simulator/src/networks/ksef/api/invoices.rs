@@ -11,9 +11,10 @@ use serde_json::{Value, json};
 
 use super::sessions::ListQuery;
 use super::{Caller, LINK_TTL, reply, xml_download};
+use crate::codelists::ksef::RateGroup;
+use crate::codelists::ksef::invoice_description;
 use crate::networks::ksef::error::KsefError;
-use crate::networks::ksef::rate::RateGroup;
-use crate::networks::ksef::sessions::{self, Invoice, invoice_description};
+use crate::networks::ksef::sessions::{self, Invoice};
 use crate::networks::ksef::wire::ksef_time;
 
 const CONTINUATION: HeaderName = HeaderName::from_static("x-continuation-token");

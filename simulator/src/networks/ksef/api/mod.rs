@@ -24,9 +24,10 @@ use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 
 use super::error::{KsefError, render_errors};
-use super::rate::{RateGroup, RateVerdict};
 use super::state::Grant;
+use crate::codelists::ksef::RateGroup;
 use crate::errors::AppError;
+use crate::networks::ksef::rate::RateVerdict;
 use crate::server::AppState;
 use crate::world::{Epoch, World};
 

@@ -5,8 +5,8 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::{Caller, reply};
+use crate::codelists::ksef::RateGroup;
 use crate::networks::ksef::error::KsefError;
-use crate::networks::ksef::rate::RateGroup;
 use crate::networks::ksef::wire::ksef_time;
 
 /// eisim's one certificate, listed once per usage: clients that pick "the first entry for

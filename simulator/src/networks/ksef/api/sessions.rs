@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 
 use super::auth::check_key_id;
 use super::{Caller, LINK_TTL, json_body, reply, xml_download};
+use crate::codelists::ksef::RateGroup;
 use crate::networks::ksef::error::KsefError;
-use crate::networks::ksef::rate::RateGroup;
 use crate::networks::ksef::sessions::{self, Declared, Session};
 use crate::networks::ksef::wire::ksef_time;
 

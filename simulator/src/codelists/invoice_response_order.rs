@@ -13,7 +13,7 @@
 //!    → PD. Any may come first and any may be skipped; UQ may repeat (each query is answered
 //!    and may raise another), and PD may repeat while the previous one was partial.
 
-use super::responses::{InvoiceResponseCode, StatusReason};
+use super::peppol::{InvoiceResponseCode, StatusReason};
 
 /// An Invoice Response already sent (or about to be), reduced to what the order depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

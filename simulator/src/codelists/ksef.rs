@@ -1,0 +1,113 @@
+//! KSeF's own code lists: the invoice processing statuses (100, 150, 200 and the 4xx/5xx
+//! refusals) with their Polish texts and the neutral document state each implies, and the
+//! endpoint groups of the API's rate limits.
+//!
+//! The scenario names these codes (`ksef: 440`, `rate_limits.groups.invoiceSend`), the
+//! gateway shows them as network detail, and the KSeF engine issues them: so they live below
+//! all three.
+
+use serde::{Deserialize, Serialize};
+
+use crate::vocabulary::DocumentState;
+
+/// KSeF invoice processing status codes an outcome may name.
+pub const KSEF_CODES: [u16; 12] = [100, 150, 200, 405, 410, 415, 430, 435, 440, 450, 500, 550];
+
+/// The Polish text of an invoice status code.
+pub fn invoice_description(code: u16) -> &'static str {
+    match code {
+        100 => "Faktura przyjęta do dalszego przetwarzania",
+        150 => "Trwa przetwarzanie",
+        200 => "Sukces",
+        405 => "Przetwarzanie anulowane z powodu błędu sesji",
+        410 => "Nieprawidłowy zakres uprawnień",
+        415 => "Brak możliwości wysyłania faktury z załącznikiem",
+        430 => "Błąd weryfikacji pliku faktury",
+        435 => "Błąd odszyfrowania pliku",
+        440 => "Duplikat faktury",
+        450 => "Błąd weryfikacji semantyki dokumentu faktury",
+        550 => "Operacja została anulowana przez system",
+        _ => "Nieznany błąd",
+    }
+}
+
+/// The gateway state a KSeF invoice status puts its document in: 100 `sent`, 150 `accepted`,
+/// 200 `delivered`, 500 and 550 `failed`, any other 4xx `refused`. The one mapping both the
+/// native sessions and the scenario's `ksef:` outcomes use.
+pub fn gateway_state(code: u16) -> Option<DocumentState> {
+    match code {
+        100 => Some(DocumentState::Sent),
+        150 => Some(DocumentState::Accepted),
+        200 => Some(DocumentState::Delivered),
+        500 | 550 => Some(DocumentState::Failed),
+        400..=499 => Some(DocumentState::Refused),
+        _ => None,
+    }
+}
+
+/// The endpoint groups of KSeF's `x-rate-limits`; each has its own counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RateGroup {
+    /// Authentication and public keys; counted per client IP only, because the caller has
+    /// no context yet.
+    Public,
+    OnlineSession,
+    InvoiceSend,
+    InvoiceStatus,
+    SessionMisc,
+    SessionInvoiceList,
+    SessionList,
+    BatchSession,
+    InvoiceDownload,
+    InvoiceMetadata,
+    InvoiceExport,
+    InvoiceExportStatus,
+    /// Everything else; KSeF keeps one counter per endpoint here, not one for the group.
+    Other,
+}
+
+impl RateGroup {
+    pub const ALL: [RateGroup; 13] = [
+        RateGroup::Public,
+        RateGroup::OnlineSession,
+        RateGroup::InvoiceSend,
+        RateGroup::InvoiceStatus,
+        RateGroup::SessionMisc,
+        RateGroup::SessionInvoiceList,
+        RateGroup::SessionList,
+        RateGroup::BatchSession,
+        RateGroup::InvoiceDownload,
+        RateGroup::InvoiceMetadata,
+        RateGroup::InvoiceExport,
+        RateGroup::InvoiceExportStatus,
+        RateGroup::Other,
+    ];
+
+    /// The key KSeF uses for the group in `GET /rate-limits` and `POST /testdata/rate-limits`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RateGroup::Public => "public",
+            RateGroup::OnlineSession => "onlineSession",
+            RateGroup::InvoiceSend => "invoiceSend",
+            RateGroup::InvoiceStatus => "invoiceStatus",
+            RateGroup::SessionMisc => "sessionMisc",
+            RateGroup::SessionInvoiceList => "sessionInvoiceList",
+            RateGroup::SessionList => "sessionList",
+            RateGroup::BatchSession => "batchSession",
+            RateGroup::InvoiceDownload => "invoiceDownload",
+            RateGroup::InvoiceMetadata => "invoiceMetadata",
+            RateGroup::InvoiceExport => "invoiceExport",
+            RateGroup::InvoiceExportStatus => "invoiceExportStatus",
+            RateGroup::Other => "other",
+        }
+    }
+
+    /// Case-insensitive, because scenario files and hand-written test-data calls are not
+    /// consistent about camelCase.
+    pub fn from_name(name: &str) -> Option<Self> {
+        RateGroup::ALL
+            .into_iter()
+            .find(|group| group.name().eq_ignore_ascii_case(name))
+    }
+}

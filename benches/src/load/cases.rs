@@ -9,13 +9,13 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, Uri, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use eisim::networks::ksef::crypto;
 use http_body_util::Full;
 use rand::RngCore as _;
 use rsa::RsaPublicKey;
 use serde_json::{Value, json};
 
 use super::generator::{HttpClient, Prepared, send};
+use super::ksef_client;
 use crate::fixtures::{FPA12_MINIMAL, fa3_numbered, fatturapa_numbered};
 
 /// KSeF takes at most 10,000 invoices in one online session; a new session is opened well
@@ -224,11 +224,11 @@ impl Workload {
 
 /// The body of a KSeF send, as the official clients build it.
 fn ksef_send_body(session: &KsefSession, invoice: &[u8]) -> Bytes {
-    let encrypted = crypto::aes256_cbc_encrypt(&session.key, &session.iv, invoice).unwrap();
+    let encrypted = ksef_client::aes256_cbc_encrypt(&session.key, &session.iv, invoice);
     let body = json!({
-        "invoiceHash": crypto::sha256_base64(invoice),
+        "invoiceHash": ksef_client::sha256_base64(invoice),
         "invoiceSize": invoice.len(),
-        "encryptedInvoiceHash": crypto::sha256_base64(&encrypted),
+        "encryptedInvoiceHash": ksef_client::sha256_base64(&encrypted),
         "encryptedInvoiceSize": encrypted.len(),
         "encryptedInvoiceContent": B64.encode(&encrypted),
         "offlineMode": false,
@@ -271,7 +271,7 @@ fn public_key(certificates: &Value, usage: &str) -> (RsaPublicKey, String) {
         })
         .unwrap_or_else(|| panic!("no {usage} certificate in {certificates}"));
     let der = B64.decode(text(entry, "/certificate")).unwrap();
-    let key = crypto::public_key_from_certificate(&der).unwrap();
+    let key = ksef_client::public_key_from_certificate(&der);
     (key, text(entry, "/publicKeyId"))
 }
 
@@ -293,7 +293,7 @@ pub async fn ksef(client: &HttpClient, eisim: &str) -> Workload {
     let challenge = post_json(client, &format!("{v2}/auth/challenge"), None, &Value::Null).await;
     let timestamp_ms = challenge["timestampMs"].as_i64().unwrap();
     let secret = format!("{KSEF_TOKEN}|{timestamp_ms}");
-    let encrypted = crypto::rsa_oaep_encrypt(&token_key, secret.as_bytes()).unwrap();
+    let encrypted = ksef_client::rsa_oaep_encrypt(&token_key, secret.as_bytes());
     let started = post_json(
         client,
         &format!("{v2}/auth/ksef-token"),
@@ -349,7 +349,7 @@ async fn open_session(
     let mut iv = [0_u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut key);
     rand::rngs::OsRng.fill_bytes(&mut iv);
-    let wrapped = crypto::rsa_oaep_encrypt(public, &key).unwrap();
+    let wrapped = ksef_client::rsa_oaep_encrypt(public, &key);
     let opened = post_json(
         client,
         &format!("{eisim}/v2/sessions/online"),

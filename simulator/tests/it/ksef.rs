@@ -2,21 +2,25 @@
 //! from `/v2/security/public-key-certificates`, the KSeF token and the session key encrypted
 //! with it (RSA-OAEP SHA-256), invoices encrypted with AES-256-CBC, everything on a virtual
 //! clock so that delays, expiry and rate limits are exact.
+//!
+//! The client's cryptography and its checks of the numbers the simulator mints are the tests'
+//! own ([`crate::ksef_client_crypto`], [`crate::ksef_numbers`]), not eisim's, so a mistake on
+//! the simulator's side cannot be matched by the same mistake on the client's.
 
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use eisim::networks::ksef::crypto::{
-    aes256_cbc_encrypt, encrypted_size, public_key_from_certificate, rsa_oaep_encrypt,
-    sha256_base64,
-};
-use eisim::networks::ksef::{is_ksef_number, is_reference_number};
 use reqwest::header::HeaderMap;
 use rsa::RsaPublicKey;
 use serde_json::{Value, json};
 
 use crate::TestSim;
+use crate::ksef_client_crypto::{
+    aes256_cbc_encrypt, encrypted_size, public_key_from_certificate, rsa_oaep_encrypt,
+    sha256_base64,
+};
+use crate::ksef_numbers::{is_ksef_number, is_reference_number};
 
 const NIP: &str = "5265877635";
 const TOKEN: &str = "20261101-EC-1A2B3C4D5E-6F7A8B9C0D-00|nip-5265877635|7f3a9c";
@@ -110,7 +114,7 @@ impl<'a> Client<'a> {
         Client {
             t,
             prefix,
-            key: public_key_from_certificate(&der).unwrap(),
+            key: public_key_from_certificate(&der),
             key_id: entry["publicKeyId"].as_str().unwrap().to_owned(),
             access: String::new(),
             refresh: String::new(),
@@ -157,7 +161,7 @@ impl<'a> Client<'a> {
         )
         .await;
         let stamp = challenge.body["timestampMs"].as_i64().unwrap();
-        let secret = rsa_oaep_encrypt(&self.key, format!("{token}|{stamp}").as_bytes()).unwrap();
+        let secret = rsa_oaep_encrypt(&self.key, format!("{token}|{stamp}").as_bytes());
         let start = call(
             self.t,
             reqwest::Method::POST,
@@ -287,7 +291,7 @@ impl<'a> Client<'a> {
     }
 
     pub(crate) async fn open(&self) -> String {
-        let wrapped = rsa_oaep_encrypt(&self.key, &KEY).unwrap();
+        let wrapped = rsa_oaep_encrypt(&self.key, &KEY);
         let opened = self.open_session(wrapped).await;
         assert_eq!(opened.status, 201, "{}", opened.text);
         opened.body["referenceNumber"].as_str().unwrap().to_owned()
@@ -295,7 +299,7 @@ impl<'a> Client<'a> {
 
     /// The send body as a client builds it; `tamper` may spoil it first.
     pub(crate) fn send_body(invoice: &[u8], key: &[u8; 32]) -> Value {
-        let encrypted = aes256_cbc_encrypt(key, &IV, invoice).unwrap();
+        let encrypted = aes256_cbc_encrypt(key, &IV, invoice);
         assert_eq!(encrypted.len() as u64, encrypted_size(invoice.len() as u64));
         json!({
             "invoiceHash": sha256_base64(invoice),
@@ -851,7 +855,7 @@ async fn errors_come_in_the_legacy_shape_unless_problem_details_are_asked_for() 
     let client_key = client.key_id.clone();
     client.key_id = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_owned();
     let unknown_key = client
-        .open_session(rsa_oaep_encrypt(&client.key, &KEY).unwrap())
+        .open_session(rsa_oaep_encrypt(&client.key, &KEY))
         .await;
     assert_eq!(
         unknown_key.body["exception"]["exceptionDetailList"][0]["exceptionCode"],
@@ -915,7 +919,7 @@ async fn a_failed_token_authentication_shows_in_the_status_and_blocks_redeem() {
         Some(json!({
             "challenge": challenge.body["challenge"],
             "contextIdentifier": {"type": "Nip", "value": NIP},
-            "encryptedToken": B64.encode(rsa_oaep_encrypt(&client.key, b"x|1").unwrap()),
+            "encryptedToken": B64.encode(rsa_oaep_encrypt(&client.key, b"x|1")),
         })),
         false,
     )
@@ -1259,7 +1263,7 @@ async fn the_remaining_wire_bodies_keep_their_shape() {
         }
     }
     client.login().await;
-    let wrapped = rsa_oaep_encrypt(&client.key, &KEY).unwrap();
+    let wrapped = rsa_oaep_encrypt(&client.key, &KEY);
     let opened = client.open_session(wrapped).await;
     let session = opened.body["referenceNumber"].as_str().unwrap().to_owned();
     let sent = client
@@ -1374,7 +1378,7 @@ async fn the_outage_scenario_serves_html_pages_storms_and_a_maintenance_window()
     // One open a second keeps within KSeF's own limit of 10 a second and 30 a minute.
     for _ in 0..20 {
         step(&t, 1).await;
-        let wrapped = rsa_oaep_encrypt(&client.key, &KEY).unwrap();
+        let wrapped = rsa_oaep_encrypt(&client.key, &KEY);
         let answer = client.open_session(wrapped).await;
         assert!(answer.headers.contains_key("x-system-warning"));
         opened.push((answer.status, answer.headers.get("content-type").cloned()));
@@ -1393,7 +1397,7 @@ async fn the_outage_scenario_serves_html_pages_storms_and_a_maintenance_window()
     }));
     let session = loop {
         step(&t, 1).await;
-        let wrapped = rsa_oaep_encrypt(&client.key, &KEY).unwrap();
+        let wrapped = rsa_oaep_encrypt(&client.key, &KEY);
         let answer = client.open_session(wrapped).await;
         if answer.status == 201 {
             break answer.body["referenceNumber"].as_str().unwrap().to_owned();

@@ -20,16 +20,16 @@
 //! caller can back off on 429 and, after a 5xx or a timeout on send, look at
 //! [`KsefClient::session_invoices`] before sending the same invoice again.
 //!
-//! Cryptography follows the official clients (see eisim's `networks::ksef::crypto`): the
-//! token and the session key are wrapped with RSA-OAEP SHA-256, invoices are AES-256-CBC with
-//! PKCS#7 and sent as the bare ciphertext.
+//! The cryptography is the client's own ([`ksef_crypto`](super::ksef_crypto)), built on the
+//! RustCrypto crates with the official clients' parameters and not on eisim's code, so the
+//! reference and the simulator check each other: the token and the session key are wrapped
+//! with RSA-OAEP SHA-256, invoices are AES-256-CBC with PKCS#7 and sent as the bare ciphertext.
 
 use std::fmt;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use eisim::networks::ksef::crypto::{self, CryptoError};
 use jiff::{SignedDuration, Timestamp};
 use rand::RngCore as _;
 use reqwest::Method;
@@ -38,6 +38,8 @@ use rsa::RsaPublicKey;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+
+use super::ksef_crypto::{self, KsefCryptoError};
 
 /// Tokens are renewed this long before KSeF's `validUntil`, so a call never leaves with a token
 /// that expires on the way (clients commonly use a minute).
@@ -86,7 +88,7 @@ pub enum KsefError {
         details: Vec<String>,
     },
     #[error("KSeF cryptography: {0}")]
-    Crypto(#[from] CryptoError),
+    Crypto(#[from] KsefCryptoError),
     /// An answer we cannot use: a body that is not the documented JSON, a missing public key,
     /// an authentication that never left 100.
     #[error("KSeF protocol: {0}")]
@@ -191,7 +193,7 @@ pub struct SessionInvoice {
 /// The hash KSeF keeps for an invoice (Base64 SHA-256 of the plaintext), for matching the
 /// entries of [`KsefClient::session_invoices`] against invoices the caller holds.
 pub fn invoice_hash(invoice: &[u8]) -> String {
-    crypto::sha256_base64(invoice)
+    ksef_crypto::sha256_base64(invoice)
 }
 
 /// A KSeF client for one context. See the module docs for what it caches and when it renews.
@@ -446,11 +448,11 @@ impl KsefClient {
         s: &OnlineSession,
         invoice: &[u8],
     ) -> Result<String, KsefError> {
-        let encrypted = crypto::aes256_cbc_encrypt(&s.key, &s.iv, invoice)?;
+        let encrypted = ksef_crypto::aes256_cbc_encrypt(&s.key, &s.iv, invoice);
         let body = json!({
             "invoiceHash": invoice_hash(invoice),
             "invoiceSize": invoice.len(),
-            "encryptedInvoiceHash": crypto::sha256_base64(&encrypted),
+            "encryptedInvoiceHash": ksef_crypto::sha256_base64(&encrypted),
             "encryptedInvoiceSize": encrypted.len(),
             "encryptedInvoiceContent": B64.encode(&encrypted),
             "offlineMode": false,
@@ -539,7 +541,7 @@ impl KsefClient {
         let mut iv = [0_u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut key);
         rand::rngs::OsRng.fill_bytes(&mut iv);
-        let wrapped = crypto::rsa_oaep_encrypt(&public.key, &key)?;
+        let wrapped = ksef_crypto::rsa_oaep_encrypt(&public.key, &key)?;
         let body = json!({
             "formCode": {"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"},
             "encryption": {
@@ -621,7 +623,7 @@ impl KsefClient {
         self.skew = challenge.timestamp.duration_since(Timestamp::now());
         let public = self.public_key(Usage::KsefToken).await?;
         let secret = format!("{}|{}", self.ksef_token, challenge.timestamp_ms);
-        let encrypted = crypto::rsa_oaep_encrypt(&public.key, secret.as_bytes())?;
+        let encrypted = ksef_crypto::rsa_oaep_encrypt(&public.key, secret.as_bytes())?;
         let body = json!({
             "challenge": challenge.challenge,
             "contextIdentifier": {"type": "Nip", "value": self.nip},
@@ -854,7 +856,7 @@ fn pick_key(
         ))
     })?;
     Ok(PublicKey {
-        key: crypto::public_key_from_certificate(&der)?,
+        key: ksef_crypto::public_key_from_certificate(&der)?,
         id: chosen.public_key_id.clone(),
     })
 }
@@ -949,7 +951,7 @@ mod tests {
         // Listed for the usage, but not a certificate: the crypto layer says so.
         assert!(matches!(
             pick_key(&entries, Usage::KsefToken, now),
-            Err(KsefError::Crypto(CryptoError::BadCertificate(_)))
+            Err(KsefError::Crypto(KsefCryptoError::Certificate(_)))
         ));
     }
 

@@ -29,6 +29,7 @@ mod file_names;
 mod gateway;
 mod hooks;
 pub mod ksef;
+pub mod ksef_crypto;
 mod native;
 mod outbox;
 mod polling;

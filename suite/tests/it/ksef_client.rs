@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eisim::journal::{JournalQuery, Record};
-use eisim::networks::ksef::is_ksef_number;
 use eisim_suite::reference::ksef::{KsefClient, KsefError, invoice_hash};
+
+use crate::ksef_numbers::is_ksef_number;
 
 const NIP: &str = "5265877635";
 const TOKEN: &str = "20261101-EC-1A2B3C4D5E-6F7A8B9C0D-00|nip-5265877635|7f3a9c";

@@ -7,5 +7,6 @@ mod conformance;
 mod explore;
 mod harness;
 mod ksef_client;
+mod ksef_numbers;
 mod properties;
 mod reference;

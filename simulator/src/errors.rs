@@ -4,8 +4,6 @@
 //! [`AppError`], which an HTTP handler returns and which becomes an RFC 9457 problem document
 //! with a stable `type`, so clients can branch on the type rather than on prose.
 
-use std::path::PathBuf;
-
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,45 +12,6 @@ use serde_json::{Value, json};
 use crate::clock::ClockError;
 use crate::scenario::ScenarioErrors;
 use crate::vocabulary::Network;
-
-/// Starting a simulator failed; nothing is left running.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(
-        "the control API (/_sim) would be reachable from other machines on {addr}; give a control token (--control-token or EISIM_CONTROL_TOKEN) or bind to a loopback address"
-    )]
-    ControlTokenRequired { addr: String },
-    #[error(
-        "auto-advance jumps a virtual clock to the next due event; it cannot move a `{mode}` clock (use --clock virtual)"
-    )]
-    AutoAdvanceNeedsVirtualClock { mode: String },
-    #[error(transparent)]
-    Journal(#[from] JournalError),
-    #[error(transparent)]
-    Scenario(#[from] ScenarioErrors),
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum JournalError {
-    #[error("cannot open the journal file {}: {source}", path.display())]
-    Open {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot write the journal file {}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
 
 /// A failed HTTP request, answered as `application/problem+json`.
 #[derive(Debug, thiserror::Error)]

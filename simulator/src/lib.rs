@@ -50,9 +50,9 @@ pub mod world;
 pub mod xmldsig;
 
 pub use clock::{Clock, ClockMode};
-pub use errors::{AppError, StartError};
+pub use errors::AppError;
 pub use journal::{Journal, JournalEntry, JournalQuery, Record};
 pub use scenario::Scenario;
 pub use server::{DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, ServerSettings, app, run};
-pub use simulator::{Simulator, SimulatorConfig};
+pub use simulator::{Simulator, SimulatorConfig, StartError};
 pub use vocabulary::{Direction, DocumentState, Network, TenantId};

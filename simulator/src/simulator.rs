@@ -15,12 +15,35 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, ClockError, ClockMode};
-use crate::errors::StartError;
+use crate::journal::JournalError;
 use crate::journal::{DEFAULT_MEMORY_CAP, Journal};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, Scenario, ScenarioErrors};
 use crate::server::{self, ServerSettings};
 use crate::webhooks;
 use crate::world::{self, Advanced, Epoch, Overrides, World};
+
+/// Starting a simulator failed; nothing is left running.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the control API (/_sim) would be reachable from other machines on {addr}; give a control token (--control-token or EISIM_CONTROL_TOKEN) or bind to a loopback address"
+    )]
+    ControlTokenRequired { addr: String },
+    #[error(
+        "auto-advance jumps a virtual clock to the next due event; it cannot move a `{mode}` clock (use --clock virtual)"
+    )]
+    AutoAdvanceNeedsVirtualClock { mode: String },
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Scenario(#[from] ScenarioErrors),
+}
 
 /// How to start a simulator. Defaults: the embedded default scenario, 127.0.0.1, port 0, the
 /// scenario's own clock, no journal file.

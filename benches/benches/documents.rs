@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
-use eisim::documents::{Context, inspect};
+use eisim::documents::{InspectionContext, inspect};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
@@ -23,9 +23,9 @@ use eisim_benches::fixtures::{
 /// Lines in the large invoices: a big but ordinary invoice.
 const LINES: usize = 1_000;
 
-fn context() -> Context {
+fn context() -> InspectionContext {
     // The fixtures are dated October 2026; a received date after them keeps date rules quiet.
-    Context::new(jiff::civil::date(2026, 11, 1))
+    InspectionContext::new(jiff::civil::date(2026, 11, 1))
 }
 
 /// Every event of the document, dropped: the floor any XML reader pays.

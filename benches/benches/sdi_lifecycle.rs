@@ -27,8 +27,8 @@ use axum::body::Body;
 use axum::http::Request;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use eisim::simulation::Simulation;
 use eisim::store::DocumentFilter;
-use eisim::world::World;
 use eisim::{DocumentState, TenantId};
 use eisim_benches::fixtures::{FPA12_MINIMAL, fatturapa_numbered, sdi_pa_scenario};
 use eisim_benches::router::{call, token};
@@ -66,10 +66,10 @@ impl Timings {
 
 async fn lifecycle(invoices: usize) -> Timings {
     let scenario = eisim::scenario::parse(&sdi_pa_scenario(), "sdi-pa-outcomes.yaml").unwrap();
-    let world = Arc::new(World::new(
+    let world = Arc::new(Simulation::new(
         scenario,
         "sdi-pa-outcomes.yaml".into(),
-        eisim::world::Overrides::default(),
+        eisim::simulation::Overrides::default(),
         eisim::Journal::default(),
     ));
     let app = eisim::app(world.clone(), eisim::ServerSettings::default());
@@ -121,7 +121,7 @@ async fn lifecycle(invoices: usize) -> Timings {
     };
     let (delivered, _) =
         world
-            .epoch()
+            .run()
             .store
             .ledger
             .list(&TenantId::new("demo"), &filter, None, usize::MAX);
@@ -131,7 +131,7 @@ async fn lifecycle(invoices: usize) -> Timings {
         .count();
     let counted = started.elapsed();
     if (delivered.len(), with_dt) != (invoices, invoices) {
-        let (all, _) = world.epoch().store.ledger.list(
+        let (all, _) = world.run().store.ledger.list(
             &TenantId::new("demo"),
             &DocumentFilter::default(),
             None,

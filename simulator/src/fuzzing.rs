@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
-use crate::documents::{self, Context, Format};
-use crate::networks::ksef::{self, RequestBody};
+use crate::documents::{self, Format, InspectionContext};
+use crate::http::ksef;
+use crate::http::ksef::RequestBody;
 use crate::networks::sdi::soap::{self, ErroreInvio, EsitoNotifica};
 
 /// The session key and IV the `ksef_json` target unseals invoices with; its seeds are
@@ -122,7 +123,7 @@ impl Target {
 /// Parses and validates as `format_for` says, whatever the root element: see
 /// [`documents::inspect_as`].
 fn inspect(data: &[u8], format_for: impl Fn(Format) -> Format) -> Result<(), String> {
-    let context = Context::new(jiff::civil::date(2026, 11, 1));
+    let context = InspectionContext::new(jiff::civil::date(2026, 11, 1));
     // The detected format picks the variant (invoice or credit note, FPA12 or FPR12) when
     // the root says one of this family; otherwise the family's first.
     let detected = documents::xml::parse(data)
@@ -272,14 +273,15 @@ fn ksef_json_seeds(invoices: &[Vec<u8>]) -> io::Result<Vec<Vec<u8>>> {
     ];
     // Every FA(3) fixture, sealed as a client seals it, so the checks pass and it is inspected.
     for invoice in invoices.iter().take(8) {
-        let sealed = ksef::crypto::aes256_cbc_encrypt(&KSEF_KEY, &KSEF_IV, invoice)
-            .map_err(io::Error::other)?;
+        let sealed =
+            crate::networks::ksef::crypto::aes256_cbc_encrypt(&KSEF_KEY, &KSEF_IV, invoice)
+                .map_err(io::Error::other)?;
         seeds.push(with(
             2,
             serde_json::json!({
-                "invoiceHash": ksef::crypto::sha256_base64(invoice),
+                "invoiceHash": crate::networks::ksef::crypto::sha256_base64(invoice),
                 "invoiceSize": invoice.len(),
-                "encryptedInvoiceHash": ksef::crypto::sha256_base64(&sealed),
+                "encryptedInvoiceHash": crate::networks::ksef::crypto::sha256_base64(&sealed),
                 "encryptedInvoiceSize": sealed.len(),
                 "encryptedInvoiceContent": B64.encode(&sealed),
                 "offlineMode": false,
@@ -295,7 +297,7 @@ fn ksef_json_seeds(invoices: &[Vec<u8>]) -> io::Result<Vec<Vec<u8>>> {
 fn ksef_xades_seeds() -> io::Result<Vec<Vec<u8>>> {
     let from = jiff::Timestamp::from_second(1_767_225_600).map_err(io::Error::other)?;
     let to = jiff::Timestamp::from_second(1_798_761_600).map_err(io::Error::other)?;
-    let keys = ksef::keys::KsefKeys::new(from, to).map_err(io::Error::other)?;
+    let keys = crate::networks::ksef::keys::KsefKeys::new(from, to).map_err(io::Error::other)?;
     let certificate = B64.encode(keys.certificate_der());
     let signature = format!(
         r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id="Signature-1"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo><ds:Object><xades:QualifyingProperties xmlns:xades="http://uri.etsi.org/01903/v1.3.2#" Target="#Signature-1"><xades:SignedProperties Id="SignedProperties-1"/></xades:QualifyingProperties></ds:Object></ds:Signature>"##,

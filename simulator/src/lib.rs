@@ -19,40 +19,38 @@
 //! # Ok(()) }
 //! ```
 
-pub mod agenda;
 pub mod certificate;
 pub mod civil_time;
 pub mod clock;
 pub mod codelists;
-mod control;
 pub mod digest;
 pub mod documents;
-pub mod errors;
-mod faults;
+pub mod faults;
 /// For the fuzz targets in `fuzz/` and the test that runs their seeds; not eisim's API.
 #[doc(hidden)]
 pub mod fuzzing;
-mod gateway;
+mod http;
 pub mod identifiers;
 pub mod journal;
+pub mod lifecycle;
 pub mod limits;
 pub mod networks;
+pub mod runtime;
 pub mod scenario;
 pub mod scheduler;
-mod server;
+pub mod simulation;
 mod simulator;
 pub mod store;
 #[cfg(test)]
 mod testing;
 pub mod vocabulary;
 pub mod webhooks;
-pub mod world;
 pub mod xmldsig;
 
 pub use clock::{Clock, ClockMode};
-pub use errors::AppError;
+pub use http::problem::AppError;
+pub use http::server::{DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, ServerSettings, app, run};
 pub use journal::{Journal, JournalEntry, JournalQuery, Record};
 pub use scenario::Scenario;
-pub use server::{DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, ServerSettings, app, run};
 pub use simulator::{Simulator, SimulatorConfig, StartError};
 pub use vocabulary::{Direction, DocumentState, Network, TenantId};

@@ -13,9 +13,12 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::scenario::{EndpointGroup, Limits, RateLimit, parse_byte_size};
-use crate::server::DEFAULT_BODY_LIMIT;
 use crate::vocabulary::TenantId;
 
+/// Bodies above this size are refused with 413 unless the server is told otherwise. 5 MB is
+/// the size limit integrators meet on the real networks (SDI's file limit, a common provider
+/// cap), so eisim refuses what they would refuse.
+pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
 /// `GET /invoices/recent` is the seed's "deliberately expensive" call: 6 a minute unless the
 /// scenario says otherwise.
 pub const DEFAULT_RECENT_LIMIT: (u32, Duration) = (6, Duration::from_secs(60));
@@ -213,31 +216,6 @@ impl Throttle {
             retry_after: seconds_until(now, until),
         }
     }
-}
-
-/// The `RateLimit-Policy` and `RateLimit` fields of draft-ietf-httpapi-ratelimit-headers:
-/// `"submit";q=100;w=60` and `"submit";r=99;t=42`.
-pub fn rate_limit_fields(
-    group: EndpointGroup,
-    quota: Quota,
-    remaining: u32,
-    reset: u64,
-) -> [(axum::http::HeaderName, String); 2] {
-    let name = group.as_str();
-    [
-        (
-            axum::http::HeaderName::from_static("ratelimit-policy"),
-            format!(
-                "\"{name}\";q={};w={}",
-                quota.requests,
-                quota.per.as_secs().max(1)
-            ),
-        ),
-        (
-            axum::http::HeaderName::from_static("ratelimit"),
-            format!("\"{name}\";r={remaining};t={reset}"),
-        ),
-    ]
 }
 
 #[cfg(test)]

@@ -171,19 +171,19 @@ async fn serve_until_signal(args: ServeArgs) -> anyhow::Result<()> {
 /// ignored here.
 fn print_banner(sim: &Simulator, journal: Option<&std::path::Path>) {
     use std::io::Write;
-    let epoch = sim.epoch();
+    let run = sim.run();
     let url = sim.base_url();
     let mut lines = vec![
         format!("eisim {} listening on {url}", env!("CARGO_PKG_VERSION")),
         format!(
             "scenario: {} ({}), clock {}, seed {}",
-            epoch.scenario.name,
-            epoch.origin,
-            epoch.clock.mode(),
-            epoch.seed
+            run.scenario.name,
+            run.origin,
+            run.clock.mode(),
+            run.seed
         ),
     ];
-    for tenant in &epoch.scenario.tenants {
+    for tenant in &run.scenario.tenants {
         for credential in &tenant.credentials {
             lines.push(format!(
                 "tenant {}: client_id={} client_secret={}",

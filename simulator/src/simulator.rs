@@ -15,12 +15,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, ClockError, ClockMode};
+use crate::http::server::{self, ServerSettings};
 use crate::journal::JournalError;
 use crate::journal::{DEFAULT_MEMORY_CAP, Journal};
 use crate::scenario::{self, Scenario, ScenarioErrors};
-use crate::server::{self, ServerSettings};
-use crate::webhooks;
-use crate::world::{self, Advanced, Epoch, Overrides, World};
+use crate::simulation::{Advanced, Overrides, Run, Simulation};
 
 /// Starting a simulator failed; nothing is left running.
 #[derive(Debug, thiserror::Error)]
@@ -146,7 +145,7 @@ impl SimulatorConfig {
 #[derive(Debug)]
 pub struct Simulator {
     address: SocketAddr,
-    world: Arc<World>,
+    simulation: Arc<Simulation>,
     stop: watch::Sender<bool>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     driver: Option<JoinHandle<()>>,
@@ -192,10 +191,10 @@ impl Simulator {
             source,
         })?;
 
-        let world = Arc::new(World::new(scenario, origin, config.overrides, journal));
+        let simulation = Arc::new(Simulation::new(scenario, origin, config.overrides, journal));
         let (stop, stopped) = watch::channel(false);
         let header_read_timeout = config.server.header_read_timeout;
-        let app = server::app(world.clone(), config.server);
+        let app = server::app(simulation.clone(), config.server);
         let mut server_stop = stopped.clone();
         let server = tokio::spawn(server::run(
             listener,
@@ -205,20 +204,12 @@ impl Simulator {
                 let _ = server_stop.wait_for(|stop| *stop).await;
             },
         ));
-        let sender = world.take_webhook_queue().map(|queue| {
-            tokio::spawn(webhooks::sender::run(world.clone(), queue, stopped.clone()))
-        });
-        let sdi_outbox = world.take_sdi_queue().map(|queue| {
-            tokio::spawn(crate::networks::sdi::run_outbox(
-                world.clone(),
-                queue,
-                stopped.clone(),
-            ))
-        });
-        let driver = tokio::spawn(world::drive(world.clone(), stopped));
+        let sender = crate::simulation::spawn_webhook_sender(&simulation, stopped.clone());
+        let sdi_outbox = crate::simulation::spawn_sdi_outbox(&simulation, stopped.clone());
+        let driver = tokio::spawn(crate::simulation::drive(simulation.clone(), stopped));
         Ok(Simulator {
             address,
-            world,
+            simulation,
             stop,
             server: Some(server),
             driver: Some(driver),
@@ -239,35 +230,35 @@ impl Simulator {
     /// The current run's clock. Loading a scenario or resetting starts a new clock, so ask
     /// again after either.
     pub fn clock(&self) -> Clock {
-        self.world.epoch().clock.clone()
+        self.simulation.run().clock.clone()
     }
 
     pub fn journal(&self) -> Journal {
-        self.world.journal.clone()
+        self.simulation.journal.clone()
     }
 
     /// The current run: scenario, clock, store and agenda.
-    pub fn epoch(&self) -> Arc<Epoch> {
-        self.world.epoch()
+    pub fn run(&self) -> Arc<Run> {
+        self.simulation.run()
     }
 
     /// Moves simulated time forward, firing what falls due on the way.
     pub fn advance(&self, by: Duration) -> Result<Advanced, ClockError> {
-        self.world.advance(by)
+        self.simulation.advance(by)
     }
 
     /// Waits until every webhook and callback request handed to the sender has been answered
     /// and judged, so a test can advance the clock to the next retry knowing the last attempt
     /// is on record.
     pub async fn webhooks_settled(&self) {
-        let hub = self.world.epoch().webhooks.clone();
+        let hub = self.simulation.run().webhooks.clone();
         hub.settled().await;
     }
 
     /// Waits until every SOAP call SDI has made so far has been answered and its answer
     /// applied (an inbound invoice's delivery decides what SDI plans next).
     pub async fn sdi_settled(&self) {
-        let outbox = self.world.epoch().sdi.outbox.clone();
+        let outbox = self.simulation.run().sdi.outbox.clone();
         outbox.settled().await;
     }
 
@@ -290,7 +281,10 @@ impl Simulator {
         if let Some(outbox) = self.sdi_outbox.take() {
             let _ = outbox.await;
         }
-        self.world.journal.sync().map_err(std::io::Error::other)?;
+        self.simulation
+            .journal
+            .sync()
+            .map_err(std::io::Error::other)?;
         served
     }
 }

@@ -135,8 +135,8 @@ impl Target {
     async fn clock(&self) -> Result<(Timestamp, Option<Timestamp>), SuiteError> {
         match self {
             Target::InProcess(sim) => {
-                let epoch = sim.epoch();
-                Ok((epoch.clock.now(), epoch.agenda.next_due_at()))
+                let run = sim.run();
+                Ok((run.clock.now(), run.events.next_due_at()))
             }
             Target::External(external) => {
                 let text = external.get("/_sim/clock").await?;

@@ -192,10 +192,10 @@ fn per_document(checkpoints: &[u64], network: Network, journal_memory_cap: usize
         ),
     };
     let scenario = eisim::scenario::parse(&yaml, "memory.yaml").unwrap();
-    let world = Arc::new(eisim::world::World::new(
+    let world = Arc::new(eisim::simulation::Simulation::new(
         scenario,
         "memory.yaml".into(),
-        eisim::world::Overrides::default(),
+        eisim::simulation::Overrides::default(),
         eisim::Journal::in_memory(journal_memory_cap),
     ));
     let app = eisim::app(world.clone(), eisim::ServerSettings::default());
@@ -240,12 +240,12 @@ fn per_document(checkpoints: &[u64], network: Network, journal_memory_cap: usize
             started.elapsed().as_secs_f64()
         );
     }
-    let epoch = world.epoch();
+    let run = world.run();
     println!(
         "store: {} documents of {tenant}; agenda: {} pending events; journal: {} in memory, \
          {} dropped",
         n + 1,
-        epoch.agenda.pending(),
+        run.events.pending(),
         world.journal.len(),
         world.journal.dropped()
     );
@@ -437,7 +437,7 @@ async fn run_soak(options: Soak) {
             journal.len(),
             journal.dropped(),
             mib(file),
-            sim.epoch().store.ledger.idempotency_keys(&acme),
+            sim.run().store.ledger.idempotency_keys(&acme),
         );
         samples.push(sample);
         if elapsed >= options.duration {

@@ -111,3 +111,37 @@ impl RateGroup {
             .find(|group| group.name().eq_ignore_ascii_case(name))
     }
 }
+
+/// The official Polish description of an exception code (OpenAPI 2.6; 21184 from the 2.9
+/// changelog, whose exact wording the spec does not give).
+pub fn exception_description(code: u32) -> &'static str {
+    match code {
+        500 => "Wystąpił nieoczekiwany błąd.",
+        9101 => "Nieprawidłowy dokument.",
+        9102 => "Brak podpisu.",
+        9103 => "Przekroczona liczba dozwolonych podpisów.",
+        9105 => "Nieprawidłowy podpis.",
+        21001 => "Nieczytelna treść.",
+        21111 => "Nieprawidłowe wyzwanie autoryzacyjne.",
+        21115 => "Nieprawidłowy certyfikat.",
+        21117 => "Nieprawidłowy identyfikator podmiotu dla wskazanego typu kontekstu.",
+        21155 => "Przekroczono dozwoloną liczbę faktur w sesji.",
+        21164 => "Faktura o podanym identyfikatorze nie istnieje.",
+        21165 => "Faktura o podanym numerze KSeF nie jest jeszcze dostępna.",
+        21173 => "Brak sesji o wskazanym numerze referencyjnym.",
+        21178 => "Nie znaleziono UPO dla podanych kryteriów.",
+        21180 => "Status sesji nie pozwala na wykonanie operacji.",
+        21184 => "Sesja jest tymczasowo niedostępna. Otwórz nową sesję.",
+        21217 => "Nieprawidłowe kodowanie znaków.",
+        21301 => "Brak autoryzacji.",
+        21304 => "Brak uwierzytelnienia.",
+        21401 => "Dokument nie jest zgodny ze schemą (xsd).",
+        21402 => "Nieprawidłowy rozmiar pliku.",
+        21403 => "Nieprawidłowy skrót pliku.",
+        21405 => "Błąd walidacji danych wejściowych.",
+        21406 => "Konflikt podpisu i typu uwierzytelnienia.",
+        21418 => "Przekazany token kontynuacji ma nieprawidłowy format.",
+        21470 => "Przesłany identyfikator klucza jest nieznany lub wskazuje na wycofany klucz.",
+        _ => "Błąd przetwarzania żądania.",
+    }
+}

@@ -177,7 +177,7 @@ impl Inspection {
 
 /// What the validators need to know besides the bytes.
 #[derive(Clone, Debug)]
-pub struct Context {
+pub struct InspectionContext {
     /// The simulated date the document is received: dates after it are refused (SDI 00403,
     /// KSeF's `P_1` check).
     pub received: jiff::civil::Date,
@@ -185,7 +185,7 @@ pub struct Context {
     pub file_name: Option<String>,
 }
 
-impl Context {
+impl InspectionContext {
     pub fn new(received: jiff::civil::Date) -> Self {
         Self {
             received,
@@ -240,7 +240,7 @@ pub fn detect(doc: &XmlDocument) -> Result<Format, DocumentError> {
 }
 
 /// Parses, detects, normalizes and validates one document.
-pub fn inspect(bytes: &[u8], context: &Context) -> Result<Inspection, DocumentError> {
+pub fn inspect(bytes: &[u8], context: &InspectionContext) -> Result<Inspection, DocumentError> {
     let mut doc = xml::parse(bytes)?;
     let format = detect(&doc)?;
     validate(&mut doc, format, bytes.len(), context)
@@ -252,7 +252,7 @@ pub fn inspect(bytes: &[u8], context: &Context) -> Result<Inspection, DocumentEr
 pub(crate) fn inspect_as(
     bytes: &[u8],
     format: Format,
-    context: &Context,
+    context: &InspectionContext,
 ) -> Result<Inspection, DocumentError> {
     let mut doc = xml::parse(bytes)?;
     validate(&mut doc, format, bytes.len(), context)
@@ -262,7 +262,7 @@ fn validate(
     doc: &mut XmlDocument,
     format: Format,
     size: usize,
-    context: &Context,
+    context: &InspectionContext,
 ) -> Result<Inspection, DocumentError> {
     match format {
         Format::UblInvoice | Format::UblCreditNote => ubl::inspect(doc, format, context),
@@ -287,8 +287,8 @@ mod tests {
         include_str!("../../../fixtures/ksef/fa3-minimal.xml"),
     ];
 
-    fn context() -> Context {
-        Context::new(jiff::civil::date(2026, 11, 1))
+    fn context() -> InspectionContext {
+        InspectionContext::new(jiff::civil::date(2026, 11, 1))
     }
 
     #[test]

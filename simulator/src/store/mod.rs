@@ -9,8 +9,11 @@
 //! The participant directory is different on purpose: who can receive on Peppol, SDI or KSeF
 //! is public network knowledge (an SMP lookup, a codice destinatario, a NIP), so it is shared.
 
+mod access_tokens;
 mod documents;
 mod ledger;
+
+pub use access_tokens::{AccessTokens, DEFAULT_TOKEN_TTL, TokenExpiryOverflow, TokenRejection};
 
 pub use documents::{
     BusinessKey, DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail, StateChange,

@@ -12,13 +12,12 @@ use super::endpoint::{Dialect, Endpoint, Target};
 use super::event::{Event, EventType};
 use super::sender::{Answer, Auth, Job};
 use super::signing::Secret;
-use super::{Book, Hub};
-use crate::agenda::Agenda;
+use super::{TenantWebhooks, Webhooks};
 use crate::digest::unit_draw;
-use crate::journal::{InjectedFault, Journal, Record, Verdict, WebhookAttempt};
+use crate::journal::{InjectedFault, Record, Verdict, WebhookAttempt};
+use crate::runtime::{Context, EventQueue};
 use crate::scheduler::EventId;
 use crate::vocabulary::TenantId;
-use crate::world::Epoch;
 
 /// How long a delivery is held back for reordering when no later event overtakes it.
 const HOLD_AT_MOST: Duration = Duration::from_secs(60);
@@ -57,9 +56,9 @@ pub struct Delivery {
 /// Hands `event` to `endpoint`: attempted at once, or held back to be overtaken when the
 /// scenario asks for reordering.
 pub(crate) fn enqueue(
-    hub: &Arc<Hub>,
-    agenda: &Agenda,
-    book: &mut Book,
+    hub: &Arc<Webhooks>,
+    events: &EventQueue,
+    book: &mut TenantWebhooks,
     endpoint_id: &str,
     event: &Arc<Event>,
     now: Timestamp,
@@ -116,16 +115,17 @@ pub(crate) fn enqueue(
         if let Some((held, planned)) = book.held.remove(key) {
             // A held delivery waits for exactly this: the next event overtakes it, and the
             // held one follows a second later, after the newer one has gone out.
-            agenda.cancel(planned);
+            events.cancel(planned);
             dispatch(hub, book, seq, now, None);
             let tenant = tenant.clone();
             let at = now.checked_add(REORDER_GAP).unwrap_or(Timestamp::MAX);
-            let planned = agenda.schedule(
+            let webhooks = hub.clone();
+            let planned = events.schedule(
                 at,
                 format!("webhook delivery {held} sent after a newer event overtook it"),
                 move |ctx| {
                     release(
-                        ctx.epoch,
+                        &webhooks,
                         &tenant,
                         held,
                         ctx.now,
@@ -149,12 +149,13 @@ pub(crate) fn enqueue(
             let release_at = now.checked_add(HOLD_AT_MOST).unwrap_or(Timestamp::MAX);
             let key = key.clone();
             let release_key = key.clone();
-            let planned = agenda.schedule(
+            let webhooks = hub.clone();
+            let planned = events.schedule(
                 release_at,
                 format!("webhook {} released after being held back", event.id),
                 move |ctx| {
-                    let hub = &ctx.epoch.webhooks;
-                    let mut books = hub.books();
+                    let hub = &webhooks;
+                    let mut books = hub.tenants();
                     if let Some(book) = books.get_mut(&tenant)
                         && let Some((seq, _)) = book.held.remove(&release_key)
                     {
@@ -174,14 +175,13 @@ pub(crate) fn enqueue(
 
 /// Sends delivery `seq` now, if it is still waiting.
 fn release(
-    epoch: &Epoch,
+    hub: &Arc<Webhooks>,
     tenant: &TenantId,
     seq: u64,
     now: Timestamp,
     fault: Option<InjectedFault>,
 ) {
-    let hub = &epoch.webhooks;
-    let mut books = hub.books();
+    let mut books = hub.tenants();
     if let Some(book) = books.get_mut(tenant) {
         dispatch(hub, book, seq, now, fault);
     }
@@ -190,8 +190,8 @@ fn release(
 /// Makes the next attempt of delivery `seq` now, with the probes the scenario asks for on
 /// a first attempt.
 fn dispatch(
-    hub: &Arc<Hub>,
-    book: &mut Book,
+    hub: &Arc<Webhooks>,
+    book: &mut TenantWebhooks,
     seq: u64,
     now: Timestamp,
     fault: Option<InjectedFault>,
@@ -246,7 +246,7 @@ enum Probe {
 }
 
 fn request(
-    hub: &Arc<Hub>,
+    hub: &Arc<Webhooks>,
     endpoint: &Endpoint,
     event: &Arc<Event>,
     seq: u64,
@@ -310,7 +310,7 @@ fn request(
 
 /// True with the scenario's probability for this fault, event and endpoint.
 fn chance(
-    hub: &Arc<Hub>,
+    hub: &Arc<Webhooks>,
     rate: Option<crate::scenario::Probability>,
     fault: &str,
     event_id: &str,
@@ -324,9 +324,9 @@ fn chance(
 
 /// Judges an answer: journals it, and for a real attempt marks the delivery done, plans the
 /// next retry, gives up, or disables the endpoint.
-pub(crate) fn finish(epoch: &Epoch, journal: &Journal, job: &Job, answer: &Answer) {
+pub(crate) fn finish(hub: &Arc<Webhooks>, ctx: &Context<'_>, job: &Job, answer: &Answer) {
     let verdict = answer.verdict(job.fault == Some(InjectedFault::Timeout));
-    journal.append(
+    ctx.journal.append(
         job.due_at,
         Some(job.tenant.clone()),
         Record::WebhookAttempt(WebhookAttempt {
@@ -347,8 +347,7 @@ pub(crate) fn finish(epoch: &Epoch, journal: &Journal, job: &Job, answer: &Answe
     if !job.counts {
         return;
     }
-    let hub = &epoch.webhooks;
-    let mut books = hub.books();
+    let mut books = hub.tenants();
     let Some(book) = books.get_mut(&job.tenant) else {
         return;
     };
@@ -391,8 +390,8 @@ pub(crate) fn finish(epoch: &Epoch, journal: &Journal, job: &Job, answer: &Answe
     let mut exhausted = false;
     if answer.status == Some(410) {
         disable_in(
-            epoch,
-            journal,
+            hub,
+            ctx,
             book,
             &job.endpoint_id,
             "the endpoint answered 410 Gone",
@@ -421,8 +420,9 @@ pub(crate) fn finish(epoch: &Epoch, journal: &Journal, job: &Job, answer: &Answe
                     job.endpoint_id,
                     job.attempt + 1
                 );
-                delivery.planned = Some(epoch.agenda.schedule(at, label, move |ctx| {
-                    release(ctx.epoch, &tenant, seq, ctx.now, None);
+                let webhooks = hub.clone();
+                delivery.planned = Some(ctx.events.schedule(at, label, move |ctx| {
+                    release(&webhooks, &tenant, seq, ctx.now, None);
                 }));
                 delivery.next_attempt_at = Some(at);
             }
@@ -442,7 +442,8 @@ pub(crate) fn finish(epoch: &Epoch, journal: &Journal, job: &Job, answer: &Answe
             "last_status": answer.status,
         });
         operational(
-            epoch,
+            hub,
+            ctx.events,
             book,
             EventType::AttemptExhausted,
             data,
@@ -458,20 +459,20 @@ pub(crate) fn finish(epoch: &Epoch, journal: &Journal, job: &Job, answer: &Answe
             "every delivery failed for {} (since {since})",
             crate::scenario::Duration::from(disable_after)
         );
-        disable_in(epoch, journal, book, &job.endpoint_id, &reason, job.due_at);
+        disable_in(hub, ctx, book, &job.endpoint_id, &reason, job.due_at);
     }
 }
 
 /// Sends an operational event (`webhook.*`) to the tenant's other endpoints that asked for it.
 fn operational(
-    epoch: &Epoch,
-    book: &mut Book,
+    hub: &Arc<Webhooks>,
+    events: &EventQueue,
+    book: &mut TenantWebhooks,
     event_type: EventType,
     data: serde_json::Value,
     about: &str,
     now: Timestamp,
 ) {
-    let hub = &epoch.webhooks;
     let targets: Vec<String> = book
         .endpoints
         .values()
@@ -490,16 +491,21 @@ fn operational(
         None,
     ));
     for target in targets {
-        enqueue(hub, &epoch.agenda, book, &target, &event, now);
+        enqueue(hub, events, book, &target, &event, now);
     }
 }
 
 /// Ends every pending delivery to `endpoint_id` as failed with `why`.
-pub(crate) fn fail_pending(book: &mut Book, endpoint_id: &str, why: &str, agenda: &Agenda) {
+pub(crate) fn fail_pending(
+    book: &mut TenantWebhooks,
+    endpoint_id: &str,
+    why: &str,
+    events: &EventQueue,
+) {
     for delivery in book.deliveries.values_mut() {
         if delivery.endpoint_id == endpoint_id && delivery.status == DeliveryStatus::Pending {
             if let Some(planned) = delivery.planned.take() {
-                agenda.cancel(planned);
+                events.cancel(planned);
             }
             delivery.status = DeliveryStatus::Failed;
             delivery.failure = Some(why.to_owned());
@@ -509,16 +515,16 @@ pub(crate) fn fail_pending(book: &mut Book, endpoint_id: &str, why: &str, agenda
     book.held.retain(|(endpoint, _), (_, planned)| {
         let keep = endpoint != endpoint_id;
         if !keep {
-            agenda.cancel(*planned);
+            events.cancel(*planned);
         }
         keep
     });
 }
 
 fn disable_in(
-    epoch: &Epoch,
-    journal: &Journal,
-    book: &mut Book,
+    hub: &Arc<Webhooks>,
+    ctx: &Context<'_>,
+    book: &mut TenantWebhooks,
     endpoint_id: &str,
     reason: &str,
     now: Timestamp,
@@ -536,9 +542,9 @@ fn disable_in(
         book,
         endpoint_id,
         &format!("endpoint disabled: {reason}"),
-        &epoch.agenda,
+        ctx.events,
     );
-    journal.append(
+    ctx.journal.append(
         now,
         Some(tenant.clone()),
         Record::WebhookEndpoint {
@@ -549,7 +555,8 @@ fn disable_in(
     );
     let data = serde_json::json!({ "endpoint_id": endpoint_id, "reason": reason });
     operational(
-        epoch,
+        hub,
+        ctx.events,
         book,
         EventType::EndpointDisabled,
         data,
@@ -560,26 +567,24 @@ fn disable_in(
 
 /// Enables an endpoint again; what failed while it was disabled stays failed until recovered.
 pub(crate) fn enable(
-    epoch: &Epoch,
-    journal: &Journal,
+    hub: &Webhooks,
+    ctx: &Context<'_>,
     tenant: &TenantId,
     endpoint_id: &str,
 ) -> bool {
-    let changed = epoch
-        .webhooks
-        .with_endpoint(tenant, endpoint_id, |endpoint| {
-            let was = endpoint.enabled;
-            endpoint.enabled = true;
-            endpoint.disabled_reason = None;
-            endpoint.failing_since = None;
-            !was
-        });
+    let changed = hub.with_endpoint(tenant, endpoint_id, |endpoint| {
+        let was = endpoint.enabled;
+        endpoint.enabled = true;
+        endpoint.disabled_reason = None;
+        endpoint.failing_since = None;
+        !was
+    });
     match changed {
         None => false,
         Some(changed) => {
             if changed {
-                journal.append(
-                    epoch.clock.now(),
+                ctx.journal.append(
+                    ctx.now,
                     Some(tenant.clone()),
                     Record::WebhookEndpoint {
                         endpoint_id: endpoint_id.to_owned(),
@@ -604,15 +609,15 @@ pub(crate) enum RedeliveryError {
 /// Sends events to an endpoint again, at once, restarting their retry schedule: one event
 /// (`event_id`), or every failed one created at or after `since`. Returns how many.
 pub(crate) fn redeliver(
-    epoch: &Epoch,
+    hub: &Arc<Webhooks>,
+    ctx: &Context<'_>,
     tenant: &TenantId,
     endpoint_id: &str,
     event_id: Option<&str>,
     since: Option<Timestamp>,
 ) -> Result<usize, RedeliveryError> {
-    let hub = &epoch.webhooks;
-    let now = epoch.clock.now();
-    let mut books = hub.books();
+    let now = ctx.now;
+    let mut books = hub.tenants();
     let book = books.get_mut(tenant).ok_or(RedeliveryError::NoEndpoint)?;
     let endpoint = book
         .endpoints
@@ -642,7 +647,7 @@ pub(crate) fn redeliver(
     for seq in &chosen {
         if let Some(delivery) = book.deliveries.get_mut(seq) {
             if let Some(planned) = delivery.planned.take() {
-                epoch.agenda.cancel(planned);
+                ctx.events.cancel(planned);
             }
             delivery.status = DeliveryStatus::Pending;
             delivery.failure = None;
@@ -654,10 +659,14 @@ pub(crate) fn redeliver(
 }
 
 /// `POST /webhooks/{id}/test`: a `webhook.test` event for this endpoint alone.
-pub(crate) fn send_test(epoch: &Epoch, tenant: &TenantId, endpoint_id: &str) -> Option<String> {
-    let hub = &epoch.webhooks;
-    let now = epoch.clock.now();
-    let mut books = hub.books();
+pub(crate) fn send_test(
+    hub: &Arc<Webhooks>,
+    ctx: &Context<'_>,
+    tenant: &TenantId,
+    endpoint_id: &str,
+) -> Option<String> {
+    let now = ctx.now;
+    let mut books = hub.tenants();
     let book = books.get_mut(tenant)?;
     book.endpoints.get(endpoint_id)?;
     let event = Arc::new(Event::new(
@@ -671,7 +680,7 @@ pub(crate) fn send_test(epoch: &Epoch, tenant: &TenantId, endpoint_id: &str) -> 
         }),
         None,
     ));
-    enqueue(hub, &epoch.agenda, book, endpoint_id, &event, now);
+    enqueue(hub, ctx.events, book, endpoint_id, &event, now);
     Some(event.id.clone())
 }
 

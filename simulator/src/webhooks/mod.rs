@@ -1,8 +1,8 @@
 //! Webhooks and ERP callbacks: subscriptions, signing, and at-least-once delivery with
 //! retries on the simulator clock.
 //!
-//! The pieces: [`Hub`] keeps each tenant's endpoints and deliveries for one run; `publish`
-//! turns document changes into events; `delivery` plans attempts on the agenda, decides the
+//! The pieces: [`Webhooks`] keeps each tenant's endpoints and deliveries for one run; `publish`
+//! turns document changes into events; `delivery` plans attempts on the event queue, decides the
 //! injected faults and judges answers; `sender` is the background task that makes the HTTP
 //! requests (signed at the real send instant) and reports back. A reset starts a new hub, and
 //! answers to requests of an old run are dropped.
@@ -11,7 +11,7 @@ mod delivery;
 mod endpoint;
 mod event;
 mod publish;
-pub(crate) mod sender;
+mod sender;
 mod signing;
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,24 +25,25 @@ use crate::scheduler::EventId;
 use crate::vocabulary::TenantId;
 
 pub use delivery::{Delivery, DeliveryStatus};
-pub(crate) use delivery::{RedeliveryError, enable, redeliver, send_test};
+pub(crate) use delivery::{RedeliveryError, enable, finish, redeliver, send_test};
 pub use endpoint::{Dialect, Endpoint, Target};
 pub use event::{Event, EventType, flow_state};
-pub(crate) use publish::{publish_change, publish_submission};
+pub(crate) use publish::publish_submission;
 pub use sender::CONCURRENCY as SENDER_CONCURRENCY;
-pub(crate) use sender::Job;
+pub(crate) use sender::run as run_sender;
+pub(crate) use sender::{Answer, Job};
 pub use signing::Secret;
 
-/// The sender's queue: each request with the hub (run) it belongs to.
-pub(crate) type JobSender = mpsc::UnboundedSender<(Job, Arc<Hub>)>;
-pub(crate) type JobQueue = mpsc::UnboundedReceiver<(Job, Arc<Hub>)>;
+/// The sender's queue: each request with the run's webhooks it belongs to.
+pub(crate) type JobSender = mpsc::UnboundedSender<(Job, Arc<Webhooks>)>;
+pub(crate) type JobQueue = mpsc::UnboundedReceiver<(Job, Arc<Webhooks>)>;
 
-/// One run's webhook state.
+/// One run's webhooks: every tenant's endpoints, callbacks and deliveries.
 #[derive(Debug)]
-pub struct Hub {
+pub struct Webhooks {
     pub(crate) policy: WebhookPolicy,
     pub(crate) seed: u64,
-    books: Mutex<HashMap<TenantId, Book>>,
+    tenants: Mutex<HashMap<TenantId, TenantWebhooks>>,
     minted: AtomicU64,
     jobs: JobSender,
     in_flight: AtomicUsize,
@@ -51,7 +52,7 @@ pub struct Hub {
 
 /// One tenant's endpoints and deliveries.
 #[derive(Debug, Default)]
-pub(crate) struct Book {
+pub(crate) struct TenantWebhooks {
     pub(crate) endpoints: BTreeMap<String, Endpoint>,
     /// Keyed by creation sequence, so listings come out oldest first.
     pub(crate) deliveries: BTreeMap<u64, Delivery>,
@@ -63,12 +64,12 @@ pub(crate) struct Book {
     pub(crate) next_seq: u64,
 }
 
-impl Hub {
+impl Webhooks {
     pub(crate) fn new(policy: WebhookPolicy, seed: u64, jobs: JobSender) -> Self {
-        Hub {
+        Webhooks {
             policy,
             seed,
-            books: Mutex::new(HashMap::new()),
+            tenants: Mutex::new(HashMap::new()),
             minted: AtomicU64::new(0),
             jobs,
             in_flight: AtomicUsize::new(0),
@@ -76,8 +77,8 @@ impl Hub {
         }
     }
 
-    pub(crate) fn books(&self) -> MutexGuard<'_, HashMap<TenantId, Book>> {
-        self.books.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(crate) fn tenants(&self) -> MutexGuard<'_, HashMap<TenantId, TenantWebhooks>> {
+        self.tenants.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A new id such as `evt_3f9a0c1d2e4b5a697887`, fixed by the seed and a counter.
@@ -88,7 +89,7 @@ impl Hub {
     }
 
     pub fn endpoints(&self, tenant: &TenantId) -> Vec<Endpoint> {
-        self.books()
+        self.tenants()
             .get(tenant)
             .map(|book| book.endpoints.values().cloned().collect())
             .unwrap_or_default()
@@ -96,17 +97,17 @@ impl Hub {
 
     /// Whether any endpoint of `tenant` subscribes to `event_type`.
     pub fn wanted(&self, tenant: &TenantId, event_type: EventType) -> bool {
-        self.books()
+        self.tenants()
             .get(tenant)
             .is_some_and(|book| book.endpoints.values().any(|e| e.wants(event_type)))
     }
 
     pub fn endpoint(&self, tenant: &TenantId, id: &str) -> Option<Endpoint> {
-        self.books().get(tenant)?.endpoints.get(id).cloned()
+        self.tenants().get(tenant)?.endpoints.get(id).cloned()
     }
 
     pub(crate) fn insert_endpoint(&self, endpoint: Endpoint) {
-        self.books()
+        self.tenants()
             .entry(endpoint.tenant.clone())
             .or_default()
             .endpoints
@@ -118,12 +119,12 @@ impl Hub {
         &self,
         tenant: &TenantId,
         id: &str,
-        agenda: &crate::agenda::Agenda,
+        events: &crate::runtime::EventQueue,
     ) -> Option<Endpoint> {
-        let mut books = self.books();
+        let mut books = self.tenants();
         let book = books.get_mut(tenant)?;
         let endpoint = book.endpoints.remove(id)?;
-        delivery::fail_pending(book, id, "endpoint deleted", agenda);
+        delivery::fail_pending(book, id, "endpoint deleted", events);
         Some(endpoint)
     }
 
@@ -134,7 +135,7 @@ impl Hub {
         id: &str,
         change: impl FnOnce(&mut Endpoint) -> R,
     ) -> Option<R> {
-        self.books()
+        self.tenants()
             .get_mut(tenant)?
             .endpoints
             .get_mut(id)
@@ -143,7 +144,7 @@ impl Hub {
 
     /// The deliveries to one endpoint, oldest first.
     pub fn deliveries(&self, tenant: &TenantId, endpoint_id: &str) -> Vec<Delivery> {
-        self.books()
+        self.tenants()
             .get(tenant)
             .map(|book| {
                 book.deliveries
@@ -157,7 +158,7 @@ impl Hub {
 
     /// Every delivery of the run, for the control API and tests.
     pub fn all_deliveries(&self) -> Vec<Delivery> {
-        self.books()
+        self.tenants()
             .values()
             .flat_map(|book| book.deliveries.values().cloned())
             .collect()

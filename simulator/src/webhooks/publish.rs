@@ -10,21 +10,28 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use super::Webhooks;
 use super::delivery::enqueue;
 use super::event::{Event, EventType, document_data, flow_state, provider_message};
+use crate::runtime::{Context, Publisher};
 use crate::store::DocumentChange;
 use crate::vocabulary::TenantId;
-use crate::world::Epoch;
+
+impl Publisher for Arc<Webhooks> {
+    fn document_changed(&self, ctx: &Context<'_>, tenant: &TenantId, change: &DocumentChange) {
+        publish_change(self, ctx, tenant, change);
+    }
+}
 
 /// Raises the events of one document change.
-pub(crate) fn publish_change(
-    epoch: &Epoch,
+fn publish_change(
+    hub: &Arc<Webhooks>,
+    ctx: &Context<'_>,
     tenant: &TenantId,
     change: &DocumentChange,
-    now: Timestamp,
 ) {
-    let hub = &epoch.webhooks;
-    let mut books = hub.books();
+    let now = ctx.now;
+    let mut books = hub.tenants();
     let Some(book) = books.get_mut(tenant) else {
         return;
     };
@@ -81,7 +88,7 @@ pub(crate) fn publish_change(
             provider.as_ref(),
         ));
         for target in targets {
-            enqueue(hub, &epoch.agenda, book, &target, &event, now);
+            enqueue(hub, ctx.events, book, &target, &event, now);
         }
     }
 }
@@ -89,14 +96,14 @@ pub(crate) fn publish_change(
 /// Tells the tenant's ERP callback how a submission was processed: one entry per document,
 /// valid or not.
 pub(crate) fn publish_submission(
-    epoch: &Epoch,
+    hub: &Arc<Webhooks>,
+    ctx: &Context<'_>,
     tenant: &TenantId,
     submission_id: &str,
     items: Vec<Value>,
-    now: Timestamp,
 ) {
-    let hub = &epoch.webhooks;
-    let mut books = hub.books();
+    let now = ctx.now;
+    let mut books = hub.tenants();
     let Some(book) = books.get_mut(tenant) else {
         return;
     };
@@ -120,7 +127,7 @@ pub(crate) fn publish_submission(
         None,
     ));
     for target in targets {
-        enqueue(hub, &epoch.agenda, book, &target, &event, now);
+        enqueue(hub, ctx.events, book, &target, &event, now);
     }
 }
 

@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use tokio::sync::{Semaphore, watch};
 
+use super::Webhooks;
 use super::event::EventType;
 use super::signing::{Secret, provider_header, standard_header};
 use crate::journal::Verdict;
 use crate::vocabulary::TenantId;
-use crate::world::World;
 
 /// Requests in flight at once; enough to keep a local receiver busy, few enough not to
 /// exhaust its sockets. Public (as `webhooks::SENDER_CONCURRENCY`) so the load benchmark's
@@ -90,12 +90,15 @@ impl Answer {
     }
 }
 
-/// Takes jobs until shutdown; every answer is judged against the run that is current when
-/// it arrives, and dropped if that run is gone.
+/// What becomes of an answer: the running simulation judges it against the run that is
+/// current when it arrives (see `simulation`), and drops it if that run is gone.
+pub(crate) type Answered = Arc<dyn Fn(&Arc<Webhooks>, &Job, &Answer) + Send + Sync>;
+
+/// Takes jobs until shutdown, and hands every answer to `answered`.
 pub(crate) async fn run(
-    world: Arc<World>,
     mut jobs: super::JobQueue,
     mut shutdown: watch::Receiver<bool>,
+    answered: Answered,
 ) {
     let client = match reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -126,13 +129,10 @@ pub(crate) async fn run(
             return;
         };
         let client = client.clone();
-        let world = world.clone();
+        let answered = answered.clone();
         tokio::spawn(async move {
             let answer = send(&client, &job).await;
-            let epoch = world.epoch();
-            if Arc::ptr_eq(&epoch.webhooks, &hub) {
-                super::delivery::finish(&epoch, &world.journal, &job, &answer);
-            }
+            answered(&hub, &job, &answer);
             hub.done();
             drop(permit);
         });
@@ -141,15 +141,14 @@ pub(crate) async fn run(
 
 /// Makes one request and reads the answer.
 pub(crate) async fn send(client: &reqwest::Client, job: &Job) -> Answer {
-    let method = if job.method == "PUT" {
-        reqwest::Method::PUT
+    let request = if job.method == "PUT" {
+        client.put(&job.url)
     } else {
-        reqwest::Method::POST
+        client.post(&job.url)
     };
-    let mut request = client
-        .request(method, &job.url)
+    let mut request = request
         .timeout(job.timeout)
-        .header(reqwest::header::CONTENT_TYPE, "application/json");
+        .header("content-type", "application/json");
     let sent_at = Timestamp::now().as_second();
     match &job.auth {
         Auth::Standard {
@@ -175,8 +174,8 @@ pub(crate) async fn send(client: &reqwest::Client, job: &Job) -> Answer {
         }
         Auth::ApiKey(key) => {
             request = request
-                .header(reqwest::header::AUTHORIZATION, format!("ApiKey {key}"))
-                .header(reqwest::header::ACCEPT_LANGUAGE, "en");
+                .header("authorization", format!("ApiKey {key}"))
+                .header("accept-language", "en");
         }
     }
     let started = Instant::now();
@@ -194,7 +193,7 @@ pub(crate) async fn send(client: &reqwest::Client, job: &Job) -> Answer {
             if matches!(status, 429 | 502 | 503 | 504) {
                 answer.retry_after = response
                     .headers()
-                    .get(reqwest::header::RETRY_AFTER)
+                    .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok())
                     .map(Duration::from_secs);

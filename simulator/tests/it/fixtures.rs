@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use eisim::documents::{Context, Severity, inspect};
+use eisim::documents::{InspectionContext, Severity, inspect};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -65,7 +65,7 @@ fn run_case(path: &Path) -> Result<(), String> {
         .unwrap_or(DEFAULT_RECEIVED)
         .parse()
         .map_err(|e| format!("sidecar `received`: {e}"))?;
-    let mut context = Context::new(received);
+    let mut context = InspectionContext::new(received);
     if let Some(name) = &expected.file_name {
         context = context.file_name(name.clone());
     }

@@ -67,10 +67,10 @@ struct Harness {
 impl Harness {
     async fn new() -> Harness {
         let scenario = eisim::scenario::parse(SCENARIO, "properties.yaml").unwrap();
-        let world = Arc::new(eisim::world::World::new(
+        let world = Arc::new(eisim::simulation::Simulation::new(
             scenario,
             "properties.yaml".into(),
-            eisim::world::Overrides::default(),
+            eisim::simulation::Overrides::default(),
             eisim::Journal::default(),
         ));
         let app = eisim::app(world, eisim::ServerSettings::default());

@@ -13,11 +13,11 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 #[tokio::test]
 async fn an_event_due_on_day_fifteen_fires_when_the_virtual_clock_gets_there() {
     let t = TestSim::virtual_clock().await;
-    let epoch = t.sim.epoch();
-    let start = epoch.clock.now();
+    let run = t.sim.run();
+    let start = run.clock.now();
     let fired_at = Arc::new(std::sync::Mutex::new(None));
     let seen = fired_at.clone();
-    epoch.agenda.schedule(
+    run.events.schedule(
         start.checked_add(15 * DAY).unwrap(),
         "day 15: decorrenza termini",
         move |ctx| {
@@ -51,12 +51,12 @@ async fn an_event_due_on_day_fifteen_fires_when_the_virtual_clock_gets_there() {
 #[tokio::test]
 async fn the_control_api_advances_by_a_duration_and_to_an_instant() {
     let t = TestSim::virtual_clock().await;
-    let epoch = t.sim.epoch();
-    let start = epoch.clock.now();
+    let run = t.sim.run();
+    let start = run.clock.now();
     let count = Arc::new(AtomicUsize::new(0));
     for day in [1, 15, 16] {
         let count = count.clone();
-        epoch.agenda.schedule(
+        run.events.schedule(
             start.checked_add(day * DAY).unwrap(),
             format!("day {day}"),
             move |_| {
@@ -91,16 +91,15 @@ async fn the_control_api_advances_by_a_duration_and_to_an_instant() {
 #[tokio::test]
 async fn events_planned_by_events_fire_at_their_own_instant_during_one_long_advance() {
     let t = TestSim::virtual_clock().await;
-    let epoch = t.sim.epoch();
-    let start = epoch.clock.now();
+    let run = t.sim.run();
+    let start = run.clock.now();
     let log = Arc::new(std::sync::Mutex::new(Vec::new()));
     let outer = log.clone();
-    epoch
-        .agenda
+    run.events
         .schedule(start.checked_add(DAY).unwrap(), "delivery", move |ctx| {
             outer.lock().unwrap().push(("delivery", ctx.now));
             let inner = outer.clone();
-            ctx.epoch.agenda.schedule(
+            ctx.events.schedule(
                 ctx.now.checked_add(Duration::from_secs(120)).unwrap(),
                 "receipt two minutes later",
                 move |ctx| inner.lock().unwrap().push(("receipt", ctx.now)),
@@ -126,11 +125,11 @@ async fn auto_advance_jumps_a_virtual_clock_to_the_next_due_event() {
         .clock(eisim::ClockMode::Virtual)
         .auto_advance(true);
     let t = TestSim::start(config).await;
-    let epoch = t.sim.epoch();
-    let due = epoch.clock.now().checked_add(10 * DAY).unwrap();
+    let run = t.sim.run();
+    let due = run.clock.now().checked_add(10 * DAY).unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
     let tx = std::sync::Mutex::new(Some(tx));
-    epoch.agenda.schedule(due, "ten days out", move |ctx| {
+    run.events.schedule(due, "ten days out", move |ctx| {
         if let Some(tx) = tx.lock().unwrap().take() {
             let _ = tx.send(ctx.now);
         }
@@ -138,17 +137,17 @@ async fn auto_advance_jumps_a_virtual_clock_to_the_next_due_event() {
     // No one advances the clock: the driver must jump to the event by itself.
     let fired_at = rx.await.unwrap();
     assert_eq!(fired_at, due);
-    assert!(epoch.clock.now() >= due);
+    assert!(run.clock.now() >= due);
 }
 
 #[tokio::test]
 async fn a_reset_drops_what_the_old_run_had_planned() {
     let t = TestSim::virtual_clock().await;
-    let epoch = t.sim.epoch();
+    let run = t.sim.run();
     let fired = Arc::new(AtomicUsize::new(0));
     let seen = fired.clone();
-    epoch.agenda.schedule(
-        epoch.clock.now().checked_add(DAY).unwrap(),
+    run.events.schedule(
+        run.clock.now().checked_add(DAY).unwrap(),
         "old run",
         move |_| {
             seen.fetch_add(1, Ordering::SeqCst);
@@ -156,7 +155,7 @@ async fn a_reset_drops_what_the_old_run_had_planned() {
     );
     let (status, _) = t.post_json("/_sim/reset", json!({})).await;
     assert_eq!(status, 200);
-    assert_eq!(t.sim.epoch().agenda.pending(), 0);
+    assert_eq!(t.sim.run().events.pending(), 0);
     t.sim.advance(2 * DAY).unwrap();
     assert_eq!(fired.load(Ordering::SeqCst), 0);
 }

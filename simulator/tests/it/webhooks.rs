@@ -437,7 +437,7 @@ async fn injected_faults_come_at_their_rates_and_are_labelled() {
         );
     }
     // Everything was delivered in the end.
-    let deliveries = t.sim.epoch().webhooks.all_deliveries();
+    let deliveries = t.sim.run().webhooks.all_deliveries();
     assert!(
         deliveries
             .iter()
@@ -512,7 +512,7 @@ async fn ten_thousand_status_changes_are_each_acknowledged_or_finally_failed() {
     }
     live_through(&t, 40).await;
 
-    let deliveries = t.sim.epoch().webhooks.all_deliveries();
+    let deliveries = t.sim.run().webhooks.all_deliveries();
     assert_eq!(deliveries.len(), 10_000);
     use eisim::webhooks::DeliveryStatus::{Delivered, Failed, Pending};
     let delivered = deliveries.iter().filter(|d| d.status == Delivered).count();

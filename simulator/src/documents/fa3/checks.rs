@@ -5,7 +5,7 @@
 
 use jiff::civil::{Date, DateTime, date};
 
-use crate::documents::{Context, Element, FA3_NS, Finding};
+use crate::documents::{Element, FA3_NS, Finding, InspectionContext};
 
 use super::codes;
 use super::lexical::{self, Amount, ILOSCI, KWOTOWY, KWOTOWY2, Refusal};
@@ -66,11 +66,11 @@ const LINE_AMOUNTS: &[(&str, Amount)] = &[
 #[derive(Debug)]
 pub(super) struct Checks<'a> {
     pub(super) findings: Vec<Finding>,
-    context: &'a Context,
+    context: &'a InspectionContext,
 }
 
 impl<'a> Checks<'a> {
-    pub(super) fn new(context: &'a Context) -> Self {
+    pub(super) fn new(context: &'a InspectionContext) -> Self {
         Self {
             findings: Vec::new(),
             context,

@@ -20,8 +20,8 @@ mod sequence;
 
 use super::normalize::Normalizer;
 use super::{
-    Context, DocumentError, Element, FA3_NS, Facts, Finding, Format, Inspection, InvoiceFacts,
-    XmlDocument,
+    DocumentError, Element, FA3_NS, Facts, Finding, Format, Inspection, InspectionContext,
+    InvoiceFacts, XmlDocument,
 };
 
 /// KSeF's limit for an invoice without attachments ("1 MB", taken as 1 MiB).
@@ -30,7 +30,7 @@ const MAX_SIZE: usize = 1024 * 1024;
 pub(super) fn inspect(
     doc: &mut XmlDocument,
     size: usize,
-    context: &Context,
+    context: &InspectionContext,
 ) -> Result<Inspection, DocumentError> {
     let mut normalizer = Normalizer::default();
     normalize(&mut doc.root, &mut normalizer);

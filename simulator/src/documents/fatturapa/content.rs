@@ -8,7 +8,7 @@
 use jiff::civil::Date;
 
 use super::super::decimal::Decimal;
-use super::super::{Context, Element, Finding};
+use super::super::{Element, Finding, InspectionContext};
 use super::format::date;
 use super::{BODY, HEADER};
 
@@ -21,7 +21,7 @@ const NEED_CUSTOMER_VAT_ID: &[&str] = &[
     "TD16", "TD17", "TD18", "TD19", "TD20", "TD22", "TD23", "TD28", "TD29",
 ];
 
-pub(super) fn check(root: &Element, context: &Context, findings: &mut Vec<Finding>) {
+pub(super) fn check(root: &Element, context: &InspectionContext, findings: &mut Vec<Finding>) {
     let Some(header) = root.child("FatturaElettronicaHeader") else {
         return;
     };
@@ -185,7 +185,7 @@ fn rate(el: &Element) -> Option<Decimal> {
 fn check_body(
     body: &Body<'_>,
     parties: &Parties<'_>,
-    context: &Context,
+    context: &InspectionContext,
     findings: &mut Vec<Finding>,
 ) {
     let doc_path = body.doc_path();

@@ -16,7 +16,8 @@ mod schema;
 
 use super::normalize::Normalizer;
 use super::{
-    Context, DocumentError, Element, Facts, Finding, Format, Inspection, InvoiceFacts, XmlDocument,
+    DocumentError, Element, Facts, Finding, Format, Inspection, InspectionContext, InvoiceFacts,
+    XmlDocument,
 };
 
 pub use content::InvoiceIdentity;
@@ -31,7 +32,7 @@ pub(super) fn inspect(
     doc: &mut XmlDocument,
     format: Format,
     size: usize,
-    context: &Context,
+    context: &InspectionContext,
 ) -> Result<Inspection, DocumentError> {
     let corrections = normalize(&mut doc.root);
     let root = &doc.root;
@@ -259,7 +260,7 @@ mod tests {
     fn oversized_file_is_00003() {
         let xml = br#"<p:FatturaElettronica versione="FPR12" xmlns:p="http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2"/>"#;
         let mut doc = super::super::xml::parse(xml).unwrap();
-        let context = Context::new(jiff::civil::date(2026, 11, 1));
+        let context = InspectionContext::new(jiff::civil::date(2026, 11, 1));
         let small = inspect(
             &mut doc.clone(),
             Format::FatturaPaFpr12,

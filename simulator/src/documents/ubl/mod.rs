@@ -28,8 +28,8 @@ use std::collections::HashMap;
 use super::normalize::Normalizer;
 use super::xml::Element;
 use super::{
-    Context, DocumentError, Facts, Format, Inspection, InvoiceFacts, UBL_CAC_NS, UBL_CBC_NS,
-    XmlDocument,
+    DocumentError, Facts, Format, Inspection, InspectionContext, InvoiceFacts, UBL_CAC_NS,
+    UBL_CBC_NS, XmlDocument,
 };
 
 /// UBL extension components (`ext:UBLExtensions`), only needed to name locations.
@@ -76,7 +76,7 @@ impl DocumentKind {
 pub(super) fn inspect(
     doc: &mut XmlDocument,
     format: Format,
-    context: &Context,
+    context: &InspectionContext,
 ) -> Result<Inspection, DocumentError> {
     // Nothing in BIS Billing depends on the reception date or a file name.
     let _ = context;

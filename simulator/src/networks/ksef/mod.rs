@@ -1,23 +1,25 @@
-//! KSeF (Poland): its identifiers, and the native API v2 that official clients talk to.
+//! KSeF (Poland): the engine behind the native API v2 that official clients talk to, and
+//! behind KSeF documents submitted through the gateway.
 //!
-//! `api/` is the HTTP face; `state.rs` holds what one run knows (challenges, authentications,
-//! tokens); `sessions.rs` runs online sessions and invoice processing; the other files are
-//! the protocol's building blocks (keys and crypto, JWTs, XAdES requests, UPO documents, rate
-//! limits, error bodies, numbers).
+//! Entry points: [`Ksef::submit`] (a document the gateway hands over) and the session
+//! operations the wire API (`http/ksef/`) calls. `state.rs` holds what one run knows
+//! (challenges, authentications, tokens, sessions, invoices); `sessions.rs` opens and closes
+//! online sessions and takes invoices in; `lifecycle.rs` runs every invoice's statuses on the
+//! clock, whichever way it came; the other files are the protocol's building blocks (keys and
+//! crypto, JWTs, XAdES requests, UPO documents, rate limits, errors, numbers).
 
-mod api;
 pub mod crypto;
 pub mod error;
-mod jwt;
+pub(crate) mod jwt;
 pub mod keys;
-mod number;
+pub(crate) mod lifecycle;
+pub(crate) mod number;
 pub mod rate;
-mod sessions;
-mod state;
+pub(crate) mod sessions;
+pub(crate) mod state;
 pub mod upo;
 pub mod wire;
-mod xades;
+pub(crate) mod xades;
 
-pub(crate) use api::{RequestBody, read_request_body, routes};
 pub use number::{crc8, is_ksef_number, is_reference_number, ksef_number, reference_number};
 pub use state::Ksef;

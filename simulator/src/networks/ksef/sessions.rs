@@ -8,25 +8,23 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::crypto::{aes256_cbc_decrypt, sha256_base64};
 use super::error::KsefError;
-use super::number::ksef_number;
+use super::lifecycle::{note_status, plan_processing};
 use super::state::{Grant, Ksef, date_of};
 use super::upo::{self, Form, UpoEntry, UpoHeader};
-use crate::codelists::ksef::gateway_state;
 use crate::codelists::ksef::invoice_description;
 use crate::digest::sha256_hex;
 use crate::documents::{self, DocumentError, Format, Inspection, Severity};
-use crate::gateway::{chosen_behaviour, record_change};
-use crate::journal::{DocumentTaken, Journal, Record};
+use crate::journal::{DocumentTaken, Record};
+use crate::lifecycle::record_change;
+use crate::runtime::Context;
 use crate::store::{DocumentChange, DocumentRecord, NetworkDetail, StateChange};
-use crate::vocabulary::{DocumentState, TenantId};
-use crate::world::Epoch;
+use crate::vocabulary::DocumentState;
 
 /// KSeF refuses the 10 001st invoice of a session.
 pub(crate) const MAX_INVOICES_PER_SESSION: usize = 10_000;
@@ -98,12 +96,12 @@ pub(crate) struct SessionStatus {
 /// shows 415 and refuses sends with 21180, which is how integrators find out).
 pub(crate) fn open(
     ksef: &Ksef,
-    journal: &Journal,
+    ctx: &Context<'_>,
     grant: &Grant,
     encrypted_key: &[u8],
     iv: Vec<u8>,
-    now: Timestamp,
 ) -> Result<(String, Timestamp), KsefError> {
+    let now = ctx.now;
     let key = ksef
         .keys()?
         .decrypt(encrypted_key)
@@ -129,7 +127,7 @@ pub(crate) fn open(
             invoices: Vec::new(),
         },
     );
-    journal.append(
+    ctx.journal.append(
         now,
         Some(grant.tenant.clone()),
         Record::StateChange {
@@ -294,14 +292,13 @@ pub(crate) fn unseal(
 /// `POST /sessions/online/{ref}/invoices`: the synchronous checks, then the invoice is taken
 /// (202) and its processing planned on the agenda.
 pub(crate) fn send(
-    epoch: &Epoch,
-    journal: &Journal,
+    ksef: &Arc<Ksef>,
+    ctx: &Context<'_>,
     grant: &Grant,
     reference: &str,
     declared: Declared,
-    now: Timestamp,
 ) -> Result<String, KsefError> {
-    let ksef = &epoch.ksef;
+    let now = ctx.now;
     // What a send needs of its session, read under the lock without copying the session: a
     // copy of its invoice list and the full status (which visits every invoice) made each send
     // cost time in proportion to the invoices already in the session (issue 9's load benchmark).
@@ -342,7 +339,7 @@ pub(crate) fn send(
     let plain = unseal(Some(&key), &iv, &declared)?;
     let inspected = plain
         .as_deref()
-        .map(|plain| documents::inspect(plain, &documents::Context::new(date_of(now))));
+        .map(|plain| documents::inspect(plain, &documents::InspectionContext::new(date_of(now))));
     let verdict = match &inspected {
         None => Verdict::Refuse(435, vec!["Plik niepoprawnie zaszyfrowany".to_owned()]),
         Some(inspected) => judge(inspected),
@@ -355,7 +352,7 @@ pub(crate) fn send(
         Verdict::Accept(key) => Some(key.clone()),
         Verdict::Refuse(..) => None,
     };
-    let record = ledger_record(epoch, grant, reference, &bytes, inspection, now);
+    let record = ledger_record(ctx, grant, reference, &bytes, inspection);
     let document_id = record.id.clone();
     let ordinal = {
         let mut books = ksef.books();
@@ -387,33 +384,31 @@ pub(crate) fn send(
         );
         ordinal
     };
-    epoch.store.ledger.record(&grant.tenant, record.clone());
+    ctx.store.ledger.record(&grant.tenant, record.clone());
     let mut taken = DocumentTaken::of(&record, DocumentTaken::NATIVE, None);
     taken.document = invoice_ref.clone();
     taken.recipient = record.recipient.as_deref().map(participant_id);
-    journal.append(
+    ctx.journal.append(
         now,
         Some(grant.tenant.clone()),
         Record::DocumentTaken(taken),
     );
-    note_status(journal, &grant.tenant, &invoice_ref, None, 100, None, now);
+    note_status(ctx, &grant.tenant, &invoice_ref, None, 100, None);
     record_change(
-        epoch,
-        journal,
+        ctx,
         &grant.tenant,
         &DocumentChange::of(&record, None),
-        now,
         Some(format!(
             "KSeF invoice {invoice_ref} (#{ordinal} in session {reference}): 100"
         )),
     );
-    plan(epoch, &grant.tenant, &invoice_ref, &record, verdict, now);
+    plan_processing(ksef, ctx, &grant.tenant, &invoice_ref, &record, verdict);
     Ok(invoice_ref)
 }
 
 /// What processing will make of an invoice.
 #[derive(Debug, Clone)]
-enum Verdict {
+pub(super) enum Verdict {
     Accept(InvoiceKey),
     Refuse(u16, Vec<String>),
 }
@@ -461,13 +456,13 @@ fn judge(inspected: &Result<Inspection, DocumentError>) -> Verdict {
 
 /// The gateway document that mirrors a KSeF invoice; the session is its submission.
 fn ledger_record(
-    epoch: &Epoch,
+    ctx: &Context<'_>,
     grant: &Grant,
     session_ref: &str,
     bytes: &Arc<[u8]>,
     inspection: Option<Inspection>,
-    now: Timestamp,
 ) -> DocumentRecord {
+    let now = ctx.now;
     let (mut facts, findings) = inspection
         .map(|i| (i.facts, i.findings))
         .unwrap_or_default();
@@ -475,7 +470,7 @@ fn ledger_record(
         facts.seller_tax_id = Some(grant.context.clone());
     }
     DocumentRecord {
-        id: epoch.store.ledger.mint_id("inv", epoch.seed),
+        id: ctx.store.ledger.mint_id("inv", ctx.seed),
         submission_id: session_ref.to_owned(),
         reference: facts.invoices.first().map(|i| i.number.clone()),
         direction: crate::vocabulary::Direction::Outbound,
@@ -504,203 +499,6 @@ fn ledger_record(
     }
 }
 
-/// Plans the statuses after 100: a refusal after the processing delay; otherwise the first
-/// matching KSeF behaviour of the scenario, or 150 then 200 on the scenario's timing.
-fn plan(
-    epoch: &Epoch,
-    tenant: &TenantId,
-    invoice_ref: &str,
-    record: &DocumentRecord,
-    verdict: Verdict,
-    now: Timestamp,
-) {
-    let settings = &epoch.ksef.settings;
-    let steps: Vec<(Duration, u16, Vec<String>)> = match verdict {
-        Verdict::Refuse(code, details) => vec![(settings.processing(), code, details)],
-        Verdict::Accept(_) => {
-            match chosen_behaviour(epoch.seed, &epoch.scenario.behaviours, record) {
-                Some(behaviour) => behaviour
-                    .then
-                    .iter()
-                    .filter_map(|o| Some((o.after.as_std(), o.ksef?, o.errors.clone())))
-                    .collect(),
-                None => vec![
-                    (settings.processing(), 150, Vec::new()),
-                    (settings.numbering(), 200, Vec::new()),
-                ],
-            }
-        }
-    };
-    let mut at = now;
-    for (after, code, details) in steps {
-        at = at.checked_add(after).unwrap_or(Timestamp::MAX);
-        let tenant = tenant.clone();
-        let reference = invoice_ref.to_owned();
-        epoch.agenda.schedule(
-            at,
-            format!("ksef invoice {invoice_ref} -> {code}"),
-            move |ctx| {
-                advance(
-                    ctx.epoch,
-                    ctx.journal,
-                    &tenant,
-                    &reference,
-                    code,
-                    details,
-                    ctx.now,
-                )
-            },
-        );
-    }
-}
-
-/// One status step of an invoice. A final invoice stays as it is; 200 gets its KSeF number
-/// unless the same (seller, kind, number) already has one, which makes it 440.
-fn advance(
-    epoch: &Epoch,
-    journal: &Journal,
-    tenant: &TenantId,
-    reference: &str,
-    code: u16,
-    details: Vec<String>,
-    now: Timestamp,
-) {
-    let ksef = &epoch.ksef;
-    let (document_id, previous, code, details, number) = {
-        let mut books = ksef.books();
-        let Some(invoice) = books.invoices.get(reference).cloned() else {
-            return;
-        };
-        if !invoice.pending() {
-            return;
-        }
-        let mut code = code;
-        let mut details = details;
-        let mut extensions = None;
-        let mut number = None;
-        if code == 200 {
-            let facts = invoice.facts.clone().unwrap_or(InvoiceKey {
-                seller_nip: String::new(),
-                kind: String::new(),
-                number: String::new(),
-                issue_date: None,
-            });
-            let key = (
-                facts.seller_nip.clone(),
-                facts.kind.clone(),
-                facts.number.clone(),
-            );
-            match books.numbered.get(&key).cloned() {
-                Some((original, session)) => {
-                    code = 440;
-                    details = vec![format!(
-                        "Duplikat faktury. Faktura o numerze KSeF: {original} została już prawidłowo przesłana do systemu w sesji: {session}"
-                    )];
-                    extensions = Some(BTreeMap::from([
-                        ("originalSessionReferenceNumber".to_owned(), session),
-                        ("originalKsefNumber".to_owned(), original),
-                    ]));
-                }
-                None => {
-                    let assigned = ksef_number(
-                        &facts.seller_nip,
-                        date_of(now),
-                        &format!("{}:{reference}", ksef.seed()),
-                    );
-                    books
-                        .numbered
-                        .insert(key, (assigned.clone(), invoice.session.clone()));
-                    books
-                        .by_ksef_number
-                        .insert(assigned.clone(), reference.to_owned());
-                    number = Some(assigned);
-                }
-            }
-        }
-        if let Some(invoice) = books.invoices.get_mut(reference) {
-            invoice.code = code;
-            invoice.details = details.clone();
-            invoice.extensions = extensions;
-            if !invoice.pending() {
-                invoice.settled = Some(now);
-            }
-            if number.is_some() {
-                invoice.ksef_number = number.clone();
-                invoice.acquisition = Some(now);
-            }
-        }
-        (invoice.document_id, invoice.code, code, details, number)
-    };
-    if code != previous {
-        note_status(
-            journal,
-            tenant,
-            reference,
-            Some(previous),
-            code,
-            number.as_deref(),
-            now,
-        );
-    }
-    let detail = NetworkDetail {
-        status: Some(code.to_string()),
-        description: Some(invoice_description(code).to_owned()),
-        errors: details,
-        network_id: number,
-    };
-    if let Some(change) = epoch.store.ledger.transition(
-        tenant,
-        &document_id,
-        gateway_state(code).unwrap_or(DocumentState::Failed),
-        Some(detail),
-        now,
-    ) {
-        record_change(
-            epoch,
-            journal,
-            tenant,
-            &change,
-            now,
-            Some(format!("KSeF invoice {reference}: {code}")),
-        );
-    }
-}
-
-/// Journals an invoice's move to KSeF status `code` under the gateway's state names, mapped
-/// as for a KSeF document sent through the gateway ([`gateway_state`]), so the conformance
-/// suite reads one vocabulary whichever channel the integration used. The KSeF code and
-/// number stay in the detail.
-fn note_status(
-    journal: &Journal,
-    tenant: &TenantId,
-    reference: &str,
-    previous: Option<u16>,
-    code: u16,
-    number: Option<&str>,
-    now: Timestamp,
-) {
-    let state = |code| {
-        gateway_state(code)
-            .unwrap_or(DocumentState::Failed)
-            .as_str()
-            .to_owned()
-    };
-    let mut detail = format!("KSeF status {code} ({})", invoice_description(code));
-    if let Some(number) = number {
-        detail.push_str(&format!(", KSeF number {number}"));
-    }
-    journal.append(
-        now,
-        Some(tenant.clone()),
-        Record::StateChange {
-            subject: format!("ksef invoice {reference}"),
-            from: previous.map(state),
-            to: state(code),
-            detail: Some(detail),
-        },
-    );
-}
-
 /// A buyer's NIP as the scenario's participants and the suite's steps write it.
 fn participant_id(nip: &str) -> String {
     if nip.starts_with("KSEF:") {
@@ -713,11 +511,11 @@ fn participant_id(nip: &str) -> String {
 /// `POST /sessions/online/{ref}/close`: only an open session can be closed (21180).
 pub(crate) fn close(
     ksef: &Ksef,
-    journal: &Journal,
+    ctx: &Context<'_>,
     grant: &Grant,
     reference: &str,
-    now: Timestamp,
 ) -> Result<(), KsefError> {
+    let now = ctx.now;
     let session = session_of(ksef, grant, reference)?;
     let current = status(ksef, &session, now);
     if current.code != 100 {
@@ -733,7 +531,7 @@ pub(crate) fn close(
         session.closed = Some(now);
         session.updated = now;
     }
-    journal.append(
+    ctx.journal.append(
         now,
         Some(grant.tenant.clone()),
         Record::StateChange {

@@ -163,7 +163,7 @@ impl Ksef {
         self.keys.as_ref().map_err(|error| KsefError::Exception {
             status: 500,
             code: 500,
-            description: super::error::description(500).to_owned(),
+            description: crate::codelists::ksef::exception_description(500).to_owned(),
             details: vec![format!("eisim could not build its KSeF key: {error}")],
         })
     }

@@ -771,7 +771,7 @@ fn is_ipv4_mask(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::networks::ksef::error::description;
+    use crate::codelists::ksef::exception_description as description;
 
     fn kind_name(kind: ContextKind) -> &'static str {
         match kind {

@@ -13,31 +13,34 @@
 //! stays down are `failed`, with the ebMS error code.
 
 use crate::clock::later;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use super::state::Peppol;
 use super::state::{MessageKind, PeppolMessage, Transmission};
 use crate::codelists::invoice_response_order::Sent;
 use crate::codelists::peppol::{
     InvoiceResponseCode, LineReason, MlrCode, MlsCode, StatusAction, StatusReason,
 };
 use crate::digest::sha256_hex;
-use crate::documents::{self, Context, Format};
-use crate::faults::Release;
-use crate::gateway::{chosen_behaviour, record_change};
+use crate::documents::{self, Format, InspectionContext};
+use crate::faults::Availability;
 use crate::identifiers::peppol::{self as identifier, ParticipantId};
-use crate::journal::{self, Journal, Record};
+use crate::journal::{self, Record};
+use crate::lifecycle::SubmitOptions;
+use crate::lifecycle::{chosen_behaviour, record_change};
 use crate::networks::peppol::responses::{
     InvoiceResponse, LineError, MessageLevelResponse, MessageLevelStatus, Party,
     render_invoice_response, render_mlr, render_mls,
 };
+use crate::runtime::Context;
 use crate::scenario::Outcome;
 use crate::store::{DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail};
 use crate::vocabulary::Network;
 use crate::vocabulary::{DocumentState, TenantId};
-use crate::world::Epoch;
 
 /// The SPIS ids (ICD 0242: a 6-digit seat id and an optional suffix) of the two access points
 /// eisim plays: its own (C2, the sender's) and the receiving one (C3). MLS travels between
@@ -48,16 +51,37 @@ pub(crate) const RECEIVING_AP: &str = "0242:999003-EISIM_C3";
 /// the AS4 leg is simulated, not sent.
 pub(crate) const RECEIVING_AP_URL: &str = "https://as4.eisim.invalid/as4";
 
+impl Peppol {
+    /// The gateway hands over a Peppol document: eisim's access point (C2) sends it with the
+    /// AS4 MessageId the integrator chose (`options.message_id`), or one it mints. Outages are
+    /// the receiving access point being down, which the sender retries (see `attempt`).
+    pub fn submit(
+        self: &Arc<Self>,
+        ctx: &Context<'_>,
+        tenant: &TenantId,
+        doc: &DocumentRecord,
+        options: &SubmitOptions,
+    ) {
+        submit(self, ctx, tenant, doc, options.message_id.as_deref());
+    }
+
+    /// Schedules the scenario's `peppol.inbound` invoices on a new run.
+    pub fn plan_inbound(self: &Arc<Self>, ctx: &Context<'_>) {
+        plan_inbound(self, ctx);
+    }
+}
+
 /// Hands the integrator's document to eisim's access point. `message_id` is the AS4
 /// MessageId the integrator chose, if any; otherwise one is minted.
-pub(crate) fn submit(
-    epoch: &Epoch,
+fn submit(
+    peppol: &Arc<Peppol>,
+    ctx: &Context<'_>,
     tenant: &TenantId,
     doc: &DocumentRecord,
     message_id: Option<&str>,
-    now: Timestamp,
 ) {
-    let message_id = message_id.map_or_else(|| mint_message_id(epoch.seed, &doc.id), str::to_owned);
+    let now = ctx.now;
+    let message_id = message_id.map_or_else(|| mint_message_id(ctx.seed, &doc.id), str::to_owned);
     let receiver = doc
         .recipient
         .as_deref()
@@ -80,19 +104,19 @@ pub(crate) fn submit(
         messages: Vec::new(),
         responses: Vec::new(),
     };
-    epoch
-        .peppol
+    peppol
         .books()
         .transmissions
         .insert(doc.id.clone(), transmission);
-    let at = later(now, epoch.peppol.settings.send());
+    let at = later(now, peppol.settings.send());
     let tenant = tenant.clone();
     let id = doc.id.clone();
-    epoch.agenda.schedule(
+    let peppol = peppol.clone();
+    ctx.events.schedule(
         at,
         format!("peppol: document {id} -> AS4 send"),
         move |ctx| {
-            attempt(ctx.epoch, ctx.journal, &tenant, &id, ctx.now);
+            attempt(&peppol, ctx, &tenant, &id, ctx.now);
         },
     );
 }
@@ -119,16 +143,15 @@ fn mint_message_id(seed: u64, document_id: &str) -> String {
 }
 
 /// One AS4 send: the lookup before the first, then C3's answer.
-fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: Timestamp) {
-    let here = Here {
-        epoch,
-        journal,
+fn attempt(peppol: &Arc<Peppol>, ctx: &Context<'_>, tenant: &TenantId, id: &str, now: Timestamp) {
+    let here = DocumentEvent {
+        ctx,
         tenant,
         id,
         now,
     };
     let Some(transmission) = ({
-        let mut books = epoch.peppol.books();
+        let mut books = peppol.books();
         books.transmissions.get_mut(id).map(|t| {
             t.attempts += 1;
             t.clone()
@@ -140,10 +163,7 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
         here.log(&transmission.message_id, message, code, direction, detail);
     };
     if transmission.attempts == 1 {
-        if let Err(failure) = epoch
-            .peppol
-            .lookup(&transmission.receiver, transmission.document_type)
-        {
+        if let Err(failure) = peppol.lookup(&transmission.receiver, transmission.document_type) {
             log(
                 "lookup",
                 None,
@@ -185,10 +205,10 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
         ),
     );
 
-    if let Release::Held { fault, .. } | Release::Never { fault } =
-        epoch.faults.release(Network::Peppol, now)
+    if let Availability::HeldUntil { fault, .. } | Availability::HeldForGood { fault } =
+        ctx.faults.availability(Network::Peppol, now)
     {
-        journal.append(
+        ctx.journal.append(
             now,
             Some(tenant.clone()),
             Record::FaultInjected {
@@ -208,16 +228,17 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
             "received",
             "ConnectionFailure: the receiving access point did not answer".to_owned(),
         );
-        let retries = epoch.peppol.settings.retries();
+        let retries = peppol.settings.retries();
         let index = usize::try_from(transmission.attempts).unwrap_or(usize::MAX) - 1;
         match retries.get(index) {
             Some(delay) => {
                 let tenant = tenant.clone();
                 let document = id.to_owned();
-                epoch.agenda.schedule(
+                let peppol = peppol.clone();
+                ctx.events.schedule(
                     later(now, *delay),
                     format!("peppol: document {id} -> AS4 resend"),
-                    move |ctx| attempt(ctx.epoch, ctx.journal, &tenant, &document, ctx.now),
+                    move |ctx| attempt(&peppol, ctx, &tenant, &document, ctx.now),
                 );
             }
             None => {
@@ -236,9 +257,9 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
     }
 
     let key = transmission.message_id.to_ascii_lowercase();
-    let window = epoch.peppol.settings.duplicate_window();
+    let window = peppol.settings.duplicate_window();
     let duplicate_of = {
-        let mut books = epoch.peppol.books();
+        let mut books = peppol.books();
         match books.seen_message_ids.get(&key) {
             Some(seen) if later(*seen, window) > now => Some(*seen),
             _ => {
@@ -267,27 +288,27 @@ fn attempt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
         return;
     }
 
-    let receipt_at = later(now, epoch.peppol.settings.receipt());
+    let receipt_at = later(now, peppol.settings.receipt());
     let tenant = tenant.clone();
     let document = id.to_owned();
-    epoch.agenda.schedule(
+    let peppol = peppol.clone();
+    ctx.events.schedule(
         receipt_at,
         format!("peppol: document {id} -> AS4 Receipt"),
-        move |ctx| receipt(ctx.epoch, ctx.journal, &tenant, &document, ctx.now),
+        move |ctx| receipt(&peppol, ctx, &tenant, &document, ctx.now),
     );
 }
 
 /// C3's Receipt: the message is across at transport level. The receiving side's answers
 /// follow on the agenda.
-fn receipt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: Timestamp) {
-    let here = Here {
-        epoch,
-        journal,
+fn receipt(peppol: &Arc<Peppol>, ctx: &Context<'_>, tenant: &TenantId, id: &str, now: Timestamp) {
+    let here = DocumentEvent {
+        ctx,
         tenant,
         id,
         now,
     };
-    let Some(transmission) = epoch.peppol.transmission(id) else {
+    let Some(transmission) = peppol.transmission(id) else {
         return;
     };
     here.log(
@@ -304,13 +325,13 @@ fn receipt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
     );
     here.move_to(DocumentState::Accepted, detail, "AS4 Receipt");
 
-    let Some(doc) = epoch.store.ledger.document(tenant, id) else {
+    let Some(doc) = ctx.store.ledger.document(tenant, id) else {
         return;
     };
-    let chosen = chosen_behaviour(epoch.seed, &epoch.scenario.behaviours, &doc);
+    let chosen = chosen_behaviour(ctx.seed, &ctx.scenario.behaviours, &doc);
     let mut answers: Vec<Outcome> = chosen.map(|b| b.then.clone()).unwrap_or_default();
     if answers.first().is_none_or(|first| first.mls.is_none()) {
-        answers.insert(0, default_mls(epoch.peppol.settings.mls()));
+        answers.insert(0, default_mls(peppol.settings.mls()));
     }
     let mut at = now;
     for outcome in answers {
@@ -323,15 +344,9 @@ fn receipt(epoch: &Epoch, journal: &Journal, tenant: &TenantId, id: &str, now: T
                 .network_status()
                 .unwrap_or_else(|| "state change".to_owned())
         );
-        epoch.agenda.schedule(at, label, move |ctx| {
-            answer(
-                ctx.epoch,
-                ctx.journal,
-                &tenant,
-                &document,
-                &outcome,
-                ctx.now,
-            );
+        let peppol = peppol.clone();
+        ctx.events.schedule(at, label, move |ctx| {
+            answer(&peppol, ctx, &tenant, &document, &outcome, ctx.now);
         });
     }
 }
@@ -356,31 +371,30 @@ fn default_mls(after: Duration) -> Outcome {
 
 /// One answer from the receiving side, rendered as the ApplicationResponse it is.
 fn answer(
-    epoch: &Epoch,
-    journal: &Journal,
+    peppol: &Arc<Peppol>,
+    ctx: &Context<'_>,
     tenant: &TenantId,
     id: &str,
     outcome: &Outcome,
     now: Timestamp,
 ) {
-    let here = Here {
-        epoch,
-        journal,
+    let here = DocumentEvent {
+        ctx,
         tenant,
         id,
         now,
     };
-    let Some(doc) = epoch.store.ledger.document(tenant, id) else {
+    let Some(doc) = ctx.store.ledger.document(tenant, id) else {
         return;
     };
-    let Some(transmission) = epoch.peppol.transmission(id) else {
+    let Some(transmission) = peppol.transmission(id) else {
         return;
     };
     let Some(state) = outcome.gateway_state() else {
         return;
     };
     if doc.state.is_final() && doc.state != DocumentState::Delivered {
-        journal.append(
+        ctx.journal.append(
             now,
             Some(tenant.clone()),
             Record::Simulator {
@@ -393,10 +407,10 @@ fn answer(
         );
         return;
     }
-    let rendered = match render_answer(epoch, &doc, &transmission, outcome, now) {
+    let rendered = match render_answer(peppol, ctx, &doc, &transmission, outcome, now) {
         Ok(rendered) => rendered,
         Err(why) => {
-            journal.append(
+            ctx.journal.append(
                 now,
                 Some(tenant.clone()),
                 Record::Simulator {
@@ -414,15 +428,7 @@ fn answer(
                 errors: outcome.errors.clone(),
                 network_id: Some(transmission.message_id.clone()),
             };
-            keep(
-                epoch,
-                journal,
-                tenant,
-                &transmission,
-                message,
-                "received",
-                now,
-            );
+            keep(peppol, ctx, tenant, &transmission, message, "received", now);
             detail
         }
         None => NetworkDetail {
@@ -463,15 +469,16 @@ fn describe(message: &PeppolMessage, outcome: &Outcome) -> String {
 
 /// The message an outcome stands for, or `None` for a bare `state:` outcome.
 fn render_answer(
-    epoch: &Epoch,
+    peppol: &Arc<Peppol>,
+    _ctx: &Context<'_>,
     doc: &DocumentRecord,
     transmission: &Transmission,
     outcome: &Outcome,
     now: Timestamp,
 ) -> Result<Option<PeppolMessage>, String> {
-    let seller = party(epoch, transmission.sender.as_ref());
-    let buyer = party(epoch, Some(&transmission.receiver));
-    let mut books = epoch.peppol.books();
+    let seller = party(peppol, transmission.sender.as_ref());
+    let buyer = party(peppol, Some(&transmission.receiver));
+    let mut books = peppol.books();
     if let Some(code) = outcome.mls.as_deref() {
         let code = MlsCode::parse(code).ok_or("not an MLS code")?;
         let name = books.message_name(MessageKind::Mls);
@@ -615,7 +622,7 @@ pub(crate) fn invoice_response(
 }
 
 /// A participant as a party of an ApplicationResponse, named when the scenario names it.
-pub(crate) fn party(epoch: &Epoch, id: Option<&ParticipantId>) -> Party {
+pub(crate) fn party(peppol: &Peppol, id: Option<&ParticipantId>) -> Party {
     match id {
         // An Invoice Response must name both parties; the id stands in for a name the
         // scenario does not give.
@@ -623,8 +630,7 @@ pub(crate) fn party(epoch: &Epoch, id: Option<&ParticipantId>) -> Party {
             scheme: id.icd.clone(),
             id: id.value.clone(),
             name: Some(
-                epoch
-                    .peppol
+                peppol
                     .service_group(id)
                     .ok()
                     .and_then(|r| r.name.clone())
@@ -658,8 +664,8 @@ fn message(
 
 /// Files a message with its transmission and journals it.
 pub(crate) fn keep(
-    epoch: &Epoch,
-    journal: &Journal,
+    peppol: &Peppol,
+    ctx: &Context<'_>,
     tenant: &TenantId,
     transmission: &Transmission,
     mut message: PeppolMessage,
@@ -667,7 +673,7 @@ pub(crate) fn keep(
     now: Timestamp,
 ) {
     message.direction = direction;
-    journal.append(
+    ctx.journal.append(
         now,
         Some(tenant.clone()),
         Record::PeppolMessage(journal::PeppolMessage {
@@ -680,8 +686,7 @@ pub(crate) fn keep(
             detail: None,
         }),
     );
-    if let Some(t) = epoch
-        .peppol
+    if let Some(t) = peppol
         .books()
         .transmissions
         .get_mut(&transmission.document_id)
@@ -690,16 +695,15 @@ pub(crate) fn keep(
     }
 }
 
-/// Where an event runs: the document it is about, at the moment it fires.
-struct Here<'a> {
-    epoch: &'a Epoch,
-    journal: &'a Journal,
+/// An event about one document: which document, and the moment it fires.
+struct DocumentEvent<'a> {
+    ctx: &'a Context<'a>,
     tenant: &'a TenantId,
     id: &'a str,
     now: Timestamp,
 }
 
-impl Here<'_> {
+impl DocumentEvent<'_> {
     /// Journals one exchange about the document that carries no downloadable message.
     fn log(
         &self,
@@ -709,7 +713,7 @@ impl Here<'_> {
         direction: &str,
         detail: String,
     ) {
-        self.journal.append(
+        self.ctx.journal.append(
             self.now,
             Some(self.tenant.clone()),
             Record::PeppolMessage(journal::PeppolMessage {
@@ -728,17 +732,15 @@ impl Here<'_> {
     /// its webhooks.
     fn move_to(&self, state: DocumentState, detail: NetworkDetail, why: &str) {
         if let Some(change) =
-            self.epoch
+            self.ctx
                 .store
                 .ledger
                 .transition(self.tenant, self.id, state, Some(detail), self.now)
         {
             record_change(
-                self.epoch,
-                self.journal,
+                &self.ctx.at(self.now),
                 self.tenant,
                 &change,
-                self.now,
                 Some(format!("peppol: {why}")),
             );
         }
@@ -757,19 +759,19 @@ fn detail(transmission: &Transmission, status: Option<&str>, description: String
 
 // --- inbound ---
 
-/// Schedules the scenario's `peppol.inbound` invoices.
-pub(crate) fn plan_inbound(epoch: &Epoch) {
-    let start = epoch.clock.start();
-    for (index, inbound) in epoch.peppol.settings.inbound.iter().enumerate() {
+fn plan_inbound(peppol: &Arc<Peppol>, ctx: &Context<'_>) {
+    let start = ctx.clock.start();
+    for (index, inbound) in peppol.settings.inbound.iter().enumerate() {
         let Some(bytes) = inbound.bytes.clone() else {
             // Only a scenario read from a file can name files; `parse` alone leaves them unread.
             continue;
         };
         let file = inbound.file.clone();
-        epoch.agenda.schedule(
+        let peppol = peppol.clone();
+        ctx.events.schedule(
             later(start, inbound.at.as_std()),
             format!("peppol: {file} arrives for the integrator"),
-            move |ctx| receive_inbound(ctx.epoch, ctx.journal, index, &file, &bytes, ctx.now),
+            move |ctx| receive_inbound(&peppol, ctx, index, &file, &bytes, ctx.now),
         );
     }
 }
@@ -777,17 +779,17 @@ pub(crate) fn plan_inbound(epoch: &Epoch) {
 /// An invoice another participant sent: eisim's access point is C3 for the integrator, and
 /// hands it to the tenant that owns the buyer's endpoint.
 fn receive_inbound(
-    epoch: &Epoch,
-    journal: &Journal,
+    peppol: &Arc<Peppol>,
+    ctx: &Context<'_>,
     index: usize,
     file: &str,
     bytes: &[u8],
     now: Timestamp,
 ) {
     let note = |message: String| {
-        journal.append(now, None, Record::Simulator { message });
+        ctx.journal.append(now, None, Record::Simulator { message });
     };
-    let context = Context {
+    let context = InspectionContext {
         received: now.to_zoned(TimeZone::UTC).date(),
         file_name: None,
     };
@@ -818,15 +820,15 @@ fn receive_inbound(
         ));
         return;
     };
-    let Some(tenant) = epoch.peppol.owner(&receiver).cloned() else {
+    let Some(tenant) = peppol.owner(&receiver).cloned() else {
         note(format!(
             "peppol.inbound[{index}] ({file}) is for {}, which is no tenant's participant; not received",
             receiver.wire()
         ));
         return;
     };
-    let id = epoch.store.ledger.mint_id("inv", epoch.seed);
-    let message_id = mint_message_id(epoch.seed, &id);
+    let id = ctx.store.ledger.mint_id("inv", ctx.seed);
+    let message_id = mint_message_id(ctx.seed, &id);
     let record = DocumentRecord::inbound(
         InboundOrigin {
             id: id.clone(),
@@ -844,7 +846,7 @@ fn receive_inbound(
         || file.to_owned(),
         |name| name.to_string_lossy().into_owned(),
     );
-    crate::gateway::file_inbound(epoch, journal, &tenant, &record, file_name, now);
+    crate::lifecycle::file_inbound(&ctx.at(now), &tenant, &record, file_name);
     let transmission = Transmission {
         document_id: id.clone(),
         message_id: message_id.clone(),
@@ -859,12 +861,11 @@ fn receive_inbound(
         messages: Vec::new(),
         responses: Vec::new(),
     };
-    epoch
-        .peppol
+    peppol
         .books()
         .transmissions
         .insert(id.clone(), transmission);
-    journal.append(
+    ctx.journal.append(
         now,
         Some(tenant.clone()),
         Record::PeppolMessage(journal::PeppolMessage {
@@ -880,11 +881,9 @@ fn receive_inbound(
         }),
     );
     record_change(
-        epoch,
-        journal,
+        &ctx.at(now),
         &tenant,
         &DocumentChange::of(&record, None),
-        now,
         Some(format!("received over Peppol ({file})")),
     );
 }

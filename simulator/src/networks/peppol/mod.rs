@@ -7,12 +7,11 @@
 //! `responses.rs` the three ApplicationResponse profiles, `ordering.rs` holds the Invoice
 //! Response process rules; `api.rs` serves the SML, SMP and Directory lookups.
 
-mod api;
-mod lifecycle;
+pub(crate) mod lifecycle;
+pub(crate) mod respond;
 pub mod responses;
 pub(crate) mod smp;
-mod state;
+pub(crate) mod state;
 
-pub(crate) use api::routes;
-pub(crate) use lifecycle::{invoice_response, keep, party, plan_inbound, submit};
+pub use respond::{ResponseError, ResponseRequest, SentResponse};
 pub use state::{LookupFailure, MessageKind, Peppol, PeppolMessage, Registration, Transmission};

@@ -23,25 +23,28 @@ use jiff::tz::TimeZone;
 use super::message_bytes::MessageBytes;
 use super::outbox::{Job, JobPurpose};
 use super::registry::FileId;
-use super::soap;
+use super::soap::{self, EsitoNotifica};
+use super::state::Sdi;
 use super::state::{Channel, FileState, Party, SdiFile, StoredMessage};
 use crate::civil_time::central_european_date;
 use crate::codelists::sdi as codes;
 use crate::codelists::sdi::{Family, MessageType};
 use crate::documents::fatturapa::invoice_identities;
-use crate::documents::{self, Context, xml};
-use crate::gateway::{BehaviourSubject, chosen_behaviour_for, record_change};
+use crate::documents::{self, InspectionContext, xml};
 use crate::journal::{Journal, Record, SdiMessage};
+use crate::lifecycle::{
+    BehaviourSubject, SubmitOptions, chosen_behaviour_for, hold, record_change,
+};
 use crate::networks::sdi::archive;
 use crate::networks::sdi::messages::{
     Body, Esito, EsitoCommittente, FileRef, InvoiceRef, Notification, Scarto, ScartoError,
-    message_file_name,
+    message_file_name, parse_esito_committente,
 };
+use crate::runtime::Context;
 use crate::scenario::Outcome;
 use crate::store::{DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail};
 use crate::vocabulary::Network;
 use crate::vocabulary::{DocumentState, TenantId};
-use crate::world::Epoch;
 
 /// A file arriving at SDI.
 #[derive(Debug, Clone)]
@@ -70,7 +73,7 @@ pub(crate) struct PriorInspection {
 }
 
 impl PriorInspection {
-    fn fits(&self, context: &Context) -> bool {
+    fn fits(&self, context: &InspectionContext) -> bool {
         self.received == context.received && self.file_name == context.file_name
     }
 }
@@ -148,8 +151,8 @@ enum Planned {
 /// Takes a file in: gives it its `IdentificativoSdI`, takes its name for good, and plans its
 /// checks and the scenario's outcomes.
 pub(crate) fn receive(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     arrival: Arrival,
     now: Timestamp,
 ) -> FileId {
@@ -177,9 +180,9 @@ pub(crate) fn receive(
         .collect();
 
     let (id, name_reused, file_name) = {
-        let mut books = epoch.sdi.books();
+        let mut books = sdi.books();
         let file_name = arrival.file_name.clone().unwrap_or_else(|| {
-            let key = format!("{}:{}", epoch.seed, subject_key(&arrival));
+            let key = format!("{}:{}", ctx.seed, subject_key(&arrival));
             fresh_file_name(&books.registry, root, &key)
         });
         let id = books.mint_file_id();
@@ -217,7 +220,7 @@ pub(crate) fn receive(
         );
         (id, name_reused, file_name)
     };
-    journal.append(
+    ctx.journal.append(
         now,
         arrival.tenant.clone(),
         Record::StateChange {
@@ -231,24 +234,16 @@ pub(crate) fn receive(
             )),
         },
     );
-    update_gateway(
-        epoch,
-        journal,
-        id,
-        DocumentState::Sent,
-        None,
-        Vec::new(),
-        now,
-    );
+    update_gateway(sdi, ctx, id, DocumentState::Sent, None, Vec::new(), now);
 
     if arrival.channel == Channel::Inbound {
         // Another supplier's file: SDI checks it and delivers it to the integrator at once.
         let at = now;
-        epoch
-            .agenda
+        let sdi = sdi.clone();
+        ctx.events
             .schedule(at, format!("sdi: checks for {file_name}"), move |ctx| {
-                if checks(ctx.epoch, ctx.journal, id, name_reused, &[], ctx.now) {
-                    attempt_inbound_delivery(ctx.epoch, ctx.journal, id, ctx.now);
+                if checks(&sdi, ctx, id, name_reused, &[], ctx.now) {
+                    attempt_inbound_delivery(&sdi, ctx, id, ctx.now);
                 }
             });
         return id;
@@ -257,8 +252,8 @@ pub(crate) fn receive(
     let subject_recipient = format!("SDI:{recipient_code}");
     let subject_id = subject_key(&arrival);
     let outcomes: Vec<Outcome> = chosen_behaviour_for(
-        epoch.seed,
-        &epoch.scenario.behaviours,
+        ctx.seed,
+        &ctx.scenario.behaviours,
         &BehaviourSubject {
             network: Network::Sdi,
             recipient: Some(&subject_recipient),
@@ -268,19 +263,20 @@ pub(crate) fn receive(
     )
     .map(|b| b.then.clone())
     .unwrap_or_default();
-    plan(epoch, id, &file_name, name_reused, &outcomes, now);
+    plan(sdi, ctx, id, &file_name, name_reused, &outcomes, now);
     id
 }
 
 fn plan(
-    epoch: &Epoch,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     id: FileId,
     file_name: &str,
     name_reused: bool,
     outcomes: &[Outcome],
     now: Timestamp,
 ) {
-    let settings = &epoch.sdi.settings;
+    let settings = &sdi.settings;
     let sdi_outcomes: Vec<&Outcome> = outcomes.iter().filter(|o| o.sdi.is_some()).collect();
     let forced_scarto = sdi_outcomes
         .first()
@@ -296,11 +292,12 @@ fn plan(
         .as_ref()
         .map(|(_, errors)| errors.clone())
         .unwrap_or_default();
-    epoch.agenda.schedule(
+    let checked = sdi.clone();
+    ctx.events.schedule(
         checks_at,
         format!("sdi: checks for {file_name}"),
         move |ctx| {
-            checks(ctx.epoch, ctx.journal, id, name_reused, &forced, ctx.now);
+            checks(&checked, ctx, id, name_reused, &forced, ctx.now);
         },
     );
     if forced_scarto.is_some() {
@@ -335,8 +332,9 @@ fn plan(
     for (after, planned) in steps {
         at = later(at, after).max(checks_at);
         let label = format!("sdi: {planned:?} for {file_name}");
-        epoch.agenda.schedule(at, label, move |ctx| {
-            run_planned(ctx.epoch, ctx.journal, id, &planned, ctx.now);
+        let sdi = sdi.clone();
+        ctx.events.schedule(at, label, move |ctx| {
+            run_planned(&sdi, ctx, id, &planned, ctx.now);
         });
     }
 }
@@ -352,14 +350,14 @@ fn code_of(outcome: &Outcome) -> String {
 /// SDI's checks (reference §9), with the cross-file ones (00002, 00404) from the registry.
 /// True when the file passed.
 fn checks(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     id: FileId,
     name_reused: bool,
     forced: &[String],
     now: Timestamp,
 ) -> bool {
-    let Some(file) = epoch.sdi.file(id) else {
+    let Some(file) = sdi.file(id) else {
         return false;
     };
     let mut errors: Vec<ScartoError> = Vec::new();
@@ -370,7 +368,7 @@ fn checks(
             Some("Non sono accettati file con nome già trasmesso: rinominare il file con un nuovo progressivo"),
         ));
     }
-    let context = Context {
+    let context = InspectionContext {
         received: now.to_zoned(TimeZone::UTC).date(),
         file_name: Some(file.file_name.clone()),
     };
@@ -394,7 +392,7 @@ fn checks(
             .map_err(|e| e.to_string()),
     };
     if file.prior.is_some()
-        && let Some(kept) = epoch.sdi.books().files.get_mut(&id)
+        && let Some(kept) = sdi.books().files.get_mut(&id)
     {
         // Used once: the file's memory goes back to its bytes and books.
         kept.prior = None;
@@ -435,7 +433,7 @@ fn checks(
         }
     }
     if conforms {
-        let duplicates = epoch.sdi.books().registry.duplicates(&file.identities);
+        let duplicates = sdi.books().registry.duplicates(&file.identities);
         for (position, original) in duplicates {
             let number = file
                 .identities
@@ -459,19 +457,19 @@ fn checks(
     }
 
     if !errors.is_empty() {
-        set_state(epoch, journal, id, FileState::Rejected, now);
+        set_state(sdi, ctx, id, FileState::Rejected, now);
         let codes: Vec<String> = errors.iter().map(|e| e.code.clone()).collect();
         issue(
-            epoch,
-            journal,
+            sdi,
+            ctx,
             id,
             Body::Scarto { errors },
             Party::Transmitter,
             now,
         );
         update_gateway(
-            epoch,
-            journal,
+            sdi,
+            ctx,
             id,
             DocumentState::Refused,
             Some(MessageType::NS),
@@ -481,19 +479,11 @@ fn checks(
         return false;
     }
     {
-        let mut books = epoch.sdi.books();
+        let mut books = sdi.books();
         books.registry.admit(id, &file.identities);
     }
-    set_state(epoch, journal, id, FileState::DeliveryPending, now);
-    update_gateway(
-        epoch,
-        journal,
-        id,
-        DocumentState::Accepted,
-        None,
-        Vec::new(),
-        now,
-    );
+    set_state(sdi, ctx, id, FileState::DeliveryPending, now);
+    update_gateway(sdi, ctx, id, DocumentState::Accepted, None, Vec::new(), now);
     true
 }
 
@@ -505,58 +495,58 @@ fn scarto(code: &str, description: String, suggestion: Option<&str>) -> ScartoEr
     }
 }
 
-fn run_planned(epoch: &Epoch, journal: &Journal, id: FileId, planned: &Planned, now: Timestamp) {
-    let Some(file) = epoch.sdi.file(id) else {
+fn run_planned(sdi: &Arc<Sdi>, ctx: &Context<'_>, id: FileId, planned: &Planned, now: Timestamp) {
+    let Some(file) = sdi.file(id) else {
         return;
     };
     match planned {
-        Planned::Deliver => deliver(epoch, journal, &file, now),
-        Planned::FailDelivery => fail_delivery(epoch, journal, &file, now),
+        Planned::Deliver => deliver(sdi, ctx, &file, now),
+        Planned::FailDelivery => fail_delivery(sdi, ctx, &file, now),
         Planned::Outcome { esito, description } => {
-            recipient_outcome(epoch, journal, &file, *esito, description.clone(), now);
+            recipient_outcome(sdi, ctx, &file, *esito, description.clone(), now);
         }
     }
 }
 
 /// RC: the recipient has the invoice. For a PA the outcome deadline starts now.
-fn deliver(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
+fn deliver(sdi: &Arc<Sdi>, ctx: &Context<'_>, file: &SdiFile, now: Timestamp) {
     if !matches!(
         file.state,
         FileState::DeliveryPending | FileState::Undelivered
     ) {
         note(
-            journal,
+            ctx.journal,
             file,
             now,
             format!("RC not sent: the file is {:?}", file.state),
         );
         return;
     }
-    delivered(epoch, journal, file, now);
+    delivered(sdi, ctx, file, now);
 }
 
 /// The file reached its recipient: RC to the transmitter, and for a PA the outcome deadline
 /// starts. Shared by files the integrator sent and files sent to it.
-fn delivered(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
+fn delivered(sdi: &Arc<Sdi>, ctx: &Context<'_>, file: &SdiFile, now: Timestamp) {
     let id = file.identificativo_sdi;
-    set_state_at(epoch, journal, id, FileState::Delivered, now, |f| {
+    set_state_at(sdi, ctx, id, FileState::Delivered, now, |f| {
         f.delivered_at = Some(now);
     });
     issue(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         Body::RicevutaConsegna {
             delivered_at: now,
             recipient_code: file.recipient_code.clone(),
-            recipient_name: recipient_name(epoch, &file.recipient_code),
+            recipient_name: recipient_name(sdi, ctx, &file.recipient_code),
         },
         Party::Transmitter,
         now,
     );
     update_gateway(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         DocumentState::Delivered,
         Some(MessageType::RC),
@@ -564,35 +554,36 @@ fn delivered(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
         now,
     );
     if file.family == Family::Pa {
-        plan_deadline(epoch, file, now);
+        plan_deadline(sdi, ctx, file, now);
     }
 }
 
-fn plan_deadline(epoch: &Epoch, file: &SdiFile, now: Timestamp) {
+fn plan_deadline(sdi: &Arc<Sdi>, ctx: &Context<'_>, file: &SdiFile, now: Timestamp) {
     let id = file.identificativo_sdi;
-    let at = later(now, epoch.sdi.settings.outcome_deadline());
-    epoch.agenda.schedule(
+    let at = later(now, sdi.settings.outcome_deadline());
+    let sdi = sdi.clone();
+    ctx.events.schedule(
         at,
         format!("sdi: outcome deadline for {}", file.file_name),
         move |ctx| {
-            let Some(file) = ctx.epoch.sdi.file(id) else {
+            let Some(file) = sdi.file(id) else {
                 return;
             };
             if file.state == FileState::Delivered {
-                decorrenza_termini(ctx.epoch, ctx.journal, &file, ctx.now);
+                decorrenza_termini(&sdi, ctx, &file, ctx.now);
             }
         },
     );
 }
 
 /// DT: no outcome in time. The transmitter and the administration both get it.
-fn decorrenza_termini(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
+fn decorrenza_termini(sdi: &Arc<Sdi>, ctx: &Context<'_>, file: &SdiFile, now: Timestamp) {
     let id = file.identificativo_sdi;
-    set_state(epoch, journal, id, FileState::Expired, now);
+    set_state(sdi, ctx, id, FileState::Expired, now);
     let invoice = lone_invoice(file);
     issue(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         Body::DecorrenzaTermini {
             invoice,
@@ -608,8 +599,8 @@ fn decorrenza_termini(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Tim
         now,
     );
     update_gateway(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         DocumentState::Delivered,
         Some(MessageType::DT),
@@ -620,10 +611,10 @@ fn decorrenza_termini(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Tim
 
 /// The first delivery did not get through. PA: MC and retries until AT. B2B: the invoice
 /// goes to the recipient's reserved area, for good.
-fn fail_delivery(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
+fn fail_delivery(sdi: &Arc<Sdi>, ctx: &Context<'_>, file: &SdiFile, now: Timestamp) {
     if file.state != FileState::DeliveryPending {
         note(
-            journal,
+            ctx.journal,
             file,
             now,
             format!("MC not sent: the file is {:?}", file.state),
@@ -634,8 +625,8 @@ fn fail_delivery(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestam
     match file.family {
         Family::Pa => {
             undelivered(
-                epoch,
-                journal,
+                sdi,
+                ctx,
                 file,
                 Some(
                     "Impossibilità di recapitare la fattura: il Sistema di Interscambio ritenterà l'invio per 10 giorni"
@@ -643,22 +634,23 @@ fn fail_delivery(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestam
                 ),
                 now,
             );
-            let at = later(now, epoch.sdi.settings.retry_period());
-            epoch.agenda.schedule(
+            let at = later(now, sdi.settings.retry_period());
+            let sdi = sdi.clone();
+            ctx.events.schedule(
                 at,
                 format!("sdi: retry period over for {}", file.file_name),
                 move |ctx| {
-                    if let Some(file) = ctx.epoch.sdi.file(id)
+                    if let Some(file) = sdi.file(id)
                         && file.state == FileState::Undelivered
                     {
-                        attestazione(ctx.epoch, ctx.journal, &file, ctx.now);
+                        attestazione(&sdi, ctx, &file, ctx.now);
                     }
                 },
             );
         }
         Family::B2b => reserved_area(
-            epoch,
-            journal,
+            sdi,
+            ctx,
             file,
             "La fattura è a disposizione del destinatario nella sua area riservata del sito dell'Agenzia delle Entrate",
             now,
@@ -669,19 +661,19 @@ fn fail_delivery(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestam
 /// PA: the first delivery window closed without success: MC to the transmitter while SDI
 /// keeps trying.
 fn undelivered(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     file: &SdiFile,
     description: Option<String>,
     now: Timestamp,
 ) {
     let id = file.identificativo_sdi;
-    set_state_at(epoch, journal, id, FileState::Undelivered, now, |f| {
+    set_state_at(sdi, ctx, id, FileState::Undelivered, now, |f| {
         f.undelivered_at = Some(now);
     });
     issue(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         Body::MancataConsegna {
             description,
@@ -691,8 +683,8 @@ fn undelivered(
         now,
     );
     update_gateway(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         DocumentState::Accepted,
         Some(MessageType::MC),
@@ -704,17 +696,17 @@ fn undelivered(
 /// B2B: delivery is impossible; the invoice waits in the recipient's reserved area and counts
 /// as issued (RicevutaImpossibilitaRecapito, final).
 fn reserved_area(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     file: &SdiFile,
     description: &str,
     now: Timestamp,
 ) {
     let id = file.identificativo_sdi;
-    set_state(epoch, journal, id, FileState::ReservedArea, now);
+    set_state(sdi, ctx, id, FileState::ReservedArea, now);
     issue(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         Body::MancataConsegna {
             description: Some(description.to_owned()),
@@ -724,8 +716,8 @@ fn reserved_area(
         now,
     );
     update_gateway(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         DocumentState::Delivered,
         Some(MessageType::MC),
@@ -736,23 +728,23 @@ fn reserved_area(
 
 /// AT: ten days of retries failed; the transmitter gets the attestation with its invoice and
 /// must deliver it by other means.
-fn attestazione(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
+fn attestazione(sdi: &Arc<Sdi>, ctx: &Context<'_>, file: &SdiFile, now: Timestamp) {
     let id = file.identificativo_sdi;
-    set_state(epoch, journal, id, FileState::Attested, now);
+    set_state(sdi, ctx, id, FileState::Attested, now);
     issue(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         Body::Attestazione {
             recipient_code: file.recipient_code.clone(),
-            recipient_name: recipient_name(epoch, &file.recipient_code),
+            recipient_name: recipient_name(sdi, ctx, &file.recipient_code),
         },
         Party::Transmitter,
         now,
     );
     update_gateway(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         DocumentState::Failed,
         Some(MessageType::AT),
@@ -764,8 +756,8 @@ fn attestazione(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp
 /// A (simulated) administration answers: in time, NE to the transmitter; too late or about a
 /// file it cannot answer for, SDI refuses its notice (SE EN01).
 fn recipient_outcome(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     file: &SdiFile,
     esito: Esito,
     description: Option<String>,
@@ -780,7 +772,7 @@ fn recipient_outcome(
     };
     if file.family == Family::B2b {
         note(
-            journal,
+            ctx.journal,
             file,
             now,
             "an outcome (EC) exists only for invoices to public administrations (FPA12); the behaviour's NE was not sent".to_owned(),
@@ -788,18 +780,18 @@ fn recipient_outcome(
         return;
     }
     store_received(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         file.identificativo_sdi,
         Body::EsitoCommittente(outcome.clone()),
         now,
     );
-    match accept_outcome(epoch, journal, file, &outcome, now) {
+    match accept_outcome(sdi, ctx, file, &outcome, now) {
         Ok(()) => {}
         Err(scarto) => {
             issue(
-                epoch,
-                journal,
+                sdi,
+                ctx,
                 file.identificativo_sdi,
                 Body::ScartoEsito {
                     invoice: outcome.invoice.clone(),
@@ -815,19 +807,19 @@ fn recipient_outcome(
 
 /// An outcome SDI can take: NE to the transmitter, the file final. Otherwise why not (EN01).
 pub(crate) fn accept_outcome(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     file: &SdiFile,
     outcome: &EsitoCommittente,
     now: Timestamp,
 ) -> Result<(), Scarto> {
     let deadline = file
         .delivered_at
-        .map(|at| later(at, epoch.sdi.settings.outcome_deadline()));
+        .map(|at| later(at, sdi.settings.outcome_deadline()));
     let in_time = file.state == FileState::Delivered && deadline.is_some_and(|d| now <= d);
     if !in_time || file.family != Family::Pa {
         note(
-            journal,
+            ctx.journal,
             file,
             now,
             format!(
@@ -846,8 +838,8 @@ pub(crate) fn accept_outcome(
     let id = file.identificativo_sdi;
     let refused = outcome.esito == Esito::Rifiuto;
     set_state(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         if refused {
             FileState::Refused
@@ -857,11 +849,11 @@ pub(crate) fn accept_outcome(
         now,
     );
     if refused {
-        epoch.sdi.books().registry.release(id);
+        sdi.books().registry.release(id);
     }
     issue(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         Body::Esito {
             outcome: outcome.clone(),
@@ -870,8 +862,8 @@ pub(crate) fn accept_outcome(
         now,
     );
     update_gateway(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         if refused {
             DocumentState::Refused
@@ -897,9 +889,8 @@ fn lone_invoice(file: &SdiFile) -> Option<InvoiceRef> {
     }
 }
 
-fn recipient_name(epoch: &Epoch, code: &str) -> Option<String> {
-    epoch
-        .store
+fn recipient_name(_sdi: &Arc<Sdi>, ctx: &Context<'_>, code: &str) -> Option<String> {
+    ctx.store
         .participant(Network::Sdi, &format!("SDI:{code}"))
         .and_then(|p| p.name.clone())
 }
@@ -908,47 +899,86 @@ fn recipient_name(epoch: &Epoch, code: &str) -> Option<String> {
 
 /// Puts the scenario's inbound invoices (`sdi.inbound`) on the agenda of a new run: each
 /// reaches SDI `at` after the start, named as its file is.
-pub(crate) fn plan_inbound(epoch: &Epoch) {
-    let start = epoch.clock.start();
-    for inbound in &epoch.sdi.settings.inbound {
-        let file_name = std::path::Path::new(&inbound.file).file_name().map_or_else(
-            || inbound.file.clone(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let at = later(start, inbound.at.as_std());
-        let Some(bytes) = inbound.bytes.clone() else {
-            // Only a scenario read from a file can name files; `parse` alone leaves them unread.
-            continue;
+impl Sdi {
+    /// The gateway hands over an SDI document: it reaches SDI as a file named as the envelope
+    /// said (or as a provider names it) once no outage holds SDI, and SDI's own lifecycle
+    /// takes it from there, starting with the checks.
+    pub fn submit(
+        self: &Arc<Self>,
+        ctx: &Context<'_>,
+        tenant: &TenantId,
+        doc: &DocumentRecord,
+        options: &SubmitOptions,
+    ) {
+        let Some(at) = hold(ctx, tenant, doc, ctx.now, "the document's lifecycle") else {
+            return;
         };
         let arrival = Arrival {
-            file_name: Some(file_name.clone()),
-            bytes,
-            channel: Channel::Inbound,
-            tenant: epoch.sdi.channel_tenant.clone(),
-            document_id: None,
-            prior: None,
+            file_name: options.file_name.clone(),
+            bytes: doc.bytes.clone(),
+            channel: Channel::Gateway,
+            tenant: Some(tenant.clone()),
+            document_id: Some(doc.id.clone()),
+            // The context intake inspected the document in (its date, its name).
+            prior: Some(Arc::new(PriorInspection {
+                content_hash: doc.content_hash.clone(),
+                received: doc.created_at.to_zoned(TimeZone::UTC).date(),
+                file_name: options.file_name.clone(),
+                format: doc.format,
+                findings: doc.findings.clone(),
+            })),
         };
-        epoch.agenda.schedule(
-            at,
-            format!("sdi: {file_name} arrives for the integrator"),
-            move |ctx| {
-                receive(ctx.epoch, ctx.journal, arrival, ctx.now);
-            },
-        );
+        let sdi = self.clone();
+        ctx.events
+            .schedule(at, format!("document {} -> SDI", doc.id), move |ctx| {
+                receive(&sdi, ctx, arrival, ctx.now);
+            });
+    }
+
+    pub fn plan_inbound(self: &Arc<Self>, ctx: &Context<'_>) {
+        let sdi = self;
+        let start = ctx.clock.start();
+        for inbound in &sdi.settings.inbound {
+            let file_name = std::path::Path::new(&inbound.file).file_name().map_or_else(
+                || inbound.file.clone(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let at = later(start, inbound.at.as_std());
+            let Some(bytes) = inbound.bytes.clone() else {
+                // Only a scenario read from a file can name files; `parse` alone leaves them unread.
+                continue;
+            };
+            let arrival = Arrival {
+                file_name: Some(file_name.clone()),
+                bytes,
+                channel: Channel::Inbound,
+                tenant: sdi.channel_tenant.clone(),
+                document_id: None,
+                prior: None,
+            };
+            let sdi = sdi.clone();
+            ctx.events.schedule(
+                at,
+                format!("sdi: {file_name} arrives for the integrator"),
+                move |ctx| {
+                    receive(&sdi, ctx, arrival, ctx.now);
+                },
+            );
+        }
     }
 }
 
 /// Delivers an inbound file: to the integrator's `RicezioneFatture` when it has one (the
 /// answer decides), otherwise straight to its gateway inbox.
 pub(crate) fn attempt_inbound_delivery(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     id: FileId,
     now: Timestamp,
 ) {
-    let endpoint = epoch.sdi.endpoints();
+    let endpoint = sdi.endpoints();
     let attempts = {
-        let mut books = epoch.sdi.books();
+        let mut books = sdi.books();
         let Some(file) = books.files.get_mut(&id) else {
             return;
         };
@@ -962,16 +992,16 @@ pub(crate) fn attempt_inbound_delivery(
         file.delivery_attempts
     };
     let Some(url) = endpoint.ricezione_fatture else {
-        inbound_answered(epoch, journal, id, true, now);
+        inbound_answered(sdi, ctx, id, true, now);
         return;
     };
-    let Some(file) = epoch.sdi.file(id) else {
+    let Some(file) = sdi.file(id) else {
         return;
     };
     let format = file.format.clone();
     let Some(metadata) = issue(
-        epoch,
-        journal,
+        sdi,
+        ctx,
         id,
         Body::Metadati {
             recipient_code: file.recipient_code.clone(),
@@ -983,7 +1013,7 @@ pub(crate) fn attempt_inbound_delivery(
     ) else {
         return;
     };
-    let Some(metadata_bytes) = wire_bytes(journal, &file, &metadata, now) else {
+    let Some(metadata_bytes) = wire_bytes(ctx.journal, &file, &metadata, now) else {
         return;
     };
     let call = soap::ricevi_fatture(
@@ -994,8 +1024,8 @@ pub(crate) fn attempt_inbound_delivery(
         &metadata_bytes,
         endpoint.mtom,
     );
-    epoch.sdi.outbox.send(Job {
-        run: epoch.sdi.run,
+    sdi.outbox.send(Job {
+        run: sdi.run,
         tenant: file.tenant.clone(),
         url,
         operation: "RiceviFatture",
@@ -1008,13 +1038,13 @@ pub(crate) fn attempt_inbound_delivery(
 
 /// The integrator's answer to `RiceviFatture` (or the gateway inbox taking the file).
 pub(crate) fn inbound_answered(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     id: FileId,
     taken: bool,
     now: Timestamp,
 ) {
-    let Some(file) = epoch.sdi.file(id) else {
+    let Some(file) = sdi.file(id) else {
         return;
     };
     if !matches!(
@@ -1023,60 +1053,61 @@ pub(crate) fn inbound_answered(
     ) {
         return;
     }
-    let settings = &epoch.sdi.settings;
+    let settings = &sdi.settings;
     if taken {
-        delivered(epoch, journal, &file, now);
-        record_inbound_document(epoch, journal, &file, now);
+        delivered(sdi, ctx, &file, now);
+        record_inbound_document(sdi, ctx, &file, now);
         return;
     }
     let window_closed = now >= later(file.received_at, settings.first_attempt());
     match (file.family, file.state) {
         (Family::B2b, _) if window_closed => {
             reserved_area(
-                epoch,
-                journal,
+                sdi,
+                ctx,
                 &file,
                 "La fattura è a disposizione del destinatario nella sua area riservata",
                 now,
             );
-            record_inbound_document(epoch, journal, &file, now);
+            record_inbound_document(sdi, ctx, &file, now);
             return;
         }
         (Family::Pa, FileState::DeliveryPending) if window_closed => {
-            undelivered(epoch, journal, &file, None, now);
+            undelivered(sdi, ctx, &file, None, now);
         }
         (Family::Pa, FileState::Undelivered)
             if file
                 .undelivered_at
                 .is_some_and(|at| now >= later(at, settings.retry_period())) =>
         {
-            attestazione(epoch, journal, &file, now);
+            attestazione(sdi, ctx, &file, now);
             return;
         }
         _ => {}
     }
     let at = later(now, settings.redelivery());
-    epoch.agenda.schedule(
+    let sdi = sdi.clone();
+    ctx.events.schedule(
         at,
         format!("sdi: delivery attempt for {}", file.file_name),
-        move |ctx| attempt_inbound_delivery(ctx.epoch, ctx.journal, id, ctx.now),
+        move |ctx| attempt_inbound_delivery(&sdi, ctx, id, ctx.now),
     );
 }
 
 /// The inbound invoice appears in the tenant's gateway (`direction: incoming`), raising
 /// `invoice.received`.
-fn record_inbound_document(epoch: &Epoch, journal: &Journal, file: &SdiFile, now: Timestamp) {
+fn record_inbound_document(sdi: &Arc<Sdi>, ctx: &Context<'_>, file: &SdiFile, now: Timestamp) {
     let Some(tenant) = file.tenant.clone() else {
         return;
     };
-    let context = Context {
+    let context = InspectionContext {
         received: now.to_zoned(TimeZone::UTC).date(),
         file_name: Some(file.file_name.clone()),
     };
     let Ok(inspection) = documents::inspect(&file.bytes, &context) else {
         return;
     };
-    let id = epoch.store.ledger.mint_id("inv", epoch.seed);
+    let id = ctx.store.ledger.mint_id("inv", ctx.seed);
     let record = DocumentRecord::inbound(
         InboundOrigin {
             id: id.clone(),
@@ -1090,27 +1121,18 @@ fn record_inbound_document(epoch: &Epoch, journal: &Journal, file: &SdiFile, now
         inspection,
         now,
     );
-    crate::gateway::file_inbound(
-        epoch,
-        journal,
-        &tenant,
-        &record,
-        file.file_name.clone(),
-        now,
-    );
+    crate::lifecycle::file_inbound(&ctx.at(now), &tenant, &record, file.file_name.clone());
     {
-        let mut books = epoch.sdi.books();
+        let mut books = sdi.books();
         books.by_document.insert(id, file.identificativo_sdi);
         if let Some(f) = books.files.get_mut(&file.identificativo_sdi) {
             f.document_id = Some(record.id.clone());
         }
     }
     record_change(
-        epoch,
-        journal,
+        &ctx.at(now),
         &tenant,
         &DocumentChange::of(&record, None),
-        now,
         Some(format!(
             "received from SDI as {} (IdentificativoSdI {})",
             file.file_name, file.identificativo_sdi
@@ -1123,41 +1145,41 @@ fn record_inbound_document(epoch: &Epoch, journal: &Journal, file: &SdiFile, now
 /// Renders, stores, journals and sends one message about file `id`. `None` when it could not
 /// be rendered (the journal says why).
 pub(crate) fn issue(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     id: FileId,
     body: Body,
     to: Party,
     now: Timestamp,
 ) -> Option<StoredMessage> {
-    let (message, file) = keep(epoch, journal, id, body, to, now)?;
-    dispatch(epoch, journal, &file, &message, now);
+    let (message, file) = keep(sdi, ctx, id, body, to, now)?;
+    dispatch(sdi, ctx, &file, &message, now);
     Some(message)
 }
 
 /// Keeps a message a (simulated) recipient sent to SDI (EC), as SDI received it.
 pub(crate) fn store_received(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     id: FileId,
     body: Body,
     now: Timestamp,
 ) -> Option<StoredMessage> {
-    keep(epoch, journal, id, body, Party::Sdi, now).map(|(message, _)| message)
+    keep(sdi, ctx, id, body, Party::Sdi, now).map(|(message, _)| message)
 }
 
 /// Renders a message about file `id` under the file's next name, keeps it with the file and
 /// journals it. The AT travels as a ZIP with the original invoice.
 fn keep(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     id: FileId,
     body: Body,
     to: Party,
     now: Timestamp,
 ) -> Option<(StoredMessage, SdiFile)> {
     let (rendered, kind, file) = {
-        let mut books = epoch.sdi.books();
+        let mut books = sdi.books();
         let message_id = books.mint_message_id();
         let file = books.files.get_mut(&id)?;
         let counter = file.next_counter();
@@ -1175,7 +1197,7 @@ fn keep(
             body,
         };
         let kind = notification.message_type();
-        let rendered = prepare(epoch, notification, file, counter, now);
+        let rendered = prepare(sdi, ctx, notification, file, counter, now);
         if let Ok((name, bytes)) = &rendered {
             file.messages.push(StoredMessage {
                 file_name: name.clone(),
@@ -1191,7 +1213,7 @@ fn keep(
         Ok(_) => file.messages.last().cloned()?,
         Err(why) => {
             note(
-                journal,
+                ctx.journal,
                 &file,
                 now,
                 format!("the {} could not be made: {why}", kind.as_str()),
@@ -1199,7 +1221,7 @@ fn keep(
             return None;
         }
     };
-    journal_message(journal, &file, &message);
+    journal_message(ctx.journal, &file, &message);
     Some((message, file))
 }
 
@@ -1223,14 +1245,15 @@ pub(crate) fn journal_message(journal: &Journal, file: &SdiFile, message: &Store
 /// The message's file name and the recipe of its bytes (signed XML, or for AT the ZIP),
 /// every field checked now; the signing waits until the bytes are first needed.
 fn prepare(
-    epoch: &Epoch,
+    sdi: &Arc<Sdi>,
+    _ctx: &Context<'_>,
     notification: Notification,
     file: &SdiFile,
     counter: u32,
     now: Timestamp,
 ) -> Result<(String, MessageBytes), String> {
     let kind = notification.message_type();
-    let signer = Arc::clone(epoch.sdi.signer()?);
+    let signer = Arc::clone(sdi.signer()?);
     notification.check().map_err(|e| e.to_string())?;
     let name = message_file_name(&file.file_name, kind, counter).map_err(|e| e.to_string())?;
     if kind != MessageType::AT {
@@ -1274,13 +1297,13 @@ fn wire_bytes(
 
 /// Sends a message over SDICoop to the integrator, when it is the party the message is for.
 fn dispatch(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     file: &SdiFile,
     message: &StoredMessage,
     now: Timestamp,
 ) {
-    let endpoints = epoch.sdi.endpoints();
+    let endpoints = sdi.endpoints();
     let sent = matches!(
         (file.channel, message.message_type),
         (Channel::Sdicoop, _) | (Channel::Inbound, MessageType::DT)
@@ -1288,7 +1311,7 @@ fn dispatch(
     if !sent {
         return;
     }
-    let Some(bytes) = wire_bytes(journal, file, message, now) else {
+    let Some(bytes) = wire_bytes(ctx.journal, file, message, now) else {
         return;
     };
     let (url, operation, call) = match (file.channel, message.message_type) {
@@ -1322,8 +1345,8 @@ fn dispatch(
         }
         _ => return,
     };
-    epoch.sdi.outbox.send(Job {
-        run: epoch.sdi.run,
+    sdi.outbox.send(Job {
+        run: sdi.run,
         tenant: file.tenant.clone(),
         url,
         operation,
@@ -1336,22 +1359,22 @@ fn dispatch(
 
 // --- bookkeeping ---
 
-fn set_state(epoch: &Epoch, journal: &Journal, id: FileId, to: FileState, now: Timestamp) {
-    set_state_at(epoch, journal, id, to, now, |_| {});
+fn set_state(sdi: &Arc<Sdi>, ctx: &Context<'_>, id: FileId, to: FileState, now: Timestamp) {
+    set_state_at(sdi, ctx, id, to, now, |_| {});
 }
 
 /// Moves file `id` to `to`, noting what else the move records (`delivered_at`...) under the
 /// same lock, and journals the change.
 fn set_state_at(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     id: FileId,
     to: FileState,
     now: Timestamp,
     also: impl FnOnce(&mut SdiFile),
 ) {
     let (from, tenant) = {
-        let mut books = epoch.sdi.books();
+        let mut books = sdi.books();
         let Some(file) = books.files.get_mut(&id) else {
             return;
         };
@@ -1360,7 +1383,7 @@ fn set_state_at(
         also(file);
         (from, file.tenant.clone())
     };
-    journal.append(
+    ctx.journal.append(
         now,
         tenant,
         Record::StateChange {
@@ -1391,15 +1414,15 @@ fn note(journal: &Journal, file: &SdiFile, now: Timestamp, message: String) {
 
 /// Moves the gateway document a gateway file carries, with SDI's word as the network detail.
 fn update_gateway(
-    epoch: &Epoch,
-    journal: &Journal,
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
     id: FileId,
     to: DocumentState,
     message: Option<MessageType>,
     errors: Vec<String>,
     now: Timestamp,
 ) {
-    let Some(file) = epoch.sdi.file(id) else {
+    let Some(file) = sdi.file(id) else {
         return;
     };
     if file.channel != Channel::Gateway {
@@ -1415,14 +1438,114 @@ fn update_gateway(
         errors,
         network_id: Some(id.to_string()),
     };
-    if let Some(change) = epoch
+    if let Some(change) = ctx
         .store
         .ledger
         .transition(&tenant, &document, to, Some(detail), now)
     {
         let why = status.map(|s| format!("SDI {s}"));
-        record_change(epoch, journal, &tenant, &change, now, why);
+        record_change(&ctx.at(now), &tenant, &change, why);
     }
+}
+
+impl Sdi {
+    /// `NotificaEsito`: a public administration's outcome (EC01/EC02) on an invoice SDI
+    /// delivered to it, as the integrator sent it over SDICoop. The EC is kept as sent; the
+    /// answer is ES01 (NE to the transmitter), or ES00 with an SE when the notice is malformed
+    /// (EN00) or not admissible (EN01), or without one when SDI never issued that file.
+    pub(crate) fn take_esito(
+        self: &Arc<Self>,
+        ctx: &Context<'_>,
+        id: FileId,
+        name: &str,
+        bytes: &[u8],
+    ) -> (EsitoNotifica, Option<(String, Vec<u8>)>) {
+        let sdi = self;
+        let now = ctx.now;
+        let Some(file) = sdi.file(id) else {
+            ctx.journal.append(
+                now,
+                sdi.channel_tenant.clone(),
+                Record::Simulator {
+                    message: format!(
+                        "sdi: NotificaEsito {name} names IdentificativoSdI {id}, which SDI never issued; answered ES00 without SE"
+                    ),
+                },
+            );
+            return (EsitoNotifica::NotificaNonAccettata, None);
+        };
+        keep_received(sdi, ctx, &file, name, bytes);
+        let (scarto, outcome, why): (Scarto, Option<EsitoCommittente>, String) =
+            match parse_esito_committente(bytes) {
+                Err(problem) => (Scarto::NonConforme, None, problem.to_string()),
+                Ok(outcome) if outcome.identificativo_sdi != id => {
+                    let why = format!(
+                        "the EC names IdentificativoSdI {} but was sent for {id}",
+                        outcome.identificativo_sdi
+                    );
+                    (Scarto::NonAmmissibile, Some(outcome), why)
+                }
+                Ok(outcome) if file.channel != Channel::Inbound => (
+                    Scarto::NonAmmissibile,
+                    Some(outcome),
+                    "the file was not delivered to this channel".to_owned(),
+                ),
+                Ok(outcome) => match accept_outcome(sdi, ctx, &file, &outcome, now) {
+                    Ok(()) => return (EsitoNotifica::NotificaAccettata, None),
+                    Err(scarto) => (scarto, Some(outcome), "not admissible".to_owned()),
+                },
+            };
+        ctx.journal.append(
+            now,
+            file.tenant.clone(),
+            Record::Simulator {
+                message: format!(
+                    "sdi: NotificaEsito {name} refused ({}): {why}",
+                    scarto.as_str()
+                ),
+            },
+        );
+        let se = issue(
+            sdi,
+            ctx,
+            id,
+            Body::ScartoEsito {
+                invoice: outcome.as_ref().and_then(|o| o.invoice.clone()),
+                scarto,
+                message_id_committente: outcome.and_then(|o| o.message_id_committente),
+            },
+            Party::Recipient,
+            now,
+        );
+        (
+            EsitoNotifica::NotificaNonAccettata,
+            se.and_then(|m| {
+                m.bytes
+                    .get()
+                    .ok()
+                    .map(|bytes| (m.file_name, bytes.to_vec()))
+            }),
+        )
+    }
+}
+
+/// Keeps the EC exactly as the administration sent it, under its own name.
+fn keep_received(sdi: &Sdi, ctx: &Context<'_>, file: &SdiFile, name: &str, bytes: &[u8]) {
+    let message = StoredMessage {
+        file_name: name.to_owned(),
+        message_type: crate::codelists::sdi::MessageType::EC,
+        at: ctx.now,
+        to: Party::Sdi,
+        bytes: MessageBytes::ready(bytes.into()),
+    };
+    {
+        let mut books = sdi.books();
+        if let Some(f) = books.files.get_mut(&file.identificativo_sdi) {
+            f.next_counter();
+            f.messages.push(message.clone());
+        }
+    }
+    journal_message(ctx.journal, file, &message);
 }
 
 #[cfg(test)]
@@ -1442,13 +1565,12 @@ mod tests {
             format: documents::Format::FatturaPaFpa12,
             findings: Vec::new(),
         };
-        assert!(prior.fits(&Context::new(day).file_name("IT01234567890_00001.xml")));
-        assert!(
-            !prior
-                .fits(&Context::new(day.tomorrow().unwrap()).file_name("IT01234567890_00001.xml"))
-        );
-        assert!(!prior.fits(&Context::new(day).file_name("IT01234567890_0000A.xml")));
-        assert!(!prior.fits(&Context::new(day)));
+        assert!(prior.fits(&InspectionContext::new(day).file_name("IT01234567890_00001.xml")));
+        assert!(!prior.fits(
+            &InspectionContext::new(day.tomorrow().unwrap()).file_name("IT01234567890_00001.xml")
+        ));
+        assert!(!prior.fits(&InspectionContext::new(day).file_name("IT01234567890_0000A.xml")));
+        assert!(!prior.fits(&InspectionContext::new(day)));
     }
 
     /// Regression (issue 9's SDI lifecycle bench): two gateway documents drew the same

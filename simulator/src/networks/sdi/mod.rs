@@ -5,25 +5,28 @@
 //! books. The wire: `messages.rs` renders the notifications of both schema families,
 //! `signature.rs` signs them with eisim's own key, `archive.rs` packs the attestation,
 //! `message_bytes.rs` makes each one when it is first read or sent,
-//! `soap.rs` reads and writes SDICoop's SOAP (plain and MTOM); `api.rs` serves SDI's
-//! services and `outbox.rs` calls the integrator's.
+//! `soap.rs` reads and writes SDICoop's SOAP (plain and MTOM); `outbox.rs` calls the
+//! integrator's services. SDI's own services are served by `http/sdi.rs`.
+//!
+//! Entry points: [`Sdi::submit`] (a document the gateway hands over), [`Sdi::plan_inbound`]
+//! (the scenario's inbound invoices), and what SDI's services do with a file or an outcome the
+//! integrator sends (`receive`, `lifecycle::accept_outcome`).
 
-mod api;
 pub mod archive;
-mod lifecycle;
-mod message_bytes;
+pub(crate) mod lifecycle;
+pub(crate) mod message_bytes;
 pub mod messages;
-mod mtom;
-mod outbox;
-mod registry;
+pub(crate) mod mtom;
+pub(crate) mod outbox;
+pub(crate) mod registry;
 pub mod signature;
 pub mod soap;
-mod state;
+pub(crate) mod state;
 
-pub(crate) use api::{control_routes, message_response, routes};
-pub(crate) use lifecycle::{Arrival, PriorInspection, plan_inbound, receive};
 pub use message_bytes::MessageBytes;
 pub use outbox::Outbox;
-pub(crate) use outbox::{JobQueue, run as run_outbox};
+pub(crate) use outbox::{
+    Job as OutboxJob, OutboxQueue, Reply, apply as apply_reply, run as run_outbox,
+};
 pub use registry::{FileId, Registry};
 pub use state::{Channel, Endpoints, FileState, Party, Sdi, SdiFile, StoredMessage};

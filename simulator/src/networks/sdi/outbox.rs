@@ -15,9 +15,10 @@ use tokio::sync::{Notify, mpsc, watch};
 use super::lifecycle::inbound_answered;
 use super::registry::FileId;
 use super::soap::{self, OutboundCall};
+use super::state::Sdi;
 use crate::journal::{Record, SoapCall, Verdict};
+use crate::runtime::Context;
 use crate::vocabulary::TenantId;
-use crate::world::World;
 
 /// SDI gives a receiver this long to answer.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -45,7 +46,7 @@ pub(crate) struct Job {
     pub(crate) purpose: JobPurpose,
 }
 
-pub(crate) type JobQueue = mpsc::UnboundedReceiver<Job>;
+pub(crate) type OutboxQueue = mpsc::UnboundedReceiver<Job>;
 
 /// The sending end, shared by every run of a process.
 #[derive(Debug, Clone)]
@@ -61,7 +62,7 @@ struct Pending {
 }
 
 impl Outbox {
-    pub(crate) fn new() -> (Outbox, JobQueue) {
+    pub(crate) fn new() -> (Outbox, OutboxQueue) {
         let (jobs, queue) = mpsc::unbounded_channel();
         (
             Outbox {
@@ -79,7 +80,7 @@ impl Outbox {
         }
     }
 
-    fn done(&self) {
+    pub(crate) fn done(&self) {
         if self.pending.count.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.pending.idle.notify_waiters();
         }
@@ -97,11 +98,27 @@ impl Outbox {
     }
 }
 
-/// Sends queued calls until the simulator stops.
+/// What the simulation does with a call's reply: apply it to the run that is current when it
+/// arrives (see [`apply`]).
+pub(crate) type Answered = Arc<dyn Fn(Job, Reply) + Send + Sync>;
+
+/// What came back from one call.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    status: Option<u16>,
+    verdict: Verdict,
+    body: Option<Vec<u8>>,
+    content_type: Option<String>,
+    error: Option<String>,
+    latency_us: u64,
+}
+
+/// Sends queued calls until the simulator stops, one after another.
 pub(crate) async fn run(
-    world: Arc<World>,
-    mut queue: JobQueue,
+    mut queue: OutboxQueue,
     mut stopped: watch::Receiver<bool>,
+    outbox: Outbox,
+    answered: Answered,
 ) {
     let client = reqwest::Client::builder()
         .timeout(TIMEOUT)
@@ -113,13 +130,13 @@ pub(crate) async fn run(
             _ = stopped.wait_for(|stop| *stop) => None,
         };
         let Some(job) = job else { break };
-        let outbox = world.epoch().sdi.outbox.clone();
-        call(&world, &client, job).await;
+        let reply = call(&client, &job).await;
+        answered(job, reply);
         outbox.done();
     }
 }
 
-async fn call(world: &World, client: &reqwest::Client, job: Job) {
+async fn call(client: &reqwest::Client, job: &Job) -> Reply {
     let started = Instant::now();
     let sent = client
         .post(&job.url)
@@ -128,7 +145,7 @@ async fn call(world: &World, client: &reqwest::Client, job: Job) {
         .body(job.call.body.clone())
         .send()
         .await;
-    let (status, mut verdict, body, content_type, error) = match sent {
+    let (status, verdict, body, content_type, error) = match sent {
         Ok(response) => {
             let status = response.status().as_u16();
             let content_type = response
@@ -136,7 +153,7 @@ async fn call(world: &World, client: &reqwest::Client, job: Job) {
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let body = response.bytes().await.ok();
+            let body = response.bytes().await.ok().map(|b| b.to_vec());
             let verdict = if (200..300).contains(&status) {
                 Verdict::Acknowledged
             } else {
@@ -155,8 +172,27 @@ async fn call(world: &World, client: &reqwest::Client, job: Job) {
             Some(error.to_string()),
         ),
     };
-    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    Reply {
+        status,
+        verdict,
+        body,
+        content_type,
+        error,
+        latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+    }
+}
 
+/// Judges a reply, journals the call, and when it delivered an inbound invoice of `sdi`'s run
+/// (an answer from an older run is only journaled), decides what SDI plans next.
+pub(crate) fn apply(sdi: &Arc<Sdi>, ctx: &Context<'_>, job: Job, reply: Reply) {
+    let Reply {
+        status,
+        mut verdict,
+        body,
+        content_type,
+        error,
+        latency_us,
+    } = reply;
     let mut detail = error;
     let mut taken = verdict == Verdict::Acknowledged;
     if job.purpose == JobPurpose::Notification
@@ -186,10 +222,8 @@ async fn call(world: &World, client: &reqwest::Client, job: Job) {
         }
     }
 
-    let epoch = world.epoch();
-    let now = epoch.clock.now();
-    world.journal.append(
-        now,
+    ctx.journal.append(
+        ctx.now,
         job.tenant.clone(),
         Record::SoapCall(SoapCall {
             url: job.url.clone(),
@@ -203,7 +237,7 @@ async fn call(world: &World, client: &reqwest::Client, job: Job) {
             detail,
         }),
     );
-    if job.purpose == JobPurpose::InboundDelivery && epoch.sdi.run == job.run {
-        inbound_answered(&epoch, &world.journal, job.identificativo_sdi, taken, now);
+    if job.purpose == JobPurpose::InboundDelivery && sdi.run == job.run {
+        inbound_answered(sdi, ctx, job.identificativo_sdi, taken, ctx.now);
     }
 }

@@ -1,0 +1,16 @@
+//! The network-neutral part of a document's life, which every network engine shares: the
+//! one path a state change takes (journal, then webhooks), the one way an inbound document is
+//! filed for the integrator, which scenario behaviour decides a document's outcomes, and how
+//! an outage holds a document's next step.
+//!
+//! What happens between those moments is each network's own business (`networks/`).
+
+mod behaviour;
+mod change;
+mod outage;
+mod submission;
+
+pub use behaviour::{BehaviourSubject, chosen_behaviour, chosen_behaviour_for};
+pub use change::{file_inbound, record_change};
+pub use outage::hold;
+pub use submission::SubmitOptions;

@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
-use eisim::documents::{InspectionContext, inspect};
+use eisim::{InspectionContext, inspect};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 

@@ -24,10 +24,10 @@ use eisim_benches::router::{call, token};
 
 fn router() -> Router {
     let scenario = eisim::scenario::parse(&sdi_pa_scenario(), "sdi-pa-outcomes.yaml").unwrap();
-    let world = Arc::new(eisim::simulation::Simulation::new(
+    let world = Arc::new(eisim::Simulation::new(
         scenario,
         "sdi-pa-outcomes.yaml".into(),
-        eisim::simulation::Overrides::default(),
+        eisim::Overrides::default(),
         eisim::Journal::default(),
     ));
     eisim::app(world, eisim::ServerSettings::default())

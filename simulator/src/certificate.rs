@@ -44,7 +44,7 @@ fn build_error(e: impl fmt::Display) -> CertificateError {
 
 /// Certificates carry whole seconds only; callers that show the validity next to the
 /// certificate should truncate the same way so that both agree.
-pub fn whole_seconds(t: jiff::Timestamp) -> Result<jiff::Timestamp, CertificateError> {
+pub(crate) fn whole_seconds(t: jiff::Timestamp) -> Result<jiff::Timestamp, CertificateError> {
     jiff::Timestamp::from_second(t.as_second()).map_err(build_error)
 }
 
@@ -71,7 +71,7 @@ fn x509_time(t: jiff::Timestamp) -> Result<Time, CertificateError> {
 /// SubjectKeyIdentifier in that order. `subject` is an RFC 4514 string such as
 /// `CN=eisim SDI simulator,O=eisim,C=IT`; it is also the issuer. Validity bounds are truncated
 /// to whole seconds and must be in order and after 1970.
-pub fn self_signed(
+pub(crate) fn self_signed(
     private_key: &RsaPrivateKey,
     subject: &str,
     serial: u64,
@@ -147,7 +147,7 @@ pub fn self_signed(
 
 /// A certificate in PEM armour (64-column Base64), the form `xmlsec1`, `openssl` and most
 /// verification tools take.
-pub fn pem(der: &[u8]) -> String {
+pub(crate) fn pem(der: &[u8]) -> String {
     use base64::Engine as _;
 
     let body = base64::engine::general_purpose::STANDARD.encode(der);

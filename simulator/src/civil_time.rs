@@ -17,11 +17,11 @@ use jiff::tz::TimeZone;
 static CENTRAL_EUROPEAN: LazyLock<TimeZone> =
     LazyLock::new(|| TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap_or(TimeZone::UTC));
 
-pub fn central_european() -> TimeZone {
+pub(crate) fn central_european() -> TimeZone {
     CENTRAL_EUROPEAN.clone()
 }
 
 /// The calendar date at `at` in Central European time.
-pub fn central_european_date(at: Timestamp) -> Date {
+pub(crate) fn central_european_date(at: Timestamp) -> Date {
     at.to_zoned(central_european()).date()
 }

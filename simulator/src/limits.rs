@@ -21,23 +21,23 @@ use crate::vocabulary::TenantId;
 pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
 /// `GET /invoices/recent` is the seed's "deliberately expensive" call: 6 a minute unless the
 /// scenario says otherwise.
-pub const DEFAULT_RECENT_LIMIT: (u32, Duration) = (6, Duration::from_secs(60));
+pub(crate) const DEFAULT_RECENT_LIMIT: (u32, Duration) = (6, Duration::from_secs(60));
 /// `GET /invoices/{id}/printout` is for a person looking at one invoice, not mass PDF runs.
-pub const DEFAULT_PRINTOUT_LIMIT: (u32, Duration) = (20, Duration::from_secs(60));
+pub(crate) const DEFAULT_PRINTOUT_LIMIT: (u32, Duration) = (20, Duration::from_secs(60));
 /// Duplicates answered 409 before the tenant is throttled, and for how long.
-pub const DEFAULT_DUPLICATES_BEFORE_THROTTLE: u32 = 3;
-pub const DEFAULT_DUPLICATE_BLOCK: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_DUPLICATES_BEFORE_THROTTLE: u32 = 3;
+pub(crate) const DEFAULT_DUPLICATE_BLOCK: Duration = Duration::from_secs(60);
 
 /// One window's quota.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Quota {
+pub(crate) struct Quota {
     pub requests: u32,
     pub per: Duration,
 }
 
 /// The answer to "may this call go ahead?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RateDecision {
+pub(crate) enum RateDecision {
     /// No limit applies to this endpoint.
     Unlimited,
     /// Within the quota; `remaining` calls are left and the oldest counted call leaves the
@@ -58,7 +58,7 @@ pub enum RateDecision {
 
 /// The answer to "this submission duplicates an earlier one; what now?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DuplicateVerdict {
+pub(crate) enum DuplicateVerdict {
     /// Answer 409; `strike` of `allowed` so far.
     Conflict { strike: u32, allowed: u32 },
     /// Answer `status` with `Retry-After: retry_after`: the tenant is throttled.
@@ -73,7 +73,7 @@ struct Strikes {
 
 /// The limits of one scenario run and the counters behind them.
 #[derive(Debug)]
-pub struct Throttle {
+pub(crate) struct Throttle {
     quotas: HashMap<EndpointGroup, Quota>,
     default_quota: Option<Quota>,
     duplicates_allowed: u32,
@@ -107,7 +107,7 @@ fn seconds_until(now: Timestamp, later: Timestamp) -> u64 {
 impl Throttle {
     /// The limits a scenario sets, with eisim's defaults where it is silent. The scenario
     /// check has already refused sizes that do not parse.
-    pub fn from_limits(limits: &Limits) -> Self {
+    pub(crate) fn from_limits(limits: &Limits) -> Self {
         let mut quotas: HashMap<EndpointGroup, Quota> = HashMap::new();
         let (requests, per) = DEFAULT_RECENT_LIMIT;
         quotas.insert(EndpointGroup::Recent, Quota { requests, per });
@@ -134,17 +134,22 @@ impl Throttle {
     }
 
     /// Largest document request body this run accepts.
-    pub fn max_body(&self) -> usize {
+    pub(crate) fn max_body(&self) -> usize {
         self.max_body
     }
 
-    pub fn quota(&self, group: EndpointGroup) -> Option<Quota> {
+    pub(crate) fn quota(&self, group: EndpointGroup) -> Option<Quota> {
         self.quotas.get(&group).copied().or(self.default_quota)
     }
 
     /// Counts one call by `tenant` to `group` at `now`, unless it is over the quota (a
     /// refused call does not count, so a client that backs off as told gets back in).
-    pub fn check(&self, tenant: &TenantId, group: EndpointGroup, now: Timestamp) -> RateDecision {
+    pub(crate) fn check(
+        &self,
+        tenant: &TenantId,
+        group: EndpointGroup,
+        now: Timestamp,
+    ) -> RateDecision {
         let Some(quota) = self.quota(group) else {
             return RateDecision::Unlimited;
         };
@@ -182,7 +187,11 @@ impl Throttle {
 
     /// While a tenant is throttled for repeated duplicates, every submission of theirs is
     /// refused: the seed's "the submission APIs might start to throttle calls".
-    pub fn submissions_blocked(&self, tenant: &TenantId, now: Timestamp) -> Option<(u16, u64)> {
+    pub(crate) fn submissions_blocked(
+        &self,
+        tenant: &TenantId,
+        now: Timestamp,
+    ) -> Option<(u16, u64)> {
         let mut strikes = lock(&self.strikes);
         let entry = strikes.get_mut(tenant)?;
         match entry.blocked_until {
@@ -196,7 +205,7 @@ impl Throttle {
     }
 
     /// Records one duplicate submission by `tenant`.
-    pub fn duplicate(&self, tenant: &TenantId, now: Timestamp) -> DuplicateVerdict {
+    pub(crate) fn duplicate(&self, tenant: &TenantId, now: Timestamp) -> DuplicateVerdict {
         let mut strikes = lock(&self.strikes);
         let entry = strikes.entry(tenant.clone()).or_default();
         if entry.blocked_until.is_some_and(|until| until <= now) {

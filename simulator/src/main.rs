@@ -171,19 +171,19 @@ async fn serve_until_signal(args: ServeArgs) -> anyhow::Result<()> {
 /// ignored here.
 fn print_banner(sim: &Simulator, journal: Option<&std::path::Path>) {
     use std::io::Write;
-    let run = sim.run();
+    let scenario = sim.scenario();
     let url = sim.base_url();
     let mut lines = vec![
         format!("eisim {} listening on {url}", env!("CARGO_PKG_VERSION")),
         format!(
             "scenario: {} ({}), clock {}, seed {}",
-            run.scenario.name,
-            run.origin,
-            run.clock.mode(),
-            run.seed
+            scenario.name,
+            sim.scenario_origin(),
+            sim.clock().mode(),
+            sim.seed()
         ),
     ];
-    for tenant in &run.scenario.tenants {
+    for tenant in &scenario.tenants {
         for credential in &tenant.credentials {
             lines.push(format!(
                 "tenant {}: client_id={} client_secret={}",

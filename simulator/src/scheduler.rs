@@ -48,7 +48,7 @@ impl fmt::Display for EventId {
 /// payload it produces can carry the simulated time the event was *meant* for (a virtual clock
 /// may have jumped well past it).
 #[derive(Debug)]
-pub struct Due<E> {
+pub(crate) struct Due<E> {
     pub id: EventId,
     pub at: Timestamp,
     pub event: E,
@@ -65,7 +65,7 @@ const TOMBSTONE_SLACK: usize = if cfg!(test) { 8 } else { 1024 };
 /// - every live event (key of `pending`) has exactly one slot in `heap`;
 /// - the top of `heap`, if any, is live, which lets [`Scheduler::next_due_at`] take `&self`.
 #[derive(Debug)]
-pub struct Scheduler<E> {
+pub(crate) struct Scheduler<E> {
     /// Min-heap of (due time, id); may also hold slots of cancelled events (tombstones).
     heap: BinaryHeap<Reverse<(Timestamp, u64)>>,
     /// Live events only; an id missing here means its heap slot is a tombstone.
@@ -80,7 +80,7 @@ impl<E> Default for Scheduler<E> {
 }
 
 impl<E> Scheduler<E> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Scheduler {
             heap: BinaryHeap::new(),
             pending: HashMap::new(),
@@ -90,7 +90,7 @@ impl<E> Scheduler<E> {
 
     /// Schedules `event` for `at`. A time already in the past is allowed: the event fires at the
     /// next [`Scheduler::pop_due`], which is what a zero delay in a scenario means.
-    pub fn schedule(&mut self, at: Timestamp, event: E) -> EventId {
+    pub(crate) fn schedule(&mut self, at: Timestamp, event: E) -> EventId {
         let id = self.next_id;
         self.next_id += 1;
         self.heap.push(Reverse((at, id)));
@@ -100,7 +100,7 @@ impl<E> Scheduler<E> {
 
     /// Cancels a pending event and gives its payload back. `None` if it already fired, was
     /// already cancelled, or was never scheduled here, so cancelling is always safe to retry.
-    pub fn cancel(&mut self, id: EventId) -> Option<E> {
+    pub(crate) fn cancel(&mut self, id: EventId) -> Option<E> {
         let event = self.pending.remove(&id.0)?;
         self.drop_dead_top();
         self.rebuild_if_mostly_tombstones();
@@ -108,13 +108,13 @@ impl<E> Scheduler<E> {
     }
 
     /// When the earliest pending event is due; the driver sleeps (or jumps) until then.
-    pub fn next_due_at(&self) -> Option<Timestamp> {
+    pub(crate) fn next_due_at(&self) -> Option<Timestamp> {
         self.heap.peek().map(|Reverse((at, _))| *at)
     }
 
     /// Takes the earliest pending event that is due at or before `now`, if any. Call it in a loop
-    /// (or use [`Scheduler::drain_due`]) after every clock change.
-    pub fn pop_due(&mut self, now: Timestamp) -> Option<Due<E>> {
+    /// after every clock change.
+    pub(crate) fn pop_due(&mut self, now: Timestamp) -> Option<Due<E>> {
         loop {
             let &Reverse((at, id)) = self.heap.peek()?;
             if at > now {
@@ -134,7 +134,8 @@ impl<E> Scheduler<E> {
     }
 
     /// Takes every event due at or before `now`, in firing order.
-    pub fn drain_due(&mut self, now: Timestamp) -> Vec<Due<E>> {
+    #[cfg(test)]
+    pub(crate) fn drain_due(&mut self, now: Timestamp) -> Vec<Due<E>> {
         let mut due = Vec::new();
         while let Some(next) = self.pop_due(now) {
             due.push(next);
@@ -143,11 +144,12 @@ impl<E> Scheduler<E> {
     }
 
     /// Number of pending (scheduled, not yet fired, not cancelled) events.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.pending.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.pending.is_empty()
     }
 

@@ -19,7 +19,7 @@ use crate::http::server::{self, ServerSettings};
 use crate::journal::JournalError;
 use crate::journal::{DEFAULT_MEMORY_CAP, Journal};
 use crate::scenario::{self, Scenario, ScenarioErrors};
-use crate::simulation::{Advanced, Overrides, Run, Simulation};
+use crate::simulation::{Advanced, Overrides, Simulation};
 
 /// Starting a simulator failed; nothing is left running.
 #[derive(Debug, thiserror::Error)]
@@ -237,9 +237,30 @@ impl Simulator {
         self.simulation.journal.clone()
     }
 
-    /// The current run: scenario, clock, store and agenda.
-    pub fn run(&self) -> Arc<Run> {
-        self.simulation.run()
+    /// The scenario the simulator runs now (loading another or resetting starts a new run).
+    pub fn scenario(&self) -> Arc<Scenario> {
+        self.simulation.run().scenario.clone()
+    }
+
+    /// Where the current scenario came from: a path, `<embedded default>`, `<request body>`.
+    pub fn scenario_origin(&self) -> String {
+        self.simulation.run().origin.clone()
+    }
+
+    /// The seed of the current run.
+    pub fn seed(&self) -> u64 {
+        self.simulation.run().seed
+    }
+
+    /// How much the current run holds for `tenant`, for memory measurements.
+    pub fn holdings(&self, tenant: &crate::TenantId) -> crate::Holdings {
+        self.simulation.holdings(tenant)
+    }
+
+    /// When the next planned event is due, if any: what a driver moving a virtual clock
+    /// jumps to.
+    pub fn next_event_at(&self) -> Option<jiff::Timestamp> {
+        self.simulation.next_event_at()
     }
 
     /// Moves simulated time forward, firing what falls due on the way.
@@ -294,3 +315,6 @@ impl Drop for Simulator {
         let _ = self.stop.send(true);
     }
 }
+
+#[cfg(test)]
+mod time_travel;

@@ -45,14 +45,14 @@ use rsa::signature::{SignatureEncoding as _, Signer as _};
 use sha2::Digest as _;
 use thiserror::Error;
 
-pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
-pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
-pub const INCLUSIVE_C14N: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
-pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
-pub const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
-pub const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+pub(crate) const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+pub(crate) const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+pub(crate) const INCLUSIVE_C14N: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+pub(crate) const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+pub(crate) const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+pub(crate) const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 
-pub const DS: Namespace = Namespace {
+pub(crate) const DS: Namespace = Namespace {
     prefix: "ds",
     uri: DSIG_NS,
 };
@@ -352,13 +352,13 @@ fn escape_attribute(value: &str) -> String {
 }
 
 /// Base64 SHA-256, the form of every `DigestValue` (and of XAdES `CertDigest`).
-pub fn sha256_base64(bytes: &[u8]) -> String {
+pub(crate) fn sha256_base64(bytes: &[u8]) -> String {
     STANDARD.encode(sha2::Sha256::digest(bytes))
 }
 
 /// The canonicalization of `SignedInfo` and of every reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Canonicalization {
+pub(crate) enum Canonicalization {
     /// `xml-exc-c14n#`, named as an explicit transform on each reference.
     Exclusive,
     /// `REC-xml-c14n-20010315`; the document reference has only the enveloped transform, the
@@ -378,7 +378,7 @@ impl Canonicalization {
 /// Content for `ds:Object` one of whose children the signature also covers, as XAdES puts
 /// `QualifyingProperties` there and signs its `SignedProperties`.
 #[derive(Clone, Debug)]
-pub struct SignedObject {
+pub(crate) struct SignedObject {
     /// The single child of `ds:Object` (e.g. `xades:QualifyingProperties`).
     pub content: XmlElement,
     /// `Id` of the child of `content` that is referenced and digested.
@@ -389,7 +389,7 @@ pub struct SignedObject {
 
 /// How one enveloped signature is made.
 #[derive(Clone, Debug)]
-pub struct EnvelopedSignature {
+pub(crate) struct EnvelopedSignature {
     pub canonicalization: Canonicalization,
     /// `ds:Signature@Id`, for qualifying properties that point back at the signature.
     pub id: Option<&'static str>,
@@ -397,7 +397,7 @@ pub struct EnvelopedSignature {
 }
 
 /// An RSA key and the certificate that `ds:KeyInfo` publishes for it.
-pub struct EnvelopedSigner {
+pub(crate) struct EnvelopedSigner {
     signing_key: SigningKey<sha2_010::Sha256>,
     certificate_der: Vec<u8>,
 }
@@ -413,20 +413,20 @@ impl fmt::Debug for EnvelopedSigner {
 
 impl EnvelopedSigner {
     /// `certificate_der` must certify `private_key`; it is published, not checked.
-    pub fn new(private_key: RsaPrivateKey, certificate_der: Vec<u8>) -> Self {
+    pub(crate) fn new(private_key: RsaPrivateKey, certificate_der: Vec<u8>) -> Self {
         Self {
             signing_key: SigningKey::new(private_key),
             certificate_der,
         }
     }
 
-    pub fn certificate_der(&self) -> &[u8] {
+    pub(crate) fn certificate_der(&self) -> &[u8] {
         &self.certificate_der
     }
 
     /// Appends the enveloped `ds:Signature` to `root` as its last child (where the SDI and SMP
     /// schemas want it) and returns the complete signed document.
-    pub fn sign(
+    pub(crate) fn sign(
         &self,
         mut root: XmlElement,
         how: &EnvelopedSignature,

@@ -134,10 +134,7 @@ impl Target {
 
     async fn clock(&self) -> Result<(Timestamp, Option<Timestamp>), SuiteError> {
         match self {
-            Target::InProcess(sim) => {
-                let run = sim.run();
-                Ok((run.clock.now(), run.events.next_due_at()))
-            }
+            Target::InProcess(sim) => Ok((sim.clock().now(), sim.next_event_at())),
             Target::External(external) => {
                 let text = external.get("/_sim/clock").await?;
                 let view: ClockView = serde_json::from_str(&text)

@@ -192,10 +192,10 @@ fn per_document(checkpoints: &[u64], network: Network, journal_memory_cap: usize
         ),
     };
     let scenario = eisim::scenario::parse(&yaml, "memory.yaml").unwrap();
-    let world = Arc::new(eisim::simulation::Simulation::new(
+    let world = Arc::new(eisim::Simulation::new(
         scenario,
         "memory.yaml".into(),
-        eisim::simulation::Overrides::default(),
+        eisim::Overrides::default(),
         eisim::Journal::in_memory(journal_memory_cap),
     ));
     let app = eisim::app(world.clone(), eisim::ServerSettings::default());
@@ -240,12 +240,12 @@ fn per_document(checkpoints: &[u64], network: Network, journal_memory_cap: usize
             started.elapsed().as_secs_f64()
         );
     }
-    let run = world.run();
+    let holdings = world.holdings(&tenant);
     println!(
-        "store: {} documents of {tenant}; agenda: {} pending events; journal: {} in memory, \
+        "store: {} documents of {tenant}; {} pending events; journal: {} in memory, \
          {} dropped",
-        n + 1,
-        run.events.pending(),
+        holdings.documents,
+        holdings.pending_events,
         world.journal.len(),
         world.journal.dropped()
     );
@@ -437,7 +437,7 @@ async fn run_soak(options: Soak) {
             journal.len(),
             journal.dropped(),
             mib(file),
-            sim.run().store.ledger.idempotency_keys(&acme),
+            sim.holdings(&acme).idempotency_keys,
         );
         samples.push(sample);
         if elapsed >= options.duration {

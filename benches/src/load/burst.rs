@@ -23,7 +23,7 @@
 //!
 //! The baseline: every delivery the receiver got, the same headers and bodies, posted to the
 //! receiver by the generator at the sender's own concurrency
-//! ([`eisim::webhooks::SENDER_CONCURRENCY`]), timed the same way from its start.
+//! ([`eisim::WEBHOOK_SENDER_CONCURRENCY`]), timed the same way from its start.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -418,7 +418,7 @@ async fn baseline(
 ) -> (Measurement, Vec<String>) {
     let expected = kept.len() as u64;
     let requests: Vec<Prepared> = kept.into_iter().map(|made| replay(urls, made)).collect();
-    let concurrency = eisim::webhooks::SENDER_CONCURRENCY;
+    let concurrency = eisim::WEBHOOK_SENDER_CONCURRENCY;
     // Its own client, so each of the sender's concurrency gets a kept-alive connection.
     let client = generator::client(concurrency);
     servers::arrivals(arrivals).deliveries.clear();

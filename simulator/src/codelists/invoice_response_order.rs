@@ -48,7 +48,7 @@ impl Sent {
 /// Why an Invoice Response may not follow the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.message())]
-pub enum OrderViolation {
+pub(crate) enum OrderViolation {
     /// `OP-BR111-R004`: `last` closed the conversation.
     AfterFinal { last: Sent },
     /// `OP-BR111-R005`: the invoice was accepted and `next` is not a payment.
@@ -59,7 +59,7 @@ pub enum OrderViolation {
 
 impl OrderViolation {
     /// The process rule broken, as the BIS names it.
-    pub fn rule(&self) -> &'static str {
+    pub(crate) fn rule(&self) -> &'static str {
         match self {
             Self::AfterFinal { .. } => "OP-BR111-R004",
             Self::AfterApproval { .. } => "OP-BR111-R005",
@@ -68,7 +68,7 @@ impl OrderViolation {
     }
 
     /// A sentence for an integrator who may not know the codes by heart.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         let rule = self.rule();
         match self {
             Self::AfterFinal { last } if last.code == InvoiceResponseCode::RE => {
@@ -97,7 +97,7 @@ impl OrderViolation {
 
 /// Whether `next` may be sent after `history` (oldest first). The history is not assumed to
 /// be valid itself: a final status or an AP anywhere in it still counts.
-pub fn check_next(history: &[Sent], next: &Sent) -> Result<(), OrderViolation> {
+pub(crate) fn check_next(history: &[Sent], next: &Sent) -> Result<(), OrderViolation> {
     if let Some(last) = history.iter().copied().find(|sent| sent.is_final()) {
         return Err(OrderViolation::AfterFinal { last });
     }
@@ -116,7 +116,7 @@ pub fn check_next(history: &[Sent], next: &Sent) -> Result<(), OrderViolation> {
 }
 
 /// The codes that may be sent next, in process order; empty once the conversation is over.
-pub fn allowed_next(history: &[Sent]) -> Vec<InvoiceResponseCode> {
+pub(crate) fn allowed_next(history: &[Sent]) -> Vec<InvoiceResponseCode> {
     InvoiceResponseCode::ALL
         .iter()
         .copied()

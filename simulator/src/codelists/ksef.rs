@@ -11,10 +11,11 @@ use serde::{Deserialize, Serialize};
 use crate::vocabulary::DocumentState;
 
 /// KSeF invoice processing status codes an outcome may name.
-pub const KSEF_CODES: [u16; 12] = [100, 150, 200, 405, 410, 415, 430, 435, 440, 450, 500, 550];
+pub(crate) const KSEF_CODES: [u16; 12] =
+    [100, 150, 200, 405, 410, 415, 430, 435, 440, 450, 500, 550];
 
 /// The Polish text of an invoice status code.
-pub fn invoice_description(code: u16) -> &'static str {
+pub(crate) fn invoice_description(code: u16) -> &'static str {
     match code {
         100 => "Faktura przyjęta do dalszego przetwarzania",
         150 => "Trwa przetwarzanie",
@@ -34,7 +35,7 @@ pub fn invoice_description(code: u16) -> &'static str {
 /// The gateway state a KSeF invoice status puts its document in: 100 `sent`, 150 `accepted`,
 /// 200 `delivered`, 500 and 550 `failed`, any other 4xx `refused`. The one mapping both the
 /// native sessions and the scenario's `ksef:` outcomes use.
-pub fn gateway_state(code: u16) -> Option<DocumentState> {
+pub(crate) fn gateway_state(code: u16) -> Option<DocumentState> {
     match code {
         100 => Some(DocumentState::Sent),
         150 => Some(DocumentState::Accepted),
@@ -114,7 +115,7 @@ impl RateGroup {
 
 /// The official Polish description of an exception code (OpenAPI 2.6; 21184 from the 2.9
 /// changelog, whose exact wording the spec does not give).
-pub fn exception_description(code: u32) -> &'static str {
+pub(crate) fn exception_description(code: u32) -> &'static str {
     match code {
         500 => "Wystąpił nieoczekiwany błąd.",
         9101 => "Nieprawidłowy dokument.",

@@ -2,7 +2,7 @@
 //! and the network engines all need to name the same codes the same way. Nothing here
 //! depends on a network engine; the engines depend on this.
 
-pub mod invoice_response_order;
-pub mod ksef;
-pub mod peppol;
-pub mod sdi;
+pub(crate) mod invoice_response_order;
+pub(crate) mod ksef;
+pub(crate) mod peppol;
+pub(crate) mod sdi;

@@ -19,6 +19,8 @@ macro_rules! code_list {
         }
     ) => {
         $(#[$meta])*
+        // The variants are the codes as the code list writes them.
+        #[allow(clippy::upper_case_acronyms)]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $ty {
             $( $(#[$vmeta])* $code ),+

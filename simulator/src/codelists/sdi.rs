@@ -10,8 +10,8 @@ use std::fmt;
 
 use crate::xmldsig::Namespace;
 
-pub const PA_NAMESPACE: &str = "http://www.fatturapa.gov.it/sdi/messaggi/v1.0";
-pub const B2B_NAMESPACE: &str =
+pub(crate) const PA_NAMESPACE: &str = "http://www.fatturapa.gov.it/sdi/messaggi/v1.0";
+pub(crate) const B2B_NAMESPACE: &str =
     "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fattura/messaggi/v1.0";
 
 /// The schema family, chosen by the invoice's `FormatoTrasmissione`.
@@ -164,7 +164,7 @@ impl fmt::Display for MessageType {
 }
 
 /// The notification's name as SDI's documentation gives it, per family.
-pub fn notification_description(kind: MessageType, family: Family) -> &'static str {
+pub(crate) fn notification_description(kind: MessageType, family: Family) -> &'static str {
     match (kind, family) {
         (MessageType::RC, _) => "Ricevuta di consegna",
         (MessageType::NS, Family::Pa) => "Notifica di scarto",
@@ -186,7 +186,7 @@ pub fn notification_description(kind: MessageType, family: Family) -> &'static s
 
 /// The official short text of a refusal code (Elenco dei controlli v2.0), for codes a
 /// scenario forces with `sdi: NS, errors: [...]`.
-pub fn description(code: &str) -> &'static str {
+pub(crate) fn description(code: &str) -> &'static str {
     match code {
         "00001" => "Nome file non valido",
         "00002" => "Nome file duplicato",

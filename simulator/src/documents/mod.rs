@@ -8,32 +8,35 @@
 
 mod decimal;
 mod fa3;
-pub mod fatturapa;
+pub(crate) mod fatturapa;
 mod normalize;
 pub(crate) mod ubl;
-pub mod xml;
+pub(crate) mod xml;
 
 use serde::Serialize;
 use thiserror::Error;
 
 use crate::vocabulary::Network;
 
-pub use normalize::Correction;
-pub use xml::{Element, XmlDocument};
+pub(crate) use normalize::Correction;
+pub(crate) use xml::{Element, XmlDocument};
 
 /// UBL 2.1 invoice namespace (Peppol BIS Billing 3.0).
-pub const UBL_INVOICE_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
+pub(crate) const UBL_INVOICE_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
 /// UBL 2.1 credit note namespace.
-pub const UBL_CREDIT_NOTE_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2";
-pub const UBL_CAC_NS: &str =
+pub(crate) const UBL_CREDIT_NOTE_NS: &str =
+    "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2";
+pub(crate) const UBL_CAC_NS: &str =
     "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2";
-pub const UBL_CBC_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";
+pub(crate) const UBL_CBC_NS: &str =
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";
 /// FatturaPA 1.2.x namespace, shared by FPA12 and FPR12.
-pub const FATTURAPA_NS: &str = "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2";
+pub(crate) const FATTURAPA_NS: &str =
+    "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2";
 /// KSeF FA(3) namespace.
-pub const FA3_NS: &str = "http://crd.gov.pl/wzor/2025/06/25/13775/";
+pub(crate) const FA3_NS: &str = "http://crd.gov.pl/wzor/2025/06/25/13775/";
 /// KSeF FA(2) namespace: recognised so that it can be refused by name.
-pub const FA2_NS: &str = "http://crd.gov.pl/wzor/2023/06/29/12648/";
+pub(crate) const FA2_NS: &str = "http://crd.gov.pl/wzor/2023/06/29/12648/";
 
 /// The document formats eisim reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -212,7 +215,7 @@ pub enum DocumentError {
 }
 
 /// Detects the format from the root element.
-pub fn detect(doc: &XmlDocument) -> Result<Format, DocumentError> {
+pub(crate) fn detect(doc: &XmlDocument) -> Result<Format, DocumentError> {
     let root = &doc.root;
     match (root.ns.as_str(), root.name.as_str()) {
         (UBL_INVOICE_NS, "Invoice") => Ok(Format::UblInvoice),

@@ -18,15 +18,15 @@ use super::DocumentError;
 
 /// Deeper than any invoice format needs (FatturaPA's deepest path is 7 levels, UBL's about
 /// 8), shallow enough that a nesting bomb is refused long before it costs anything.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// An upper bound on elements, so a flat flood of tiny elements inside the body limit cannot
 /// make the tree outgrow the bytes it came from by much.
-pub const MAX_ELEMENTS: usize = 250_000;
+pub(crate) const MAX_ELEMENTS: usize = 250_000;
 
 /// One element with its namespace resolved, its attributes and its text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Element {
+pub(crate) struct Element {
     /// Namespace URI, empty when the element is in no namespace.
     pub ns: String,
     /// Local name, without prefix.
@@ -39,7 +39,7 @@ pub struct Element {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Attr {
+pub(crate) struct Attr {
     /// Namespace URI of a prefixed attribute; empty for the usual unprefixed ones.
     pub ns: String,
     pub name: String,
@@ -49,7 +49,7 @@ pub struct Attr {
 /// A parsed document and the facts about its prolog that some networks check (KSeF refuses
 /// a BOM, another declared encoding and processing instructions).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct XmlDocument {
+pub(crate) struct XmlDocument {
     pub root: Element,
     pub bom: bool,
     pub declared_encoding: Option<String>,
@@ -59,40 +59,40 @@ pub struct XmlDocument {
 
 impl Element {
     /// Trimmed text content.
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         self.raw_text.trim()
     }
 
     /// First child with this local name, in any namespace.
-    pub fn child(&self, name: &str) -> Option<&Element> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name)
     }
 
-    pub fn child_mut(&mut self, name: &str) -> Option<&mut Element> {
+    pub(crate) fn child_mut(&mut self, name: &str) -> Option<&mut Element> {
         self.children.iter_mut().find(|c| c.name == name)
     }
 
     /// Every child with this local name, in document order.
-    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
+    pub(crate) fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
         self.children.iter().filter(move |c| c.name == name)
     }
 
     /// Follows a path of local names, taking the first match at each step.
-    pub fn at(&self, path: &[&str]) -> Option<&Element> {
+    pub(crate) fn at(&self, path: &[&str]) -> Option<&Element> {
         path.iter().try_fold(self, |el, step| el.child(step))
     }
 
-    pub fn at_mut(&mut self, path: &[&str]) -> Option<&mut Element> {
+    pub(crate) fn at_mut(&mut self, path: &[&str]) -> Option<&mut Element> {
         path.iter().try_fold(self, |el, step| el.child_mut(step))
     }
 
     /// Trimmed text at a path, `None` when the element is absent.
-    pub fn text_at(&self, path: &[&str]) -> Option<&str> {
+    pub(crate) fn text_at(&self, path: &[&str]) -> Option<&str> {
         self.at(path).map(Element::text)
     }
 
     /// Value of an unprefixed (or any-namespace) attribute.
-    pub fn attr(&self, name: &str) -> Option<&str> {
+    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
             .find(|a| a.name == name)
@@ -100,14 +100,14 @@ impl Element {
     }
 
     /// This element and all below it, depth first, in document order.
-    pub fn descendants(&self) -> Descendants<'_> {
+    pub(crate) fn descendants(&self) -> Descendants<'_> {
         Descendants { stack: vec![self] }
     }
 }
 
 /// Depth-first walk returned by [`Element::descendants`].
 #[derive(Debug)]
-pub struct Descendants<'a> {
+pub(crate) struct Descendants<'a> {
     stack: Vec<&'a Element>,
 }
 
@@ -124,7 +124,7 @@ impl<'a> Iterator for Descendants<'a> {
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Parses `bytes` into a tree, refusing what is not well-formed UTF-8 XML or is hostile.
-pub fn parse(bytes: &[u8]) -> Result<XmlDocument, DocumentError> {
+pub(crate) fn parse(bytes: &[u8]) -> Result<XmlDocument, DocumentError> {
     let bom = bytes.starts_with(BOM);
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let text = std::str::from_utf8(body).map_err(|e| {

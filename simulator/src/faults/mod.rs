@@ -30,7 +30,7 @@ use crate::vocabulary::Network;
 
 /// A fault's window on one run's clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Window {
+pub(crate) struct Window {
     opens: Timestamp,
     /// `None`: open until the end of the run.
     closes: Option<Timestamp>,
@@ -38,7 +38,7 @@ pub struct Window {
 
 impl Window {
     /// `[start + from, start + from + for)`; an instant past the end of time pins there.
-    pub fn of(fault: &Fault, start: Timestamp) -> Window {
+    pub(crate) fn of(fault: &Fault, start: Timestamp) -> Window {
         let after = |t: Timestamp, by: Duration| t.checked_add(by).unwrap_or(Timestamp::MAX);
         let opens = after(start, fault.from.as_std());
         Window {
@@ -47,12 +47,12 @@ impl Window {
         }
     }
 
-    pub fn contains(&self, now: Timestamp) -> bool {
+    pub(crate) fn contains(&self, now: Timestamp) -> bool {
         self.opens <= now && self.closes.is_none_or(|closes| now < closes)
     }
 
     /// Whole seconds from `now` until the window closes, rounded up; `None` if it never does.
-    pub fn seconds_left(&self, now: Timestamp) -> Option<u64> {
+    pub(crate) fn seconds_left(&self, now: Timestamp) -> Option<u64> {
         let closes = self.closes?;
         let nanos = closes.as_nanosecond().saturating_sub(now.as_nanosecond());
         let seconds = u128::try_from(nanos).unwrap_or(0).div_ceil(1_000_000_000);

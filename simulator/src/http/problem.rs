@@ -15,13 +15,11 @@ use crate::vocabulary::Network;
 
 /// A failed HTTP request, answered as `application/problem+json`.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub(crate) enum AppError {
     #[error("{0}")]
     BadRequest(String),
     #[error("no route for {method} {path}")]
     NoRoute { method: String, path: String },
-    #[error("{method} is not allowed on this resource")]
-    MethodNotAllowed { method: String },
     #[error("the control API needs `Authorization: Bearer <control token>`")]
     ControlTokenMissing,
     #[error("expected content type {expected}, got {found}")]
@@ -164,11 +162,10 @@ impl AppError {
     }
 
     /// The stable part of the problem `type` URI; documented in the README.
-    pub fn slug(&self) -> &'static str {
+    pub(crate) fn slug(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad-request",
             AppError::NoRoute { .. } => "no-route",
-            AppError::MethodNotAllowed { .. } => "method-not-allowed",
             AppError::ControlTokenMissing => "control-token-missing",
             AppError::UnsupportedMediaType { .. } => "unsupported-media-type",
             AppError::PayloadTooLarge { .. } => "payload-too-large",
@@ -209,11 +206,10 @@ impl AppError {
         }
     }
 
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NoRoute { .. } => StatusCode::NOT_FOUND,
-            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::ControlTokenMissing => StatusCode::UNAUTHORIZED,
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -265,7 +261,6 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => "Bad request",
             AppError::NoRoute { .. } => "Not found",
-            AppError::MethodNotAllowed { .. } => "Method not allowed",
             AppError::ControlTokenMissing => "Control token required",
             AppError::UnsupportedMediaType { .. } => "Unsupported media type",
             AppError::PayloadTooLarge { .. } => "Payload too large",
@@ -361,7 +356,7 @@ impl AppError {
     }
 
     /// The problem document (RFC 9457) for this error.
-    pub fn problem(&self) -> Value {
+    pub(crate) fn problem(&self) -> Value {
         let mut body = json!({
             "type": format!("urn:eisim:problem:{}", self.slug()),
             "title": self.title(),

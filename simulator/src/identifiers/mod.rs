@@ -2,4 +2,4 @@
 //! written in scenario files, looked up by the gateway and routed by the Peppol engine, and
 //! each must refuse the same malformed ids with the same check-digit rules.
 
-pub mod peppol;
+pub(crate) mod peppol;

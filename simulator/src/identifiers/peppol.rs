@@ -12,27 +12,27 @@ use sha2::{Digest, Sha256};
 use crate::documents::ubl;
 
 /// The participant identifier scheme every Peppol participant id lives in.
-pub const PARTICIPANT_SCHEME: &str = "iso6523-actorid-upis";
+pub(crate) const PARTICIPANT_SCHEME: &str = "iso6523-actorid-upis";
 /// The document identifier scheme of every Peppol document type.
-pub const DOCUMENT_SCHEME: &str = "busdox-docid-qns";
+pub(crate) const DOCUMENT_SCHEME: &str = "busdox-docid-qns";
 /// The process identifier scheme.
-pub const PROCESS_SCHEME: &str = "cenbii-procid-ubl";
+pub(crate) const PROCESS_SCHEME: &str = "cenbii-procid-ubl";
 /// The test SML (SMK) zone: eisim is a test network.
-pub const SML_ZONE: &str = "acc.edelivery.tech.ec.europa.eu";
+pub(crate) const SML_ZONE: &str = "acc.edelivery.tech.ec.europa.eu";
 /// The AS4 transport profile receiving access points publish.
-pub const TRANSPORT_PROFILE: &str = "peppol-transport-as4-v2_0";
+pub(crate) const TRANSPORT_PROFILE: &str = "peppol-transport-as4-v2_0";
 
-pub const INVOICE_DOCUMENT_TYPE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2::Invoice##urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0::2.1";
-pub const CREDIT_NOTE_DOCUMENT_TYPE: &str = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2::CreditNote##urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0::2.1";
-pub const BILLING_PROCESS: &str = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0";
-pub const INVOICE_RESPONSE_DOCUMENT_TYPE: &str = "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2::ApplicationResponse##urn:fdc:peppol.eu:poacc:trns:invoice_response:3::2.1";
-pub const INVOICE_RESPONSE_PROCESS: &str = "urn:fdc:peppol.eu:poacc:bis:invoice_response:3";
-pub const MLR_DOCUMENT_TYPE: &str = "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2::ApplicationResponse##urn:fdc:peppol.eu:poacc:trns:mlr:3::2.1";
-pub const MLR_PROCESS: &str = "urn:fdc:peppol.eu:poacc:bis:mlr:3";
+pub(crate) const INVOICE_DOCUMENT_TYPE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2::Invoice##urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0::2.1";
+pub(crate) const CREDIT_NOTE_DOCUMENT_TYPE: &str = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2::CreditNote##urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0::2.1";
+pub(crate) const BILLING_PROCESS: &str = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0";
+pub(crate) const INVOICE_RESPONSE_DOCUMENT_TYPE: &str = "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2::ApplicationResponse##urn:fdc:peppol.eu:poacc:trns:invoice_response:3::2.1";
+pub(crate) const INVOICE_RESPONSE_PROCESS: &str = "urn:fdc:peppol.eu:poacc:bis:invoice_response:3";
+pub(crate) const MLR_DOCUMENT_TYPE: &str = "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2::ApplicationResponse##urn:fdc:peppol.eu:poacc:trns:mlr:3::2.1";
+pub(crate) const MLR_PROCESS: &str = "urn:fdc:peppol.eu:poacc:bis:mlr:3";
 
 /// The capability names a scenario gives participants, with the document type and process
 /// each one stands for in the SMP.
-pub const CAPABILITIES: [Capability; 4] = [
+pub(crate) const CAPABILITIES: [Capability; 4] = [
     Capability {
         name: "bis-billing-3-invoice",
         document_type: INVOICE_DOCUMENT_TYPE,
@@ -64,7 +64,7 @@ pub struct Capability {
 
 /// The capability a scenario name or a document type id (with or without its scheme)
 /// stands for.
-pub fn capability(name_or_id: &str) -> Option<&'static Capability> {
+pub(crate) fn capability(name_or_id: &str) -> Option<&'static Capability> {
     let id = name_or_id
         .strip_prefix(DOCUMENT_SCHEME)
         .and_then(|rest| rest.strip_prefix("::"))

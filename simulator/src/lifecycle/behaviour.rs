@@ -9,7 +9,7 @@ use crate::vocabulary::Network;
 /// What a behaviour's `when` looks at, for a gateway document and a file that reached a
 /// network some other way alike.
 #[derive(Debug, Clone)]
-pub struct BehaviourSubject<'a> {
+pub(crate) struct BehaviourSubject<'a> {
     pub network: Network,
     pub recipient: Option<&'a str>,
     /// The invoice numbers the document carries (several in a lotto).
@@ -36,7 +36,7 @@ impl<'a> BehaviourSubject<'a> {
 
 /// The first behaviour of the scenario whose `when` matches `doc`, if any: the one rule that
 /// decides a document's outcomes, on the gateway and on a network's native API alike.
-pub fn chosen_behaviour<'a>(
+pub(crate) fn chosen_behaviour<'a>(
     seed: u64,
     behaviours: &'a [Behaviour],
     doc: &DocumentRecord,
@@ -45,7 +45,7 @@ pub fn chosen_behaviour<'a>(
 }
 
 /// [`chosen_behaviour`] for something that is not a gateway document.
-pub fn chosen_behaviour_for<'a>(
+pub(crate) fn chosen_behaviour_for<'a>(
     seed: u64,
     behaviours: &'a [Behaviour],
     subject: &BehaviourSubject<'_>,

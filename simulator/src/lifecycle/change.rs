@@ -8,7 +8,7 @@ use crate::vocabulary::TenantId;
 
 /// Journals a document's change of state and raises its webhook events: the one path every
 /// document state change takes.
-pub fn record_change(
+pub(crate) fn record_change(
     ctx: &Context<'_>,
     tenant: &TenantId,
     change: &DocumentChange,
@@ -29,7 +29,7 @@ pub fn record_change(
 
 /// Stores a document a network delivered to the integrator and journals it as taken in, named
 /// by the file it arrived as: the one way SDI and Peppol hand inbound documents over.
-pub fn file_inbound(
+pub(crate) fn file_inbound(
     ctx: &Context<'_>,
     tenant: &TenantId,
     record: &DocumentRecord,

@@ -10,7 +10,7 @@ mod change;
 mod outage;
 mod submission;
 
-pub use behaviour::{BehaviourSubject, chosen_behaviour, chosen_behaviour_for};
-pub use change::{file_inbound, record_change};
-pub use outage::hold;
-pub use submission::SubmitOptions;
+pub(crate) use behaviour::{BehaviourSubject, chosen_behaviour, chosen_behaviour_for};
+pub(crate) use change::{file_inbound, record_change};
+pub(crate) use outage::hold;
+pub(crate) use submission::SubmitOptions;

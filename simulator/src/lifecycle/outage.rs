@@ -12,7 +12,7 @@ use crate::vocabulary::TenantId;
 /// When `doc`'s step due at `due` (`what`, for the journal) can happen given its network's
 /// outages: at `due`, at the end of the outage it falls in, or never (`None`) when the outage
 /// lasts until the end of the run. A hold is journaled at `ctx.now`.
-pub fn hold(
+pub(crate) fn hold(
     ctx: &Context<'_>,
     tenant: &TenantId,
     doc: &DocumentRecord,

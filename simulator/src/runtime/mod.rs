@@ -10,5 +10,5 @@
 mod context;
 mod event_queue;
 
-pub use context::{Context, Publisher};
-pub use event_queue::{EventQueue, PlannedEvent};
+pub(crate) use context::{Context, Publisher};
+pub(crate) use event_queue::EventQueue;

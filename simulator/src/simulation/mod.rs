@@ -20,10 +20,23 @@ use crate::clock::ClockError;
 use crate::journal::{Journal, Record};
 use crate::networks::sdi::{Outbox, OutboxJob as SdiJob, OutboxQueue, Reply as SdiReply};
 use crate::scenario::Scenario;
+use crate::vocabulary::TenantId;
 use crate::webhooks::{Answer, Job, JobQueue, JobSender, Webhooks};
 
 pub(crate) use driver::{drive, spawn_sdi_outbox, spawn_webhook_sender};
-pub use run::{Overrides, Run};
+pub use run::Overrides;
+pub(crate) use run::Run;
+
+/// How much the current run holds, for memory measurements: what grows with use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Holdings {
+    /// The tenant's documents in the store.
+    pub documents: usize,
+    /// Events planned and not yet fired, all tenants.
+    pub pending_events: usize,
+    /// Idempotency keys the tenant's store still remembers.
+    pub idempotency_keys: usize,
+}
 
 /// What an advance did, as the control API reports it.
 #[derive(Debug, Clone, Serialize)]
@@ -76,11 +89,26 @@ impl Simulation {
 
     /// The current run. Holders of an old run keep a consistent view of it, but nothing
     /// they plan there will fire after a reset.
-    pub fn run(&self) -> Arc<Run> {
+    pub(crate) fn run(&self) -> Arc<Run> {
         self.run
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// How much the current run holds for `tenant` (and in all, for planned events).
+    pub fn holdings(&self, tenant: &TenantId) -> Holdings {
+        let run = self.run();
+        Holdings {
+            documents: run.store.ledger.count(tenant),
+            pending_events: run.events.pending(),
+            idempotency_keys: run.store.ledger.idempotency_keys(tenant),
+        }
+    }
+
+    /// When the next planned event of the current run is due, if any.
+    pub fn next_event_at(&self) -> Option<Timestamp> {
+        self.run().events.next_due_at()
     }
 
     /// Replaces the scenario and starts a fresh run of it.

@@ -31,7 +31,7 @@ pub struct Overrides {
 
 /// One scenario run.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub scenario: Arc<Scenario>,
     /// Where the scenario came from (a path, `<embedded default>`, `<request body>`).
     pub origin: String,
@@ -108,7 +108,7 @@ impl Run {
     }
 
     /// The run's shared parts at the simulated instant `now`, for an engine or an event.
-    pub fn context(&self, now: Timestamp) -> Context<'_> {
+    pub(crate) fn context(&self, now: Timestamp) -> Context<'_> {
         Context {
             now,
             seed: self.seed,
@@ -123,7 +123,7 @@ impl Run {
     }
 
     /// The run's shared parts at the clock's current reading, for a request that just came in.
-    pub fn context_now(&self) -> Context<'_> {
+    pub(crate) fn context_now(&self) -> Context<'_> {
         self.context(self.clock.now())
     }
 

@@ -13,16 +13,16 @@ use crate::vocabulary::TenantId;
 
 /// How long an access token lives when the scenario does not say (`limits.token_ttl`): the
 /// 60 minutes of the provider seed.
-pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
+pub(crate) const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
 
 /// A token lifetime so long that its expiry falls off the calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("token expiry overflows the calendar")]
-pub struct TokenExpiryOverflow;
+pub(crate) struct TokenExpiryOverflow;
 
 /// Access tokens issued in the current run, checked on every authenticated call.
 #[derive(Debug, Default)]
-pub struct AccessTokens {
+pub(crate) struct AccessTokens {
     ledger: Mutex<Ledger>,
     issued: AtomicU64,
 }
@@ -46,7 +46,7 @@ struct Grant {
 /// Why a presented bearer token does not authenticate; the text goes to the client in
 /// `WWW-Authenticate` as RFC 6750 describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenRejection {
+pub(crate) enum TokenRejection {
     Unknown,
     Expired,
 }
@@ -54,7 +54,7 @@ pub enum TokenRejection {
 impl AccessTokens {
     /// Issues a token for `client_id`, valid until `now + ttl`. Tokens are derived from the
     /// seed and a counter, so the same run hands out the same tokens.
-    pub fn issue(
+    pub(crate) fn issue(
         &self,
         tenant: &TenantId,
         client_id: &str,
@@ -90,7 +90,7 @@ impl AccessTokens {
     }
 
     /// The tenant a bearer token belongs to, if it is one of ours and still valid at `now`.
-    pub fn check(&self, token: &str, now: Timestamp) -> Result<TenantId, TokenRejection> {
+    pub(crate) fn check(&self, token: &str, now: Timestamp) -> Result<TenantId, TokenRejection> {
         let ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
         let grant = ledger.grants.get(token).ok_or(TokenRejection::Unknown)?;
         if grant.expires_at <= now {
@@ -100,7 +100,11 @@ impl AccessTokens {
     }
 
     /// How many tokens issued to `client_id` are still valid at `now`, and the latest expiry.
-    pub fn still_valid(&self, client_id: &str, now: Timestamp) -> (usize, Option<Timestamp>) {
+    pub(crate) fn still_valid(
+        &self,
+        client_id: &str,
+        now: Timestamp,
+    ) -> (usize, Option<Timestamp>) {
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(expiries) = ledger.expiries.get_mut(client_id) else {
             return (0, None);

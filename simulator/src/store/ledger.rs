@@ -52,7 +52,7 @@ pub enum IdempotencyCheck {
 /// for at least 24 hours (Stripe's documented window) and then forget them; keeping them for
 /// ever would make a long run's memory grow with every keyed request, and a client that
 /// retries a day later gets the same "new request" it would get from the real service.
-pub const IDEMPOTENCY_KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+pub(crate) const IDEMPOTENCY_KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 #[derive(Debug)]
 struct IdempotencyEntry {
@@ -86,7 +86,7 @@ impl DocumentFilter {
 }
 
 #[derive(Debug, Default)]
-struct Book {
+struct TenantLedger {
     /// Keyed by creation sequence, which is what cursors point into.
     documents: BTreeMap<u64, DocumentRecord>,
     by_id: HashMap<String, u64>,
@@ -104,7 +104,7 @@ struct Book {
     next_seq: u64,
 }
 
-impl Book {
+impl TenantLedger {
     /// Forgets the idempotency keys claimed [`IDEMPOTENCY_KEY_LIFETIME`] or more before `now`.
     fn expire_idempotency_keys(&mut self, now: Timestamp) {
         while let Some((claimed_at, _)) = self.idempotency_claims.front() {
@@ -130,7 +130,7 @@ impl Book {
 
 #[derive(Debug, Default)]
 pub struct Ledger {
-    books: Mutex<HashMap<TenantId, Book>>,
+    tenants: Mutex<HashMap<TenantId, TenantLedger>>,
     minted: AtomicU64,
 }
 
@@ -144,14 +144,14 @@ impl Ledger {
         format!("{prefix}_{}", digest.get(..20).unwrap_or(&digest))
     }
 
-    fn books(&self) -> MutexGuard<'_, HashMap<TenantId, Book>> {
-        self.books.lock().unwrap_or_else(PoisonError::into_inner)
+    fn tenants(&self) -> MutexGuard<'_, HashMap<TenantId, TenantLedger>> {
+        self.tenants.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Stores a document unless it duplicates one still standing. Documents that failed
     /// validation are stored (the integrator can read why) but never block later ones.
     pub fn admit(&self, tenant: &TenantId, doc: DocumentRecord) -> Result<(), Duplicate> {
-        let mut books = self.books();
+        let mut books = self.tenants();
         let book = books.entry(tenant.clone()).or_default();
         let counts = !doc.state.is_final();
         let keys = doc.business_keys();
@@ -176,7 +176,7 @@ impl Ledger {
     /// invoice sent in an online session): KSeF judges duplicates itself (440), so the
     /// gateway's duplicate keys neither refuse nor remember it.
     pub fn record(&self, tenant: &TenantId, doc: DocumentRecord) {
-        let mut books = self.books();
+        let mut books = self.tenants();
         let book = books.entry(tenant.clone()).or_default();
         let seq = book.next_seq;
         book.next_seq += 1;
@@ -185,7 +185,7 @@ impl Ledger {
     }
 
     pub fn insert_submission(&self, tenant: &TenantId, submission: SubmissionRecord) {
-        let mut books = self.books();
+        let mut books = self.tenants();
         books
             .entry(tenant.clone())
             .or_default()
@@ -194,7 +194,7 @@ impl Ledger {
     }
 
     pub fn document(&self, tenant: &TenantId, id: &str) -> Option<DocumentRecord> {
-        let books = self.books();
+        let books = self.tenants();
         let book = books.get(tenant)?;
         book.by_id
             .get(id)
@@ -208,7 +208,7 @@ impl Ledger {
         tenant: &TenantId,
         id: &str,
     ) -> Option<(SubmissionRecord, Vec<DocumentRecord>)> {
-        let books = self.books();
+        let books = self.tenants();
         let book = books.get(tenant)?;
         let submission = book.submissions.get(id)?.clone();
         let documents = submission
@@ -236,7 +236,7 @@ impl Ledger {
         detail: Option<NetworkDetail>,
         at: Timestamp,
     ) -> Option<DocumentChange> {
-        let mut books = self.books();
+        let mut books = self.tenants();
         let book = books.get_mut(tenant)?;
         let seq = *book.by_id.get(id)?;
         let doc = book.documents.get_mut(&seq)?;
@@ -285,7 +285,7 @@ impl Ledger {
         after: Option<u64>,
         limit: usize,
     ) -> (Vec<DocumentRecord>, Option<u64>) {
-        let books = self.books();
+        let books = self.tenants();
         let Some(book) = books.get(tenant) else {
             return (Vec::new(), None);
         };
@@ -309,7 +309,7 @@ impl Ledger {
 
     /// The `n` most recently changed documents, newest first.
     pub fn recent(&self, tenant: &TenantId, n: usize) -> Vec<DocumentRecord> {
-        let books = self.books();
+        let books = self.tenants();
         let Some(book) = books.get(tenant) else {
             return Vec::new();
         };
@@ -327,7 +327,7 @@ impl Ledger {
         fingerprint: &str,
         now: Timestamp,
     ) -> IdempotencyCheck {
-        let mut books = self.books();
+        let mut books = self.tenants();
         let book = books.entry(tenant.clone()).or_default();
         book.expire_idempotency_keys(now);
         match book.idempotency.get(key) {
@@ -354,7 +354,7 @@ impl Ledger {
 
     /// Keeps the answer to replay for later uses of the key.
     pub fn idempotency_finish(&self, tenant: &TenantId, key: &str, response: StoredResponse) {
-        let mut books = self.books();
+        let mut books = self.tenants();
         let book = books.entry(tenant.clone()).or_default();
         if let Some(entry) = book.idempotency.get_mut(key) {
             entry.response = Some(response);
@@ -362,8 +362,15 @@ impl Ledger {
     }
 
     /// Idempotency keys `tenant` has in memory (in flight or answered, not yet expired).
+    /// How many documents `tenant` has.
+    pub fn count(&self, tenant: &TenantId) -> usize {
+        self.tenants()
+            .get(tenant)
+            .map_or(0, |book| book.documents.len())
+    }
+
     pub fn idempotency_keys(&self, tenant: &TenantId) -> usize {
-        self.books()
+        self.tenants()
             .get(tenant)
             .map_or(0, |book| book.idempotency.len())
     }
@@ -371,7 +378,7 @@ impl Ledger {
     /// Frees a key whose request ended without an answer worth replaying (a rate limit, a
     /// server error), so a retry is treated as new.
     pub fn idempotency_abandon(&self, tenant: &TenantId, key: &str) {
-        let mut books = self.books();
+        let mut books = self.tenants();
         if let Some(book) = books.get_mut(tenant)
             && book
                 .idempotency
@@ -383,7 +390,11 @@ impl Ledger {
     }
 }
 
-fn duplicate_in(book: &Book, content_hash: &str, keys: &[BusinessKey]) -> Option<Duplicate> {
+fn duplicate_in(
+    book: &TenantLedger,
+    content_hash: &str,
+    keys: &[BusinessKey],
+) -> Option<Duplicate> {
     if let Some(original) = book.by_hash.get(content_hash) {
         return Some(Duplicate {
             original_id: original.clone(),
@@ -413,6 +424,68 @@ mod tests {
             content_type: "application/json".into(),
             location: None,
             body: b"{}".to_vec(),
+        }
+    }
+
+    fn document(id: &str, at: Timestamp) -> DocumentRecord {
+        DocumentRecord {
+            id: id.to_owned(),
+            submission_id: format!("sub-{id}"),
+            reference: Some(id.to_owned()),
+            direction: Direction::Outbound,
+            network: Network::Sdi,
+            recipient: None,
+            format: crate::documents::Format::FatturaPaFpr12,
+            state: DocumentState::Received,
+            history: Vec::new(),
+            created_at: at,
+            updated_at: at,
+            content_hash: format!("hash-{id}"),
+            bytes: std::sync::Arc::from(id.as_bytes()),
+            facts: crate::documents::Facts::default(),
+            findings: Vec::new(),
+            corrections: Vec::new(),
+            network_detail: NetworkDetail::default(),
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever two tenants write, each reads back exactly its own documents, and neither
+        /// can read, list, count or move the other's.
+        #[test]
+        fn a_tenant_never_sees_another_tenants_documents(
+            writes in proptest::collection::vec((proptest::bool::ANY, 0u8..20), 0..120)
+        ) {
+            let ledger = Ledger::default();
+            let (a, b) = (TenantId::new("a"), TenantId::new("b"));
+            let at = t("2026-11-02T09:00:00Z");
+            let mut model_a = std::collections::BTreeSet::new();
+            let mut model_b = std::collections::BTreeSet::new();
+            for (to_a, n) in writes {
+                let (tenant, model, prefix) = if to_a {
+                    (&a, &mut model_a, "a")
+                } else {
+                    (&b, &mut model_b, "b")
+                };
+                let id = format!("{prefix}-{n}");
+                if model.insert(id.clone()) {
+                    ledger.record(tenant, document(&id, at));
+                }
+            }
+            let listed = |tenant: &TenantId| -> std::collections::BTreeSet<String> {
+                let (page, _) = ledger.list(tenant, &DocumentFilter::default(), None, usize::MAX);
+                page.into_iter().map(|doc| doc.id).collect()
+            };
+            proptest::prop_assert_eq!(listed(&a), model_a.clone());
+            proptest::prop_assert_eq!(listed(&b), model_b.clone());
+            proptest::prop_assert_eq!(ledger.count(&TenantId::new("c")), 0);
+            for id in &model_b {
+                proptest::prop_assert!(ledger.document(&a, id).is_none());
+                proptest::prop_assert!(
+                    ledger.transition(&a, id, DocumentState::Sent, None, at).is_none()
+                );
+                proptest::prop_assert!(ledger.document(&b, id).is_some());
+            }
         }
     }
 

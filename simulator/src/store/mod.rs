@@ -2,9 +2,9 @@
 //!
 //! Each integrator (or each parallel CI job) is a tenant with its own client credentials, and
 //! a real provider never lets one customer see another's invoices. eisim enforces that by
-//! construction: per-tenant data lives in [`TenantTable`]s and in the [`Ledger`]'s
-//! per-tenant books, whose every read and write takes a [`TenantId`], so there is no call that
-//! could return another tenant's rows.
+//! construction: per-tenant data lives in the [`Ledger`]'s per-tenant books, whose every read
+//! and write takes a [`TenantId`], so there is no call that could return another tenant's
+//! rows.
 //!
 //! The participant directory is different on purpose: who can receive on Peppol, SDI or KSeF
 //! is public network knowledge (an SMP lookup, a codice destinatario, a NIP), so it is shared.
@@ -13,18 +13,15 @@ mod access_tokens;
 mod documents;
 mod ledger;
 
-pub use access_tokens::{AccessTokens, DEFAULT_TOKEN_TTL, TokenExpiryOverflow, TokenRejection};
+pub(crate) use access_tokens::{AccessTokens, DEFAULT_TOKEN_TTL, TokenRejection};
 
-pub use documents::{
-    BusinessKey, DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail, StateChange,
-    SubmissionItem, SubmissionRecord,
+pub(crate) use documents::{
+    DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail, StateChange, SubmissionItem,
+    SubmissionRecord,
 };
-pub use ledger::{
-    DocumentFilter, Duplicate, IDEMPOTENCY_KEY_LIFETIME, IdempotencyCheck, Ledger, StoredResponse,
-};
+pub(crate) use ledger::{DocumentFilter, Duplicate, IdempotencyCheck, Ledger, StoredResponse};
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{PoisonError, RwLock};
 
 use serde::Serialize;
 
@@ -142,75 +139,10 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Rows of one kind (documents, submissions, sessions...) partitioned by tenant. The only way
-/// in or out is through a [`TenantId`], which is what makes cross-tenant leaks impossible
-/// rather than merely untested.
-#[derive(Debug)]
-pub struct TenantTable<K, V> {
-    rows: RwLock<HashMap<TenantId, BTreeMap<K, V>>>,
-}
-
-impl<K, V> Default for TenantTable<K, V> {
-    fn default() -> Self {
-        TenantTable {
-            rows: RwLock::new(HashMap::new()),
-        }
-    }
-}
-
-impl<K: Ord + Clone, V: Clone> TenantTable<K, V> {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Stores `value` under `key` for `tenant`, returning what was there before.
-    pub fn insert(&self, tenant: &TenantId, key: K, value: V) -> Option<V> {
-        let mut rows = self.rows.write().unwrap_or_else(PoisonError::into_inner);
-        rows.entry(tenant.clone()).or_default().insert(key, value)
-    }
-
-    pub fn get(&self, tenant: &TenantId, key: &K) -> Option<V> {
-        let rows = self.rows.read().unwrap_or_else(PoisonError::into_inner);
-        rows.get(tenant).and_then(|t| t.get(key)).cloned()
-    }
-
-    /// Changes a row in place; `None` when the tenant has no such row.
-    pub fn update<R>(
-        &self,
-        tenant: &TenantId,
-        key: &K,
-        change: impl FnOnce(&mut V) -> R,
-    ) -> Option<R> {
-        let mut rows = self.rows.write().unwrap_or_else(PoisonError::into_inner);
-        rows.get_mut(tenant)
-            .and_then(|t| t.get_mut(key))
-            .map(change)
-    }
-
-    pub fn remove(&self, tenant: &TenantId, key: &K) -> Option<V> {
-        let mut rows = self.rows.write().unwrap_or_else(PoisonError::into_inner);
-        rows.get_mut(tenant).and_then(|t| t.remove(key))
-    }
-
-    /// The tenant's rows in key order.
-    pub fn list(&self, tenant: &TenantId) -> Vec<(K, V)> {
-        let rows = self.rows.read().unwrap_or_else(PoisonError::into_inner);
-        rows.get(tenant)
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default()
-    }
-
-    pub fn count(&self, tenant: &TenantId) -> usize {
-        let rows = self.rows.read().unwrap_or_else(PoisonError::into_inner);
-        rows.get(tenant).map_or(0, BTreeMap::len)
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     const TWO_TENANTS: &str = r#"
 name: two-tenants
@@ -264,49 +196,5 @@ participants:
                 .is_some()
         );
         assert!(store.participant(Network::Sdi, "KSEF:5265877635").is_none());
-    }
-
-    proptest! {
-        /// Whatever two tenants write, each reads back exactly its own rows.
-        #[test]
-        fn a_tenant_never_sees_another_tenants_rows(
-            writes in proptest::collection::vec((any::<bool>(), 0u8..20, any::<u32>()), 0..200)
-        ) {
-            let table: TenantTable<u8, u32> = TenantTable::new();
-            let (a, b) = (TenantId::new("a"), TenantId::new("b"));
-            let mut model_a = BTreeMap::new();
-            let mut model_b = BTreeMap::new();
-            for (to_a, key, value) in writes {
-                if to_a {
-                    table.insert(&a, key, value);
-                    model_a.insert(key, value);
-                } else {
-                    table.insert(&b, key, value);
-                    model_b.insert(key, value);
-                }
-            }
-            prop_assert_eq!(table.list(&a), model_a.into_iter().collect::<Vec<_>>());
-            prop_assert_eq!(table.list(&b), model_b.into_iter().collect::<Vec<_>>());
-            prop_assert_eq!(table.count(&TenantId::new("c")), 0);
-        }
-    }
-
-    #[test]
-    fn update_and_remove_are_scoped_too() {
-        let table: TenantTable<String, u32> = TenantTable::new();
-        let (a, b) = (TenantId::new("a"), TenantId::new("b"));
-        table.insert(&a, "doc-1".into(), 1);
-        assert_eq!(table.update(&b, &"doc-1".into(), |v| *v += 1), None);
-        assert_eq!(table.remove(&b, &"doc-1".into()), None);
-        assert_eq!(
-            table.update(&a, &"doc-1".into(), |v| {
-                *v += 1;
-                *v
-            }),
-            Some(2)
-        );
-        assert_eq!(table.get(&a, &"doc-1".into()), Some(2));
-        assert_eq!(table.remove(&a, &"doc-1".into()), Some(2));
-        assert_eq!(table.get(&a, &"doc-1".into()), None);
     }
 }

@@ -151,7 +151,7 @@ impl FromStr for EventType {
 
 /// The flow state the provider seed names (Sent, Accepted, Delivered, Refused); a document
 /// that failed is Refused from the integrator's point of view.
-pub fn flow_state(state: DocumentState) -> Option<&'static str> {
+pub(crate) fn flow_state(state: DocumentState) -> Option<&'static str> {
     match state {
         DocumentState::Received => None,
         DocumentState::Sent => Some("Sent"),

@@ -24,15 +24,15 @@ use crate::scenario::WebhookPolicy;
 use crate::scheduler::EventId;
 use crate::vocabulary::TenantId;
 
-pub use delivery::{Delivery, DeliveryStatus};
+pub(crate) use delivery::Delivery;
 pub(crate) use delivery::{RedeliveryError, enable, finish, redeliver, send_test};
-pub use endpoint::{Dialect, Endpoint, Target};
-pub use event::{Event, EventType, flow_state};
+pub(crate) use endpoint::{Dialect, Endpoint, Target};
+pub(crate) use event::EventType;
 pub(crate) use publish::publish_submission;
 pub use sender::CONCURRENCY as SENDER_CONCURRENCY;
 pub(crate) use sender::run as run_sender;
 pub(crate) use sender::{Answer, Job};
-pub use signing::Secret;
+pub(crate) use signing::Secret;
 
 /// The sender's queue: each request with the run's webhooks it belongs to.
 pub(crate) type JobSender = mpsc::UnboundedSender<(Job, Arc<Webhooks>)>;
@@ -154,14 +154,6 @@ impl Webhooks {
                     .collect()
             })
             .unwrap_or_default()
-    }
-
-    /// Every delivery of the run, for the control API and tests.
-    pub fn all_deliveries(&self) -> Vec<Delivery> {
-        self.tenants()
-            .values()
-            .flat_map(|book| book.deliveries.values().cloned())
-            .collect()
     }
 
     /// Requests handed to the sender and not yet answered.

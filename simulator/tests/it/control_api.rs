@@ -232,10 +232,10 @@ async fn binding_beyond_loopback_without_a_control_token_is_refused() {
 #[tokio::test]
 async fn the_router_answers_without_a_socket() {
     let scenario = eisim::scenario::default_scenario().unwrap();
-    let world = std::sync::Arc::new(eisim::simulation::Simulation::new(
+    let world = std::sync::Arc::new(eisim::Simulation::new(
         scenario,
         "test".into(),
-        eisim::simulation::Overrides::default(),
+        eisim::Overrides::default(),
         eisim::Journal::default(),
     ));
     let app = eisim::app(world.clone(), eisim::ServerSettings::default());

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use eisim::documents::{InspectionContext, Severity, inspect};
+use eisim::{InspectionContext, Severity, inspect};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

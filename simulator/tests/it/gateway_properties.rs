@@ -67,10 +67,10 @@ struct Harness {
 impl Harness {
     async fn new() -> Harness {
         let scenario = eisim::scenario::parse(SCENARIO, "properties.yaml").unwrap();
-        let world = Arc::new(eisim::simulation::Simulation::new(
+        let world = Arc::new(eisim::Simulation::new(
             scenario,
             "properties.yaml".into(),
-            eisim::simulation::Overrides::default(),
+            eisim::Overrides::default(),
             eisim::Journal::default(),
         ));
         let app = eisim::app(world, eisim::ServerSettings::default());

@@ -20,7 +20,6 @@ mod ksef_numbers;
 mod peppol;
 mod schemas;
 mod sdi;
-mod time_travel;
 mod webhooks;
 
 /// A running simulator on a free port with a virtual clock, plus an HTTP client for it.
@@ -53,24 +52,6 @@ impl TestSim {
         (status, response.json().await.unwrap())
     }
 
-    pub(crate) async fn post_json(
-        &self,
-        path: &str,
-        body: serde_json::Value,
-    ) -> (u16, serde_json::Value) {
-        let response = self
-            .http
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap())
-    }
-
-    /// A simulator running `yaml` (which should fix its clock start and seed, so bodies are
-    /// stable enough to snapshot).
     pub(crate) async fn with_scenario(yaml: &str) -> TestSim {
         let scenario = eisim::scenario::parse(yaml, "test.yaml").unwrap();
         Self::start(eisim::SimulatorConfig::new().scenario(scenario, "test.yaml")).await

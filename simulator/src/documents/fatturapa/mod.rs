@@ -20,7 +20,7 @@ use super::{
     XmlDocument,
 };
 
-pub use content::InvoiceIdentity;
+pub(crate) use content::InvoiceIdentity;
 
 pub(super) const HEADER: &str = "/FatturaElettronica/FatturaElettronicaHeader";
 pub(super) const BODY: &str = "/FatturaElettronica/FatturaElettronicaBody";
@@ -78,14 +78,14 @@ pub(super) fn inspect(
 
 /// The identity of each invoice in a FatturaPA file, as SDI's duplicate checks compare them;
 /// `None` for a body without a readable number or date.
-pub fn invoice_identities(root: &Element) -> Vec<Option<InvoiceIdentity>> {
+pub(crate) fn invoice_identities(root: &Element) -> Vec<Option<InvoiceIdentity>> {
     content::identities(root)
 }
 
 /// `<IdPaese><IdCodice>_<progressivo>.xml` or `.xml.p7m` (Allegato A §1.2.2): the
 /// transmitter's country and fiscal id (11 to 16 characters for Italy, 2 to 28 elsewhere),
 /// then 1 to 5 alphanumeric characters. The extension is accepted in either case.
-pub fn is_valid_file_name(name: &str) -> bool {
+pub(crate) fn is_valid_file_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let stem_len = if lower.ends_with(".xml.p7m") {
         name.len() - ".xml.p7m".len()

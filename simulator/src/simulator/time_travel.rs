@@ -1,4 +1,8 @@
-//! Simulated time: a fifteen-day deadline (SDI's "decorrenza termini") is testable at once.
+//! Simulated time through a running simulator: a fifteen-day deadline (SDI's "decorrenza
+//! termini") is testable at once. Inside the crate because the tests plan their own events,
+//! which nothing outside the simulation may do.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -6,14 +10,46 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::TestSim;
+use super::{Simulator, SimulatorConfig};
+use crate::ClockMode;
+
+/// A simulator on a virtual clock, and a client for its control API.
+struct TestSim {
+    sim: Simulator,
+    http: reqwest::Client,
+}
+
+impl TestSim {
+    async fn virtual_clock() -> TestSim {
+        Self::start(SimulatorConfig::new().clock(ClockMode::Virtual)).await
+    }
+
+    async fn start(config: SimulatorConfig) -> TestSim {
+        TestSim {
+            sim: Simulator::start(config).await.unwrap(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.sim.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+}
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
 #[tokio::test]
 async fn an_event_due_on_day_fifteen_fires_when_the_virtual_clock_gets_there() {
     let t = TestSim::virtual_clock().await;
-    let run = t.sim.run();
+    let run = t.sim.simulation.run();
     let start = run.clock.now();
     let fired_at = Arc::new(std::sync::Mutex::new(None));
     let seen = fired_at.clone();
@@ -40,8 +76,8 @@ async fn an_event_due_on_day_fifteen_fires_when_the_virtual_clock_gets_there() {
     assert_eq!(t.sim.clock().now(), start.checked_add(15 * DAY).unwrap());
     println!("15 simulated days took {elapsed:?} of wall time");
 
-    let fired = t.sim.journal().query(&eisim::JournalQuery {
-        kind: Some(eisim::journal::RecordKind::EventFired),
+    let fired = t.sim.journal().query(&crate::JournalQuery {
+        kind: Some(crate::journal::RecordKind::EventFired),
         ..Default::default()
     });
     assert_eq!(fired.len(), 1);
@@ -51,7 +87,7 @@ async fn an_event_due_on_day_fifteen_fires_when_the_virtual_clock_gets_there() {
 #[tokio::test]
 async fn the_control_api_advances_by_a_duration_and_to_an_instant() {
     let t = TestSim::virtual_clock().await;
-    let run = t.sim.run();
+    let run = t.sim.simulation.run();
     let start = run.clock.now();
     let count = Arc::new(AtomicUsize::new(0));
     for day in [1, 15, 16] {
@@ -91,7 +127,7 @@ async fn the_control_api_advances_by_a_duration_and_to_an_instant() {
 #[tokio::test]
 async fn events_planned_by_events_fire_at_their_own_instant_during_one_long_advance() {
     let t = TestSim::virtual_clock().await;
-    let run = t.sim.run();
+    let run = t.sim.simulation.run();
     let start = run.clock.now();
     let log = Arc::new(std::sync::Mutex::new(Vec::new()));
     let outer = log.clone();
@@ -121,11 +157,11 @@ async fn events_planned_by_events_fire_at_their_own_instant_during_one_long_adva
 
 #[tokio::test]
 async fn auto_advance_jumps_a_virtual_clock_to_the_next_due_event() {
-    let config = eisim::SimulatorConfig::new()
-        .clock(eisim::ClockMode::Virtual)
+    let config = SimulatorConfig::new()
+        .clock(ClockMode::Virtual)
         .auto_advance(true);
     let t = TestSim::start(config).await;
-    let run = t.sim.run();
+    let run = t.sim.simulation.run();
     let due = run.clock.now().checked_add(10 * DAY).unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
     let tx = std::sync::Mutex::new(Some(tx));
@@ -143,7 +179,7 @@ async fn auto_advance_jumps_a_virtual_clock_to_the_next_due_event() {
 #[tokio::test]
 async fn a_reset_drops_what_the_old_run_had_planned() {
     let t = TestSim::virtual_clock().await;
-    let run = t.sim.run();
+    let run = t.sim.simulation.run();
     let fired = Arc::new(AtomicUsize::new(0));
     let seen = fired.clone();
     run.events.schedule(
@@ -155,7 +191,7 @@ async fn a_reset_drops_what_the_old_run_had_planned() {
     );
     let (status, _) = t.post_json("/_sim/reset", json!({})).await;
     assert_eq!(status, 200);
-    assert_eq!(t.sim.run().events.pending(), 0);
+    assert_eq!(t.sim.simulation.run().events.pending(), 0);
     t.sim.advance(2 * DAY).unwrap();
     assert_eq!(fired.load(Ordering::SeqCst), 0);
 }

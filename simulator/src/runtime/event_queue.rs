@@ -18,7 +18,7 @@ use crate::scheduler::{Due, EventId, Scheduler};
 
 type Action = Box<dyn FnOnce(&Context<'_>) + Send>;
 
-/// An event waiting on the agenda.
+/// An event waiting in the queue.
 pub(crate) struct PlannedEvent {
     /// Shown in the journal when the event fires, e.g. `sdi: RC for IT01234567890_00001.xml`.
     pub label: String,

@@ -56,14 +56,14 @@ pub struct Delivery {
 /// Hands `event` to `endpoint`: attempted at once, or held back to be overtaken when the
 /// scenario asks for reordering.
 pub(crate) fn enqueue(
-    hub: &Arc<Webhooks>,
+    webhooks: &Arc<Webhooks>,
     events: &EventQueue,
-    book: &mut TenantWebhooks,
+    tenant_webhooks: &mut TenantWebhooks,
     endpoint_id: &str,
     event: &Arc<Event>,
     now: Timestamp,
 ) {
-    let Some(endpoint) = book.endpoints.get(endpoint_id) else {
+    let Some(endpoint) = tenant_webhooks.endpoints.get(endpoint_id) else {
         return;
     };
     if matches!(
@@ -79,8 +79,8 @@ pub(crate) fn enqueue(
         // flow state yet), so its subscribers hear nothing, as they would from the provider.
         return;
     }
-    let seq = book.next_seq;
-    book.next_seq += 1;
+    let seq = tenant_webhooks.next_seq;
+    tenant_webhooks.next_seq += 1;
     let mut delivery = Delivery {
         seq,
         event: event.clone(),
@@ -101,9 +101,10 @@ pub(crate) fn enqueue(
     }
     let enabled = endpoint.enabled;
     let tenant = endpoint.tenant.clone();
-    book.by_event
+    tenant_webhooks
+        .by_event
         .insert((endpoint_id.to_owned(), event.id.clone()), seq);
-    book.deliveries.insert(seq, delivery);
+    tenant_webhooks.deliveries.insert(seq, delivery);
     if !enabled {
         return;
     }
@@ -112,20 +113,20 @@ pub(crate) fn enqueue(
         .clone()
         .map(|subject| (endpoint_id.to_owned(), subject));
     if let Some(key) = &hold_key {
-        if let Some((held, planned)) = book.held.remove(key) {
+        if let Some((held, planned)) = tenant_webhooks.held.remove(key) {
             // A held delivery waits for exactly this: the next event overtakes it, and the
             // held one follows a second later, after the newer one has gone out.
             events.cancel(planned);
-            dispatch(hub, book, seq, now, None);
+            dispatch(webhooks, tenant_webhooks, seq, now, None);
             let tenant = tenant.clone();
             let at = now.checked_add(REORDER_GAP).unwrap_or(Timestamp::MAX);
-            let webhooks = hub.clone();
+            let owner = webhooks.clone();
             let planned = events.schedule(
                 at,
                 format!("webhook delivery {held} sent after a newer event overtook it"),
                 move |ctx| {
                     release(
-                        &webhooks,
+                        &owner,
                         &tenant,
                         held,
                         ctx.now,
@@ -133,15 +134,15 @@ pub(crate) fn enqueue(
                     )
                 },
             );
-            if let Some(d) = book.deliveries.get_mut(&held) {
+            if let Some(d) = tenant_webhooks.deliveries.get_mut(&held) {
                 d.planned = Some(planned);
                 d.next_attempt_at = Some(at);
             }
             return;
         }
         if chance(
-            hub,
-            hub.policy.reorder_rate,
+            webhooks,
+            webhooks.policy.reorder_rate,
             "reorder",
             &event.id,
             endpoint_id,
@@ -149,57 +150,57 @@ pub(crate) fn enqueue(
             let release_at = now.checked_add(HOLD_AT_MOST).unwrap_or(Timestamp::MAX);
             let key = key.clone();
             let release_key = key.clone();
-            let webhooks = hub.clone();
+            let owner = webhooks.clone();
             let planned = events.schedule(
                 release_at,
                 format!("webhook {} released after being held back", event.id),
                 move |ctx| {
-                    let hub = &webhooks;
-                    let mut books = hub.tenants();
-                    if let Some(book) = books.get_mut(&tenant)
-                        && let Some((seq, _)) = book.held.remove(&release_key)
+                    let webhooks = &owner;
+                    let mut tenants = webhooks.tenants();
+                    if let Some(tenant_webhooks) = tenants.get_mut(&tenant)
+                        && let Some((seq, _)) = tenant_webhooks.held.remove(&release_key)
                     {
-                        dispatch(hub, book, seq, ctx.now, None);
+                        dispatch(webhooks, tenant_webhooks, seq, ctx.now, None);
                     }
                 },
             );
-            book.held.insert(key, (seq, planned));
-            if let Some(d) = book.deliveries.get_mut(&seq) {
+            tenant_webhooks.held.insert(key, (seq, planned));
+            if let Some(d) = tenant_webhooks.deliveries.get_mut(&seq) {
                 d.next_attempt_at = Some(release_at);
             }
             return;
         }
     }
-    dispatch(hub, book, seq, now, None);
+    dispatch(webhooks, tenant_webhooks, seq, now, None);
 }
 
 /// Sends delivery `seq` now, if it is still waiting.
 fn release(
-    hub: &Arc<Webhooks>,
+    webhooks: &Arc<Webhooks>,
     tenant: &TenantId,
     seq: u64,
     now: Timestamp,
     fault: Option<InjectedFault>,
 ) {
-    let mut books = hub.tenants();
-    if let Some(book) = books.get_mut(tenant) {
-        dispatch(hub, book, seq, now, fault);
+    let mut tenants = webhooks.tenants();
+    if let Some(tenant_webhooks) = tenants.get_mut(tenant) {
+        dispatch(webhooks, tenant_webhooks, seq, now, fault);
     }
 }
 
 /// Makes the next attempt of delivery `seq` now, with the probes the scenario asks for on
 /// a first attempt.
 fn dispatch(
-    hub: &Arc<Webhooks>,
-    book: &mut TenantWebhooks,
+    webhooks: &Arc<Webhooks>,
+    tenant_webhooks: &mut TenantWebhooks,
     seq: u64,
     now: Timestamp,
     fault: Option<InjectedFault>,
 ) {
-    let Some(delivery) = book.deliveries.get_mut(&seq) else {
+    let Some(delivery) = tenant_webhooks.deliveries.get_mut(&seq) else {
         return;
     };
-    let Some(endpoint) = book.endpoints.get(&delivery.endpoint_id) else {
+    let Some(endpoint) = tenant_webhooks.endpoints.get(&delivery.endpoint_id) else {
         return;
     };
     if delivery.status != DeliveryStatus::Pending || !endpoint.enabled {
@@ -213,20 +214,24 @@ fn dispatch(
     let first = attempt == 1;
     let id = &event.id;
     let ep = endpoint.id.as_str();
-    let send = |probe| hub.send(request(hub, endpoint, &event, seq, attempt, now, probe));
-    if first && chance(hub, hub.policy.forged_rate, "forged", id, ep) {
+    let send = |probe| {
+        webhooks.send(request(
+            webhooks, endpoint, &event, seq, attempt, now, probe,
+        ))
+    };
+    if first && chance(webhooks, webhooks.policy.forged_rate, "forged", id, ep) {
         send(Probe::Forged(Secret::derive(
-            hub.seed,
+            webhooks.seed,
             &format!("forged:{id}:{ep}"),
         )));
     }
     if first
         && matches!(endpoint.target, Target::Webhook { .. })
-        && chance(hub, hub.policy.stale_rate, "stale", id, ep)
+        && chance(webhooks, webhooks.policy.stale_rate, "stale", id, ep)
     {
         send(Probe::Stale);
     }
-    if first && chance(hub, hub.policy.timeout_rate, "timeout", id, ep) {
+    if first && chance(webhooks, webhooks.policy.timeout_rate, "timeout", id, ep) {
         send(Probe::InjectedTimeout);
     } else {
         send(Probe::Real(fault));
@@ -246,7 +251,7 @@ enum Probe {
 }
 
 fn request(
-    hub: &Arc<Webhooks>,
+    webhooks: &Arc<Webhooks>,
     endpoint: &Endpoint,
     event: &Arc<Event>,
     seq: u64,
@@ -256,7 +261,9 @@ fn request(
 ) -> Job {
     let (method, url) = endpoint.destination(event.event_type);
     let skew = match probe {
-        Probe::Stale => -i64::try_from(hub.policy.stale_by().as_std().as_secs()).unwrap_or(600),
+        Probe::Stale => {
+            -i64::try_from(webhooks.policy.stale_by().as_std().as_secs()).unwrap_or(600)
+        }
         _ => 0,
     };
     let secrets = match &probe {
@@ -304,13 +311,13 @@ fn request(
         url,
         body: body.into(),
         auth,
-        timeout: hub.policy.timeout().as_std(),
+        timeout: webhooks.policy.timeout().as_std(),
     }
 }
 
 /// True with the scenario's probability for this fault, event and endpoint.
 fn chance(
-    hub: &Arc<Webhooks>,
+    webhooks: &Arc<Webhooks>,
     rate: Option<crate::scenario::Probability>,
     fault: &str,
     event_id: &str,
@@ -318,13 +325,16 @@ fn chance(
 ) -> bool {
     rate.is_some_and(|p| {
         p.get() > 0.0
-            && unit_draw(&format!("{}:{fault}:{event_id}:{endpoint_id}", hub.seed)) < p.get()
+            && unit_draw(&format!(
+                "{}:{fault}:{event_id}:{endpoint_id}",
+                webhooks.seed
+            )) < p.get()
     })
 }
 
 /// Judges an answer: journals it, and for a real attempt marks the delivery done, plans the
 /// next retry, gives up, or disables the endpoint.
-pub(crate) fn finish(hub: &Arc<Webhooks>, ctx: &Context<'_>, job: &Job, answer: &Answer) {
+pub(crate) fn finish(webhooks: &Arc<Webhooks>, ctx: &Context<'_>, job: &Job, answer: &Answer) {
     let verdict = answer.verdict(job.fault == Some(InjectedFault::Timeout));
     ctx.journal.append(
         job.due_at,
@@ -347,11 +357,11 @@ pub(crate) fn finish(hub: &Arc<Webhooks>, ctx: &Context<'_>, job: &Job, answer: 
     if !job.counts {
         return;
     }
-    let mut books = hub.tenants();
-    let Some(book) = books.get_mut(&job.tenant) else {
+    let mut tenants = webhooks.tenants();
+    let Some(tenant_webhooks) = tenants.get_mut(&job.tenant) else {
         return;
     };
-    let Some(delivery) = book.deliveries.get_mut(&job.seq) else {
+    let Some(delivery) = tenant_webhooks.deliveries.get_mut(&job.seq) else {
         return;
     };
     if delivery.status != DeliveryStatus::Pending || delivery.attempts != job.attempt {
@@ -360,18 +370,18 @@ pub(crate) fn finish(hub: &Arc<Webhooks>, ctx: &Context<'_>, job: &Job, answer: 
     delivery.last_status = answer.status;
     if verdict == Verdict::Acknowledged {
         delivery.status = DeliveryStatus::Delivered;
-        if let Some(endpoint) = book.endpoints.get_mut(&job.endpoint_id) {
+        if let Some(endpoint) = tenant_webhooks.endpoints.get_mut(&job.endpoint_id) {
             endpoint.failing_since = None;
             if chance(
-                hub,
-                hub.policy.duplicate_rate,
+                webhooks,
+                webhooks.policy.duplicate_rate,
                 "duplicate",
                 &job.event_id,
                 &job.endpoint_id,
             ) {
                 let event = delivery.event.clone();
-                hub.send(request(
-                    hub,
+                webhooks.send(request(
+                    webhooks,
                     endpoint,
                     &event,
                     job.seq,
@@ -383,16 +393,16 @@ pub(crate) fn finish(hub: &Arc<Webhooks>, ctx: &Context<'_>, job: &Job, answer: 
         }
         return;
     }
-    let failing_since = book
+    let failing_since = tenant_webhooks
         .endpoints
         .get_mut(&job.endpoint_id)
         .map(|endpoint| *endpoint.failing_since.get_or_insert(job.due_at));
     let mut exhausted = false;
     if answer.status == Some(410) {
         disable_in(
-            hub,
+            webhooks,
             ctx,
-            book,
+            tenant_webhooks,
             &job.endpoint_id,
             "the endpoint answered 410 Gone",
             job.due_at,
@@ -404,7 +414,7 @@ pub(crate) fn finish(hub: &Arc<Webhooks>, ctx: &Context<'_>, job: &Job, answer: 
         delivery.failure =
             Some("the receiver answered `webhook-delivery: abort-message`".to_owned());
     } else {
-        let retry = hub.policy.retry();
+        let retry = webhooks.policy.retry();
         let index = (job.attempt - delivery.round_start) as usize;
         match retry.get(index.saturating_sub(1)) {
             Some(delay) => {
@@ -420,9 +430,9 @@ pub(crate) fn finish(hub: &Arc<Webhooks>, ctx: &Context<'_>, job: &Job, answer: 
                     job.endpoint_id,
                     job.attempt + 1
                 );
-                let webhooks = hub.clone();
+                let owner = webhooks.clone();
                 delivery.planned = Some(ctx.events.schedule(at, label, move |ctx| {
-                    release(&webhooks, &tenant, seq, ctx.now, None);
+                    release(&owner, &tenant, seq, ctx.now, None);
                 }));
                 delivery.next_attempt_at = Some(at);
             }
@@ -442,16 +452,16 @@ pub(crate) fn finish(hub: &Arc<Webhooks>, ctx: &Context<'_>, job: &Job, answer: 
             "last_status": answer.status,
         });
         operational(
-            hub,
+            webhooks,
             ctx.events,
-            book,
+            tenant_webhooks,
             EventType::AttemptExhausted,
             data,
             &job.endpoint_id,
             job.due_at,
         );
     }
-    let disable_after = hub.policy.disable_after().as_std();
+    let disable_after = webhooks.policy.disable_after().as_std();
     if let Some(since) = failing_since
         && job.due_at.duration_since(since).unsigned_abs() >= disable_after
     {
@@ -459,21 +469,28 @@ pub(crate) fn finish(hub: &Arc<Webhooks>, ctx: &Context<'_>, job: &Job, answer: 
             "every delivery failed for {} (since {since})",
             crate::scenario::Duration::from(disable_after)
         );
-        disable_in(hub, ctx, book, &job.endpoint_id, &reason, job.due_at);
+        disable_in(
+            webhooks,
+            ctx,
+            tenant_webhooks,
+            &job.endpoint_id,
+            &reason,
+            job.due_at,
+        );
     }
 }
 
 /// Sends an operational event (`webhook.*`) to the tenant's other endpoints that asked for it.
 fn operational(
-    hub: &Arc<Webhooks>,
+    webhooks: &Arc<Webhooks>,
     events: &EventQueue,
-    book: &mut TenantWebhooks,
+    tenant_webhooks: &mut TenantWebhooks,
     event_type: EventType,
     data: serde_json::Value,
     about: &str,
     now: Timestamp,
 ) {
-    let targets: Vec<String> = book
+    let targets: Vec<String> = tenant_webhooks
         .endpoints
         .values()
         .filter(|e| e.id != about && e.enabled && e.wants(event_type))
@@ -483,7 +500,7 @@ fn operational(
         return;
     }
     let event = Arc::new(Event::new(
-        hub.mint("evt"),
+        webhooks.mint("evt"),
         event_type,
         now,
         None,
@@ -491,18 +508,18 @@ fn operational(
         None,
     ));
     for target in targets {
-        enqueue(hub, events, book, &target, &event, now);
+        enqueue(webhooks, events, tenant_webhooks, &target, &event, now);
     }
 }
 
 /// Ends every pending delivery to `endpoint_id` as failed with `why`.
 pub(crate) fn fail_pending(
-    book: &mut TenantWebhooks,
+    tenant_webhooks: &mut TenantWebhooks,
     endpoint_id: &str,
     why: &str,
     events: &EventQueue,
 ) {
-    for delivery in book.deliveries.values_mut() {
+    for delivery in tenant_webhooks.deliveries.values_mut() {
         if delivery.endpoint_id == endpoint_id && delivery.status == DeliveryStatus::Pending {
             if let Some(planned) = delivery.planned.take() {
                 events.cancel(planned);
@@ -512,7 +529,7 @@ pub(crate) fn fail_pending(
             delivery.next_attempt_at = None;
         }
     }
-    book.held.retain(|(endpoint, _), (_, planned)| {
+    tenant_webhooks.held.retain(|(endpoint, _), (_, planned)| {
         let keep = endpoint != endpoint_id;
         if !keep {
             events.cancel(*planned);
@@ -522,14 +539,14 @@ pub(crate) fn fail_pending(
 }
 
 fn disable_in(
-    hub: &Arc<Webhooks>,
+    webhooks: &Arc<Webhooks>,
     ctx: &Context<'_>,
-    book: &mut TenantWebhooks,
+    tenant_webhooks: &mut TenantWebhooks,
     endpoint_id: &str,
     reason: &str,
     now: Timestamp,
 ) {
-    let Some(endpoint) = book.endpoints.get_mut(endpoint_id) else {
+    let Some(endpoint) = tenant_webhooks.endpoints.get_mut(endpoint_id) else {
         return;
     };
     if !endpoint.enabled {
@@ -539,7 +556,7 @@ fn disable_in(
     endpoint.disabled_reason = Some(reason.to_owned());
     let tenant = endpoint.tenant.clone();
     fail_pending(
-        book,
+        tenant_webhooks,
         endpoint_id,
         &format!("endpoint disabled: {reason}"),
         ctx.events,
@@ -555,9 +572,9 @@ fn disable_in(
     );
     let data = serde_json::json!({ "endpoint_id": endpoint_id, "reason": reason });
     operational(
-        hub,
+        webhooks,
         ctx.events,
-        book,
+        tenant_webhooks,
         EventType::EndpointDisabled,
         data,
         endpoint_id,
@@ -567,12 +584,12 @@ fn disable_in(
 
 /// Enables an endpoint again; what failed while it was disabled stays failed until recovered.
 pub(crate) fn enable(
-    hub: &Webhooks,
+    webhooks: &Webhooks,
     ctx: &Context<'_>,
     tenant: &TenantId,
     endpoint_id: &str,
 ) -> bool {
-    let changed = hub.with_endpoint(tenant, endpoint_id, |endpoint| {
+    let changed = webhooks.with_endpoint(tenant, endpoint_id, |endpoint| {
         let was = endpoint.enabled;
         endpoint.enabled = true;
         endpoint.disabled_reason = None;
@@ -609,7 +626,7 @@ pub(crate) enum RedeliveryError {
 /// Sends events to an endpoint again, at once, restarting their retry schedule: one event
 /// (`event_id`), or every failed one created at or after `since`. Returns how many.
 pub(crate) fn redeliver(
-    hub: &Arc<Webhooks>,
+    webhooks: &Arc<Webhooks>,
     ctx: &Context<'_>,
     tenant: &TenantId,
     endpoint_id: &str,
@@ -617,9 +634,9 @@ pub(crate) fn redeliver(
     since: Option<Timestamp>,
 ) -> Result<usize, RedeliveryError> {
     let now = ctx.now;
-    let mut books = hub.tenants();
-    let book = books.get_mut(tenant).ok_or(RedeliveryError::NoEndpoint)?;
-    let endpoint = book
+    let mut tenants = webhooks.tenants();
+    let tenant_webhooks = tenants.get_mut(tenant).ok_or(RedeliveryError::NoEndpoint)?;
+    let endpoint = tenant_webhooks
         .endpoints
         .get(endpoint_id)
         .ok_or(RedeliveryError::NoEndpoint)?;
@@ -628,12 +645,12 @@ pub(crate) fn redeliver(
     }
     let chosen: Vec<u64> = match event_id {
         Some(event_id) => vec![
-            *book
+            *tenant_webhooks
                 .by_event
                 .get(&(endpoint_id.to_owned(), event_id.to_owned()))
                 .ok_or(RedeliveryError::NoEvent)?,
         ],
-        None => book
+        None => tenant_webhooks
             .deliveries
             .values()
             .filter(|d| {
@@ -645,7 +662,7 @@ pub(crate) fn redeliver(
             .collect(),
     };
     for seq in &chosen {
-        if let Some(delivery) = book.deliveries.get_mut(seq) {
+        if let Some(delivery) = tenant_webhooks.deliveries.get_mut(seq) {
             if let Some(planned) = delivery.planned.take() {
                 ctx.events.cancel(planned);
             }
@@ -653,24 +670,24 @@ pub(crate) fn redeliver(
             delivery.failure = None;
             delivery.round_start = delivery.attempts;
         }
-        dispatch(hub, book, *seq, now, None);
+        dispatch(webhooks, tenant_webhooks, *seq, now, None);
     }
     Ok(chosen.len())
 }
 
 /// `POST /webhooks/{id}/test`: a `webhook.test` event for this endpoint alone.
 pub(crate) fn send_test(
-    hub: &Arc<Webhooks>,
+    webhooks: &Arc<Webhooks>,
     ctx: &Context<'_>,
     tenant: &TenantId,
     endpoint_id: &str,
 ) -> Option<String> {
     let now = ctx.now;
-    let mut books = hub.tenants();
-    let book = books.get_mut(tenant)?;
-    book.endpoints.get(endpoint_id)?;
+    let mut tenants = webhooks.tenants();
+    let tenant_webhooks = tenants.get_mut(tenant)?;
+    tenant_webhooks.endpoints.get(endpoint_id)?;
     let event = Arc::new(Event::new(
-        hub.mint("evt"),
+        webhooks.mint("evt"),
         EventType::Test,
         now,
         None,
@@ -680,7 +697,14 @@ pub(crate) fn send_test(
         }),
         None,
     ));
-    enqueue(hub, ctx.events, book, endpoint_id, &event, now);
+    enqueue(
+        webhooks,
+        ctx.events,
+        tenant_webhooks,
+        endpoint_id,
+        &event,
+        now,
+    );
     Some(event.id.clone())
 }
 

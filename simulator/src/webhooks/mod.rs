@@ -4,7 +4,7 @@
 //! The pieces: [`Webhooks`] keeps each tenant's endpoints and deliveries for one run; `publish`
 //! turns document changes into events; `delivery` plans attempts on the event queue, decides the
 //! injected faults and judges answers; `sender` is the background task that makes the HTTP
-//! requests (signed at the real send instant) and reports back. A reset starts a new hub, and
+//! requests (signed at the real send instant) and reports back. A reset starts new webhooks, and
 //! answers to requests of an old run are dropped.
 
 mod delivery;
@@ -91,15 +91,18 @@ impl Webhooks {
     pub fn endpoints(&self, tenant: &TenantId) -> Vec<Endpoint> {
         self.tenants()
             .get(tenant)
-            .map(|book| book.endpoints.values().cloned().collect())
+            .map(|tenant_webhooks| tenant_webhooks.endpoints.values().cloned().collect())
             .unwrap_or_default()
     }
 
     /// Whether any endpoint of `tenant` subscribes to `event_type`.
     pub fn wanted(&self, tenant: &TenantId, event_type: EventType) -> bool {
-        self.tenants()
-            .get(tenant)
-            .is_some_and(|book| book.endpoints.values().any(|e| e.wants(event_type)))
+        self.tenants().get(tenant).is_some_and(|tenant_webhooks| {
+            tenant_webhooks
+                .endpoints
+                .values()
+                .any(|e| e.wants(event_type))
+        })
     }
 
     pub fn endpoint(&self, tenant: &TenantId, id: &str) -> Option<Endpoint> {
@@ -121,10 +124,10 @@ impl Webhooks {
         id: &str,
         events: &crate::runtime::EventQueue,
     ) -> Option<Endpoint> {
-        let mut books = self.tenants();
-        let book = books.get_mut(tenant)?;
-        let endpoint = book.endpoints.remove(id)?;
-        delivery::fail_pending(book, id, "endpoint deleted", events);
+        let mut tenants = self.tenants();
+        let tenant_webhooks = tenants.get_mut(tenant)?;
+        let endpoint = tenant_webhooks.endpoints.remove(id)?;
+        delivery::fail_pending(tenant_webhooks, id, "endpoint deleted", events);
         Some(endpoint)
     }
 
@@ -146,8 +149,9 @@ impl Webhooks {
     pub fn deliveries(&self, tenant: &TenantId, endpoint_id: &str) -> Vec<Delivery> {
         self.tenants()
             .get(tenant)
-            .map(|book| {
-                book.deliveries
+            .map(|tenant_webhooks| {
+                tenant_webhooks
+                    .deliveries
                     .values()
                     .filter(|d| d.endpoint_id == endpoint_id)
                     .cloned()

@@ -25,17 +25,17 @@ impl Publisher for Arc<Webhooks> {
 
 /// Raises the events of one document change.
 fn publish_change(
-    hub: &Arc<Webhooks>,
+    webhooks: &Arc<Webhooks>,
     ctx: &Context<'_>,
     tenant: &TenantId,
     change: &DocumentChange,
 ) {
     let now = ctx.now;
-    let mut books = hub.tenants();
-    let Some(book) = books.get_mut(tenant) else {
+    let mut tenants = webhooks.tenants();
+    let Some(tenant_webhooks) = tenants.get_mut(tenant) else {
         return;
     };
-    if book.endpoints.is_empty() {
+    if tenant_webhooks.endpoints.is_empty() {
         return;
     }
     // News that keeps the state (an SDI MC while retrying, an NE with EC01) is a status
@@ -49,7 +49,7 @@ fn publish_change(
         types.push(EventType::CallbackReceipts);
     }
     for event_type in types {
-        let targets: Vec<String> = book
+        let targets: Vec<String> = tenant_webhooks
             .endpoints
             .values()
             .filter(|endpoint| endpoint.wants(event_type))
@@ -59,14 +59,14 @@ fn publish_change(
             continue;
         }
         let sequence = {
-            let n = book
+            let n = tenant_webhooks
                 .sequences
                 .entry(change.document_id.clone())
                 .or_insert(0);
             *n += 1;
             *n
         };
-        let id = hub.mint("evt");
+        let id = webhooks.mint("evt");
         let data = if event_type == EventType::CallbackReceipts {
             callback_body(
                 &id,
@@ -88,7 +88,7 @@ fn publish_change(
             provider.as_ref(),
         ));
         for target in targets {
-            enqueue(hub, ctx.events, book, &target, &event, now);
+            enqueue(webhooks, ctx.events, tenant_webhooks, &target, &event, now);
         }
     }
 }
@@ -96,18 +96,18 @@ fn publish_change(
 /// Tells the tenant's ERP callback how a submission was processed: one entry per document,
 /// valid or not.
 pub(crate) fn publish_submission(
-    hub: &Arc<Webhooks>,
+    webhooks: &Arc<Webhooks>,
     ctx: &Context<'_>,
     tenant: &TenantId,
     submission_id: &str,
     items: Vec<Value>,
 ) {
     let now = ctx.now;
-    let mut books = hub.tenants();
-    let Some(book) = books.get_mut(tenant) else {
+    let mut tenants = webhooks.tenants();
+    let Some(tenant_webhooks) = tenants.get_mut(tenant) else {
         return;
     };
-    let targets: Vec<String> = book
+    let targets: Vec<String> = tenant_webhooks
         .endpoints
         .values()
         .filter(|endpoint| endpoint.wants(EventType::CallbackDocuments))
@@ -116,7 +116,7 @@ pub(crate) fn publish_submission(
     if targets.is_empty() {
         return;
     }
-    let id = hub.mint("evt");
+    let id = webhooks.mint("evt");
     let data = callback_body(&id, "SubmissionProcessed", items);
     let event = Arc::new(Event::new(
         id,
@@ -127,7 +127,7 @@ pub(crate) fn publish_submission(
         None,
     ));
     for target in targets {
-        enqueue(hub, ctx.events, book, &target, &event, now);
+        enqueue(webhooks, ctx.events, tenant_webhooks, &target, &event, now);
     }
 }
 

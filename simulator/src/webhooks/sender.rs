@@ -122,7 +122,7 @@ pub(crate) async fn run(
             }
             next = jobs.recv() => next,
         };
-        let Some((job, hub)) = next else {
+        let Some((job, webhooks)) = next else {
             return;
         };
         let Ok(permit) = permits.clone().acquire_owned().await else {
@@ -132,8 +132,8 @@ pub(crate) async fn run(
         let answered = answered.clone();
         tokio::spawn(async move {
             let answer = send(&client, &job).await;
-            answered(&hub, &job, &answer);
-            hub.done();
+            answered(&webhooks, &job, &answer);
+            webhooks.done();
             drop(permit);
         });
     }

@@ -1,6 +1,7 @@
 //! Online sessions and the invoices sent in them: opening with an RSA-wrapped AES key,
-//! sending encrypted invoices, the 100 -> 150 -> 200 (or 4xx) processing on the agenda, KSeF's
-//! global duplicate check, closing, and the UPOs.
+//! taking encrypted invoices in (the synchronous checks, then 100), closing, the session's
+//! status, and the UPOs. What happens to an invoice after 100 (150, 200 with its KSeF number,
+//! KSeF's global duplicate check, the refusals) is `lifecycle.rs`.
 //!
 //! Every invoice is also a gateway document of the session's tenant, so the gateway lists it
 //! and the tenant's webhooks hear about it, exactly like a KSeF invoice submitted through the
@@ -290,7 +291,7 @@ pub(crate) fn unseal(
 }
 
 /// `POST /sessions/online/{ref}/invoices`: the synchronous checks, then the invoice is taken
-/// (202) and its processing planned on the agenda.
+/// (202) and its processing planned as events on the clock.
 pub(crate) fn send(
     ksef: &Arc<Ksef>,
     ctx: &Context<'_>,

@@ -2,7 +2,7 @@
 //! authentication operations and the tokens they issued, the online sessions and the invoices
 //! sent in them. Times that only pass (auth 100 -> 200, storage, UPO readiness, a session's
 //! collective UPO) are worked out from the clock when asked; steps that change a document (the
-//! invoice statuses) run on the agenda, because they raise webhooks.
+//! invoice statuses) run as events on the clock, because they raise webhooks.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 
 /// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut hex = String::with_capacity(64);
     for byte in digest.iter() {
@@ -16,7 +16,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// A number in [0, 1) fixed by `key`: how seeded choices (which documents a behaviour picks,
 /// which deliveries get a fault) repeat exactly when a scenario is replayed. Callers put the
 /// seed and whatever identifies the choice into the key.
-pub fn unit_draw(key: &str) -> f64 {
+pub(crate) fn unit_draw(key: &str) -> f64 {
     let digest = sha256_hex(key.as_bytes());
     let top = u64::from_str_radix(digest.get(..13).unwrap_or("0"), 16).unwrap_or(0);
     // 13 hex digits are 52 bits: exact in an f64.

@@ -33,7 +33,7 @@ mod certificate;
 mod civil_time;
 mod clock;
 mod codelists;
-pub mod digest; // TEMP: private once the tests hash with sha2
+mod digest;
 mod scheduler;
 mod vocabulary;
 mod xmldsig;
@@ -52,7 +52,7 @@ mod runtime;
 mod lifecycle;
 mod webhooks;
 // Layer 5: the network engines.
-pub mod networks; // TEMP: private once the SDI tests have their own client
+pub mod networks; // TEMP: private once the parallel splits have landed
 // Layer 6: the running simulation.
 mod simulation;
 // Layer 7: HTTP.

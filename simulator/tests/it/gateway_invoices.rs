@@ -205,7 +205,7 @@ async fn a_json_envelope_carries_the_reference_and_a_behaviour_refuses_it() {
             "network": "ksef",
             "channel": "gateway",
             "direction": "outbound",
-            "content_sha256": eisim::digest::sha256_hex(invoice("REJ-7").as_bytes()),
+            "content_sha256": crate::sha256_hex(invoice("REJ-7").as_bytes()),
             "recipient": "KSEF:5261040828",
         })
     );
@@ -442,11 +442,11 @@ async fn a_batch_reports_each_document_and_settles_when_all_are_final() {
         [
             (
                 json!("gateway"),
-                json!(eisim::digest::sha256_hex(invoice("B-1").as_bytes()))
+                json!(crate::sha256_hex(invoice("B-1").as_bytes()))
             ),
             (
                 json!("gateway"),
-                json!(eisim::digest::sha256_hex(P2_MISSING.as_bytes()))
+                json!(crate::sha256_hex(P2_MISSING.as_bytes()))
             ),
         ]
     );

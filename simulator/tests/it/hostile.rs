@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use eisim::networks::sdi::soap;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,6 +18,7 @@ use tokio::net::TcpStream;
 use crate::TestSim;
 use crate::gateway_invoices::{Client, SCENARIO, invoice};
 use crate::ksef;
+use crate::sdicoop;
 
 /// Short, so the slow-client case ends quickly; no assertion depends on it.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_millis(200);
@@ -592,7 +592,7 @@ async fn invalid_utf8_is_refused_in_xml_json_soap_and_yaml() {
 async fn a_truncated_mtom_package_is_a_soap_fault() {
     let t = start().await;
     let file = invoice("H-7-MTOM").into_bytes();
-    let call = soap::ricevi_file_request("IT01234567897_00001.xml", &file, true);
+    let call = sdicoop::ricevi_file("IT01234567897_00001.xml", &file, true);
     assert!(call.content_type.starts_with("multipart/related"));
     // Cut in the middle of the package, inside its closing delimiter, and in the first
     // part's headers.

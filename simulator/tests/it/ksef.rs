@@ -568,7 +568,7 @@ async fn native_invoices_are_journaled_by_content_with_gateway_states() {
     step(&t, 5).await;
 
     let taken = t.journal("document_taken").await;
-    let digest = eisim::digest::sha256_hex(&valid);
+    let digest = crate::sha256_hex(&valid);
     assert_eq!(taken.len(), 2, "{taken:?}");
     for (entry, reference) in taken.iter().zip(&refs) {
         assert_eq!(entry["tenant"], "acme");

@@ -20,6 +20,7 @@ mod ksef_numbers;
 mod peppol;
 mod schemas;
 mod sdi;
+mod sdicoop;
 mod webhooks;
 
 /// A running simulator on a free port with a virtual clock, plus an HTTP client for it.
@@ -110,6 +111,19 @@ impl TestSim {
             .await
             .unwrap()
     }
+}
+
+/// Lowercase hex SHA-256, from `sha2` itself: the digests eisim journals are checked against
+/// an implementation that is not eisim's.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, byte| {
+            use std::fmt::Write as _;
+            write!(hex, "{byte:02x}").unwrap();
+            hex
+        })
 }
 
 /// (state, network status) of each document webhook a mock endpoint has received so far.

@@ -708,7 +708,7 @@ async fn an_inbound_invoice_arrives_and_the_tenant_answers_it_in_order() {
             &json!("network"),
             &json!("inbound"),
             &json!("in-0.xml"),
-            &json!(eisim::digest::sha256_hex(original.as_bytes())),
+            &json!(crate::sha256_hex(original.as_bytes())),
         )
     );
 

@@ -6,11 +6,11 @@
 
 use std::time::Duration;
 
-use eisim::networks::sdi::soap;
 use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+use crate::sdicoop;
 use crate::{TestSim, hook_statuses};
 
 const FPA12: &str = include_str!("../../../fixtures/sdi/FPA12-minimal.xml");
@@ -103,13 +103,13 @@ impl Sdi {
     }
 
     async fn send(&self, name: &str, file: &[u8], mtom: bool) -> Received {
-        let call = soap::ricevi_file_request(name, file, mtom);
+        let call = sdicoop::ricevi_file(name, file, mtom);
         let response = self
             .t
             .http
             .post(self.t.url("/ricevi_file"))
             .header("content-type", &call.content_type)
-            .header("soapaction", format!("\"{}\"", call.soap_action))
+            .header("soapaction", call.soap_action_header())
             .body(call.body)
             .send()
             .await
@@ -120,10 +120,10 @@ impl Sdi {
             .get("content-type")
             .map(|v| v.to_str().unwrap().to_owned());
         let body = response.bytes().await.unwrap();
-        let answer = soap::parse_ricevi_file_response(content_type.as_deref(), &body).unwrap();
+        let answer = sdicoop::read_ricevi_file_answer(content_type.as_deref(), &body).unwrap();
         Received {
             id: answer.identificativo_sdi,
-            errore: answer.errore.map(|e| e.code().to_owned()),
+            errore: answer.errore,
         }
     }
 
@@ -191,10 +191,10 @@ async fn calls(server: &MockServer) -> Vec<(String, String, String)> {
                 .headers
                 .get("content-type")
                 .map(|v| v.to_str().unwrap().to_owned());
-            let parsed = soap::parse_request(content_type.as_deref(), &r.body).unwrap();
+            let parsed = sdicoop::read_request(content_type.as_deref(), None, &r.body).unwrap();
             (
                 action,
-                parsed.operation.element().to_owned(),
+                parsed.operation.element.to_owned(),
                 parsed.text("NomeFile").unwrap_or_default().to_owned(),
             )
         })
@@ -569,10 +569,7 @@ async fn gateway_documents_live_the_same_lifecycle_with_states_webhooks_and_down
             &doc["recipient"],
         )
     );
-    assert_eq!(
-        taken[0]["content_sha256"],
-        eisim::digest::sha256_hex(&pa("EC02-7"))
-    );
+    assert_eq!(taken[0]["content_sha256"], crate::sha256_hex(&pa("EC02-7")));
 
     let mut seen = Vec::new();
     for step in [secs(1), secs(2 * MIN), secs(3 * MIN), secs(2 * DAY)] {
@@ -700,7 +697,7 @@ async fn notifica_esito(
     name: &str,
     ec: &[u8],
 ) -> (String, Option<(String, String)>) {
-    let call = soap::notifica_esito_request(id, name, ec, false);
+    let call = sdicoop::notifica_esito(id, name, ec, false);
     let response = t
         .http
         .post(t.url("/ricevi_notifica"))
@@ -716,9 +713,9 @@ async fn notifica_esito(
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned());
     let body = response.bytes().await.unwrap();
-    let answer = soap::parse_notifica_esito_response(content_type.as_deref(), &body).unwrap();
+    let answer = sdicoop::read_notifica_esito_answer(content_type.as_deref(), &body).unwrap();
     (
-        answer.esito.code().to_owned(),
+        answer.esito,
         answer
             .scarto
             .map(|(name, xml)| (name, String::from_utf8(xml).unwrap())),
@@ -728,7 +725,7 @@ async fn notifica_esito(
 #[tokio::test]
 async fn inbound_invoices_reach_ricezione_fatture_and_the_administration_answers() {
     let service = MockServer::start().await;
-    let er01 = soap::risposta_ricevi_fatture(false);
+    let er01 = sdicoop::risposta_ricevi_fatture(false);
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(er01.body, &er01.content_type))
         .mount(&service)
@@ -751,9 +748,9 @@ async fn inbound_invoices_reach_ricezione_fatture_and_the_administration_answers
             content_type.starts_with("multipart/related"),
             "{content_type}"
         );
-        let parsed = soap::parse_request(Some(content_type), &request.body).unwrap();
+        let parsed = sdicoop::read_request(Some(content_type), None, &request.body).unwrap();
         let id = parsed.identificativo_sdi().unwrap();
-        let metadata = String::from_utf8(parsed.binary("Metadati").unwrap()).unwrap();
+        let metadata = String::from_utf8(parsed.bytes("Metadati").unwrap().to_vec()).unwrap();
         assert!(metadata.contains("<Formato>FPA12</Formato>"), "{metadata}");
         assert!(
             metadata.contains("<TentativiInvio>1</TentativiInvio>"),
@@ -768,7 +765,7 @@ async fn inbound_invoices_reach_ricezione_fatture_and_the_administration_answers
             parsed.text("NomeFileMetadati")
         );
         assert_eq!(
-            parsed.binary("File").unwrap(),
+            parsed.bytes("File").unwrap(),
             pa(if ids.is_empty() { "IN-1" } else { "IN-2" })
         );
         ids.push(id);
@@ -800,7 +797,7 @@ async fn inbound_invoices_reach_ricezione_fatture_and_the_administration_answers
             Value::from("network"),
             Value::from("inbound"),
             Value::from(name),
-            Value::from(eisim::digest::sha256_hex(&pa(number))),
+            Value::from(crate::sha256_hex(&pa(number))),
         )
     };
     assert_eq!(

@@ -66,6 +66,11 @@ mod simulator;
 #[cfg(test)]
 mod testing;
 
+/// The README's Rust examples, compiled and run as doc tests so they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use clock::{Clock, ClockError, ClockMode};
 pub use documents::{
     DocumentError, Finding, Format, Inspection, InspectionContext, Severity, inspect,

@@ -23,6 +23,7 @@
 mod cfg;
 mod cycles;
 mod imports;
+mod map;
 mod modules;
 mod rules;
 mod sources;

@@ -62,8 +62,8 @@ impl Window {
 
 /// One fault of the running scenario, placed on the run's clock.
 #[derive(Debug)]
-pub(crate) struct Armed {
-    pub(crate) fault: Fault,
+struct Armed {
+    fault: Fault,
     window: Window,
     /// Requests matched so far (in the window, on the path): the key of the next rate draw.
     matched: AtomicU64,
@@ -72,7 +72,7 @@ pub(crate) struct Armed {
 /// The faults of one run, with their windows and counters. A reset starts them afresh.
 #[derive(Debug)]
 pub struct FaultPlan {
-    pub(crate) armed: Vec<Armed>,
+    armed: Vec<Armed>,
     seed: u64,
 }
 
@@ -101,6 +101,11 @@ impl FaultPlan {
                 .collect(),
             seed,
         }
+    }
+
+    /// What fault `index` (from 0, as `Strike` names them) is.
+    pub fn kind(&self, index: usize) -> Option<&FaultKind> {
+        self.armed.get(index).map(|armed| &armed.fault.kind)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -148,7 +148,7 @@ pub(crate) async fn inject(
             },
         );
     };
-    let kind_of = |fault: usize| run.faults.armed.get(fault).map(|armed| &armed.fault.kind);
+    let kind_of = |fault: usize| run.faults.kind(fault);
     for &fault in &strike.delays {
         if let Some(kind @ FaultKind::Latency { delay, .. }) = kind_of(fault) {
             journal(fault, kind, None, Some(format!("answered {delay} later")));

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use super::event_queue::EventQueue;
 use crate::clock::Clock;
 use crate::faults::FaultPlan;
-use crate::journal::{Journal, Record};
+use crate::journal::Journal;
 use crate::scenario::Scenario;
 use crate::store::{DocumentChange, Store};
 use crate::vocabulary::TenantId;
@@ -56,10 +56,5 @@ impl<'a> Context<'a> {
     /// The same run at another instant (an event planned for later, a step held by an outage).
     pub fn at(&self, now: Timestamp) -> Context<'a> {
         Context { now, ..*self }
-    }
-
-    /// Appends a journal entry for `tenant` at this context's instant.
-    pub fn note(&self, tenant: Option<&TenantId>, record: Record) -> u64 {
-        self.journal.append(self.now, tenant.cloned(), record)
     }
 }

@@ -10,8 +10,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::clock::ClockError;
+use crate::documents::DocumentError;
+use crate::networks::peppol::ResponseError;
 use crate::scenario::ScenarioErrors;
+use crate::store::TokenExpiryOverflow;
 use crate::vocabulary::Network;
+use crate::webhooks::RedeliveryError;
 
 /// A failed HTTP request, answered as `application/problem+json`.
 #[derive(Debug, thiserror::Error)]
@@ -428,6 +432,58 @@ impl AppError {
             map.insert("errors".into(), Value::Array(list));
         }
         body
+    }
+}
+
+// What the layers below say went wrong, as the gateway's problem types: the one place their
+// errors meet HTTP.
+
+impl From<DocumentError> for AppError {
+    fn from(error: DocumentError) -> Self {
+        match error {
+            error @ DocumentError::NotXml(_) => AppError::DocumentUnreadable(error.to_string()),
+            DocumentError::Hostile(why) => AppError::HostileXml(why),
+            DocumentError::UnsupportedFormat(why) => AppError::UnsupportedDocumentFormat(why),
+        }
+    }
+}
+
+impl From<ResponseError> for AppError {
+    fn from(error: ResponseError) -> Self {
+        match error {
+            ResponseError::NoDocument(id) => AppError::DocumentNotFound(id),
+            ResponseError::Refused { rule, message } => {
+                AppError::InvoiceResponseRefused { rule, message }
+            }
+            ResponseError::OutOfOrder {
+                rule,
+                message,
+                allowed,
+            } => AppError::InvoiceResponseOrder {
+                rule,
+                message,
+                allowed,
+            },
+            ResponseError::Inconsistent(why) => AppError::Internal(why),
+        }
+    }
+}
+
+impl From<RedeliveryError> for AppError {
+    fn from(error: RedeliveryError) -> Self {
+        match error {
+            RedeliveryError::NoEndpoint(id) => AppError::EndpointNotFound(id),
+            RedeliveryError::NoEvent { endpoint, event } => {
+                AppError::WebhookEventNotFound { endpoint, event }
+            }
+            RedeliveryError::Disabled(id) => AppError::EndpointDisabled(id),
+        }
+    }
+}
+
+impl From<TokenExpiryOverflow> for AppError {
+    fn from(error: TokenExpiryOverflow) -> Self {
+        AppError::Internal(error.to_string())
     }
 }
 

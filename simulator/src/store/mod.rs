@@ -13,7 +13,9 @@ mod access_tokens;
 mod documents;
 mod ledger;
 
-pub(crate) use access_tokens::{AccessTokens, DEFAULT_TOKEN_TTL, TokenRejection};
+pub(crate) use access_tokens::{
+    AccessTokens, DEFAULT_TOKEN_TTL, TokenExpiryOverflow, TokenRejection,
+};
 
 pub(crate) use documents::{
     DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail, StateChange, SubmissionItem,

@@ -616,11 +616,14 @@ pub(crate) fn enable(
 }
 
 /// Why a redelivery could not start.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum RedeliveryError {
-    NoEndpoint,
-    NoEvent,
-    Disabled,
+    #[error("no webhook endpoint `{0}`")]
+    NoEndpoint(String),
+    #[error("no event `{event}` was sent to webhook endpoint `{endpoint}`")]
+    NoEvent { endpoint: String, event: String },
+    #[error("webhook endpoint `{0}` is disabled")]
+    Disabled(String),
 }
 
 /// Sends events to an endpoint again, at once, restarting their retry schedule: one event
@@ -635,20 +638,24 @@ pub(crate) fn redeliver(
 ) -> Result<usize, RedeliveryError> {
     let now = ctx.now;
     let mut tenants = webhooks.tenants();
-    let tenant_webhooks = tenants.get_mut(tenant).ok_or(RedeliveryError::NoEndpoint)?;
+    let no_endpoint = || RedeliveryError::NoEndpoint(endpoint_id.to_owned());
+    let tenant_webhooks = tenants.get_mut(tenant).ok_or_else(no_endpoint)?;
     let endpoint = tenant_webhooks
         .endpoints
         .get(endpoint_id)
-        .ok_or(RedeliveryError::NoEndpoint)?;
+        .ok_or_else(no_endpoint)?;
     if !endpoint.enabled {
-        return Err(RedeliveryError::Disabled);
+        return Err(RedeliveryError::Disabled(endpoint_id.to_owned()));
     }
     let chosen: Vec<u64> = match event_id {
         Some(event_id) => vec![
             *tenant_webhooks
                 .by_event
                 .get(&(endpoint_id.to_owned(), event_id.to_owned()))
-                .ok_or(RedeliveryError::NoEvent)?,
+                .ok_or_else(|| RedeliveryError::NoEvent {
+                    endpoint: endpoint_id.to_owned(),
+                    event: event_id.to_owned(),
+                })?,
         ],
         None => tenant_webhooks
             .deliveries
@@ -706,14 +713,4 @@ pub(crate) fn send_test(
         now,
     );
     Some(event.id.clone())
-}
-
-impl std::fmt::Display for RedeliveryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::NoEndpoint => "no such endpoint",
-            Self::NoEvent => "no such event for this endpoint",
-            Self::Disabled => "the endpoint is disabled",
-        })
-    }
 }

@@ -9,7 +9,7 @@ use jiff::tz::TimeZone;
 use serde_json::json;
 
 use crate::digest::sha256_hex;
-use crate::documents::{self, DocumentError, Format, Inspection, InspectionContext};
+use crate::documents::{self, Format, Inspection, InspectionContext};
 use crate::http::problem::AppError;
 use crate::journal::{AntiPattern, DocumentTaken, Record};
 use crate::lifecycle::{self, SubmitOptions};
@@ -108,7 +108,7 @@ impl<'a> Intake<'a> {
             received: self.now.to_zoned(TimeZone::UTC).date(),
             file_name: incoming.file_name.clone(),
         };
-        let inspection = documents::inspect(&incoming.bytes, &context).map_err(document_error)?;
+        let inspection = documents::inspect(&incoming.bytes, &context)?;
         if let Some(declared) = incoming.network
             && declared != inspection.format.network()
         {
@@ -363,13 +363,5 @@ fn describe(format: Format) -> &'static str {
         Format::UblCreditNote => "a UBL credit note",
         Format::FatturaPaFpa12 | Format::FatturaPaFpr12 => "a FatturaPA",
         Format::KsefFa3 => "a KSeF FA(3) invoice",
-    }
-}
-
-pub(crate) fn document_error(error: DocumentError) -> AppError {
-    match error {
-        error @ DocumentError::NotXml(_) => AppError::DocumentUnreadable(error.to_string()),
-        DocumentError::Hostile(why) => AppError::HostileXml(why),
-        DocumentError::UnsupportedFormat(why) => AppError::UnsupportedDocumentFormat(why),
     }
 }

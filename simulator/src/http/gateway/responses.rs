@@ -13,7 +13,7 @@ use super::auth::Authenticated;
 use super::meter::meter;
 use crate::http::problem::AppError;
 use crate::http::server::AppState;
-use crate::networks::peppol::{self, MessageKind, ResponseError};
+use crate::networks::peppol::{self, MessageKind};
 use crate::scenario::EndpointGroup;
 
 #[derive(Debug, Deserialize)]
@@ -47,23 +47,7 @@ pub(crate) async fn respond(
     };
     let sent = run
         .peppol
-        .respond(&run.context_now(), &tenant, &id, &request)
-        .map_err(|error| match error {
-            ResponseError::NoDocument(id) => AppError::DocumentNotFound(id),
-            ResponseError::Refused { rule, message } => {
-                AppError::InvoiceResponseRefused { rule, message }
-            }
-            ResponseError::OutOfOrder {
-                rule,
-                message,
-                allowed,
-            } => AppError::InvoiceResponseOrder {
-                rule,
-                message,
-                allowed,
-            },
-            ResponseError::Inconsistent(why) => AppError::Internal(why),
-        })?;
+        .respond(&run.context_now(), &tenant, &id, &request)?;
     let (code, name, now) = (sent.code, sent.file_name, sent.at);
     let body = serde_json::json!({
         "type": MessageKind::InvoiceResponse.as_str(),

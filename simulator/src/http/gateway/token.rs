@@ -100,10 +100,7 @@ pub(crate) async fn issue(
     }
 
     let ttl = run.token_ttl;
-    let (access_token, _) = run
-        .tokens
-        .issue(&tenant, client_id, now, ttl, run.seed)
-        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let (access_token, _) = run.tokens.issue(&tenant, client_id, now, ttl, run.seed)?;
     let mut response = Json(TokenResponse {
         access_token,
         token_type: "Bearer",

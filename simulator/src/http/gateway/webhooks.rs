@@ -23,9 +23,7 @@ use crate::http::server::{AppState, media_type};
 use crate::journal::Record;
 use crate::simulation::Run;
 use crate::vocabulary::TenantId;
-use crate::webhooks::{
-    self, Delivery, Dialect, Endpoint, EventType, RedeliveryError, Secret, Target,
-};
+use crate::webhooks::{self, Delivery, Dialect, Endpoint, EventType, Secret, Target};
 
 /// Billit allows 20 active webhooks per registration; so does eisim, per tenant.
 const MAX_ENDPOINTS: usize = 20;
@@ -289,8 +287,7 @@ pub(crate) async fn resend(
         &id,
         Some(&event_id),
         None,
-    )
-    .map_err(|e| redelivery_error(e, &id, Some(&event_id)))?;
+    )?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "resent": count }))).into_response())
 }
 
@@ -317,8 +314,7 @@ pub(crate) async fn recover(
         &id,
         None,
         Some(request.since),
-    )
-    .map_err(|e| redelivery_error(e, &id, None))?;
+    )?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "resent": count }))).into_response())
 }
 
@@ -491,17 +487,6 @@ fn find(run: &Run, tenant: &TenantId, id: &str) -> Result<Endpoint, AppError> {
     run.webhooks
         .endpoint(tenant, id)
         .ok_or_else(|| AppError::EndpointNotFound(id.to_owned()))
-}
-
-fn redelivery_error(error: RedeliveryError, id: &str, event: Option<&str>) -> AppError {
-    match error {
-        RedeliveryError::NoEndpoint => AppError::EndpointNotFound(id.to_owned()),
-        RedeliveryError::NoEvent => AppError::WebhookEventNotFound {
-            endpoint: id.to_owned(),
-            event: event.unwrap_or_default().to_owned(),
-        },
-        RedeliveryError::Disabled => AppError::EndpointDisabled(id.to_owned()),
-    }
 }
 
 /// `[]` and `["*"]` mean every invoice event.

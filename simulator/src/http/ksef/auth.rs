@@ -332,7 +332,7 @@ pub(crate) async fn redeem(caller: Caller) -> Result<Response, KsefError> {
         &op.method,
         caller.now,
     );
-    if let Some(stored) = ksef.books().auths.get_mut(&op.reference) {
+    if let Some(stored) = ksef.records().auths.get_mut(&op.reference) {
         stored.redeemed = true;
         stored.refresh_token = Some(refresh.clone());
         stored.refresh_valid_until = Some(refresh_until);
@@ -353,7 +353,7 @@ pub(crate) async fn refresh(caller: Caller) -> Result<Response, KsefError> {
     let ksef = caller.ksef();
     let token = caller.bearer_token().unwrap_or_default().to_owned();
     let known = ksef
-        .books()
+        .records()
         .tokens
         .get(&token)
         .filter(|issued| issued.kind == TokenType::Refresh)
@@ -363,7 +363,7 @@ pub(crate) async fn refresh(caller: Caller) -> Result<Response, KsefError> {
             "Nieprawidłowy token odświeżający.".to_owned(),
         ));
     };
-    let op = ksef.books().auths.get(&issued.auth).cloned();
+    let op = ksef.records().auths.get(&issued.auth).cloned();
     let Some(op) = op.filter(|op| !op.revoked && caller.now < issued.valid_until) else {
         return Err(KsefError::exception(
             21301,
@@ -377,7 +377,7 @@ pub(crate) async fn refresh(caller: Caller) -> Result<Response, KsefError> {
         &op.method,
         caller.now,
     );
-    if let Some(stored) = ksef.books().auths.get_mut(&op.reference) {
+    if let Some(stored) = ksef.records().auths.get_mut(&op.reference) {
         stored.last_refresh = Some(caller.now);
     }
     Ok(reply(

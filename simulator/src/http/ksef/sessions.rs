@@ -263,7 +263,7 @@ pub(crate) async fn list(
     let mut mine: Vec<Session> = if online {
         caller
             .ksef()
-            .books()
+            .records()
             .sessions
             .values()
             .filter(|s| s.context == grant.context)

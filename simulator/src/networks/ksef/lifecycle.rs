@@ -208,8 +208,8 @@ fn advance(
 ) {
     let now = ctx.now;
     let (document_id, previous, code, details, number) = {
-        let mut books = ksef.books();
-        let Some(invoice) = books.invoices.get(reference).cloned() else {
+        let mut records = ksef.records();
+        let Some(invoice) = records.invoices.get(reference).cloned() else {
             return;
         };
         if !invoice.pending() {
@@ -231,7 +231,7 @@ fn advance(
                 facts.kind.clone(),
                 facts.number.clone(),
             );
-            match books.numbered.get(&key).cloned() {
+            match records.numbered.get(&key).cloned() {
                 Some((original, session)) => {
                     code = 440;
                     details = vec![format!(
@@ -248,17 +248,17 @@ fn advance(
                         date_of(now),
                         &format!("{}:{reference}", ksef.seed()),
                     );
-                    books
+                    records
                         .numbered
                         .insert(key, (assigned.clone(), invoice.session.clone()));
-                    books
+                    records
                         .by_ksef_number
                         .insert(assigned.clone(), reference.to_owned());
                     number = Some(assigned);
                 }
             }
         }
-        if let Some(invoice) = books.invoices.get_mut(reference) {
+        if let Some(invoice) = records.invoices.get_mut(reference) {
             invoice.code = code;
             invoice.details = details.clone();
             invoice.extensions = extensions;

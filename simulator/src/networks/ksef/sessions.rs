@@ -113,7 +113,7 @@ pub(crate) fn open(
         .checked_add(ksef.settings.session_ttl())
         .unwrap_or(Timestamp::MAX);
     let failed = key.is_none();
-    ksef.books().sessions.insert(
+    ksef.records().sessions.insert(
         reference.clone(),
         Session {
             reference: reference.clone(),
@@ -147,7 +147,7 @@ pub(crate) fn session_of(
     grant: &Grant,
     reference: &str,
 ) -> Result<Session, KsefError> {
-    ksef.books()
+    ksef.records()
         .sessions
         .get(reference)
         .filter(|s| s.context == grant.context)
@@ -158,7 +158,7 @@ pub(crate) fn session_of(
 /// The session `reference` whatever its context: the pre-signed download links carry no
 /// token, the reference is their secret.
 pub(crate) fn stored_session(ksef: &Ksef, reference: &str) -> Result<Session, KsefError> {
-    ksef.books()
+    ksef.records()
         .sessions
         .get(reference)
         .cloned()
@@ -167,11 +167,11 @@ pub(crate) fn stored_session(ksef: &Ksef, reference: &str) -> Result<Session, Ks
 
 /// Works out a session's status at `now` from its invoices and the clock.
 pub(crate) fn status(ksef: &Ksef, session: &Session, now: Timestamp) -> SessionStatus {
-    let books = ksef.books();
+    let records = ksef.records();
     let invoices: Vec<&Invoice> = session
         .invoices
         .iter()
-        .filter_map(|r| books.invoices.get(r))
+        .filter_map(|r| records.invoices.get(r))
         .collect();
     let ok = invoices.iter().filter(|i| i.code == 200).count();
     let failed = invoices
@@ -305,8 +305,8 @@ pub(crate) fn send(
     // cost time in proportion to the invoices already in the session (issue 9's load benchmark).
     // Open, exactly when `status` would answer 100: a usable key, not closed, not expired.
     let open = {
-        let books = ksef.books();
-        let session = books
+        let records = ksef.records();
+        let session = records
             .sessions
             .get(reference)
             .filter(|s| s.context == grant.context)
@@ -356,14 +356,14 @@ pub(crate) fn send(
     let record = ledger_record(ctx, grant, reference, &bytes, inspection);
     let document_id = record.id.clone();
     let ordinal = {
-        let mut books = ksef.books();
-        let Some(session) = books.sessions.get_mut(reference) else {
+        let mut records = ksef.records();
+        let Some(session) = records.sessions.get_mut(reference) else {
             return Err(KsefError::no_session(reference));
         };
         session.invoices.push(invoice_ref.clone());
         session.updated = now;
         let ordinal = u32::try_from(session.invoices.len()).unwrap_or(u32::MAX);
-        books.invoices.insert(
+        records.invoices.insert(
             invoice_ref.clone(),
             Invoice {
                 reference: invoice_ref.clone(),
@@ -528,7 +528,7 @@ pub(crate) fn close(
             )],
         ));
     }
-    if let Some(session) = ksef.books().sessions.get_mut(reference) {
+    if let Some(session) = ksef.records().sessions.get_mut(reference) {
         session.closed = Some(now);
         session.updated = now;
     }
@@ -625,11 +625,11 @@ pub(crate) fn session_upo(
         .position(|p| p == page_ref)
         .ok_or_else(missing)?;
     let entries: Vec<UpoEntry> = {
-        let books = ksef.books();
+        let records = ksef.records();
         session
             .invoices
             .iter()
-            .filter_map(|r| books.invoices.get(r))
+            .filter_map(|r| records.invoices.get(r))
             .filter(|i| i.code == 200)
             .filter_map(upo_entry)
             .collect()
@@ -648,7 +648,7 @@ pub(crate) fn session_upo(
 
 /// The invoice `invoice_ref` of session `session`.
 pub(crate) fn invoice_in(ksef: &Ksef, session: &Session, invoice_ref: &str) -> Option<Invoice> {
-    ksef.books()
+    ksef.records()
         .invoices
         .get(invoice_ref)
         .filter(|i| i.session == session.reference)
@@ -657,11 +657,11 @@ pub(crate) fn invoice_in(ksef: &Ksef, session: &Session, invoice_ref: &str) -> O
 
 /// The session's invoices in ordinal order, only the failed ones when asked.
 pub(crate) fn invoices_of(ksef: &Ksef, session: &Session, failed_only: bool) -> Vec<Invoice> {
-    let books = ksef.books();
+    let records = ksef.records();
     session
         .invoices
         .iter()
-        .filter_map(|r| books.invoices.get(r))
+        .filter_map(|r| records.invoices.get(r))
         .filter(|i| !failed_only || (!i.pending() && i.code != 200))
         .cloned()
         .collect()
@@ -669,9 +669,9 @@ pub(crate) fn invoices_of(ksef: &Ksef, session: &Session, failed_only: bool) -> 
 
 /// A stored invoice by KSeF number, for its seller's context.
 pub(crate) fn by_ksef_number(ksef: &Ksef, grant: &Grant, number: &str) -> Option<Invoice> {
-    let books = ksef.books();
-    let reference = books.by_ksef_number.get(number)?;
-    let invoice = books.invoices.get(reference)?;
-    let session = books.sessions.get(&invoice.session)?;
+    let records = ksef.records();
+    let reference = records.by_ksef_number.get(number)?;
+    let invoice = records.invoices.get(reference)?;
+    let session = records.sessions.get(&invoice.session)?;
     (session.context == grant.context).then(|| invoice.clone())
 }

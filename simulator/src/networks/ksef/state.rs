@@ -39,11 +39,12 @@ pub struct Ksef {
     /// Contexts (NIPs) and the tenant owning each.
     owners: HashMap<String, TenantId>,
     minted: AtomicU64,
-    books: Mutex<Books>,
+    records: Mutex<Records>,
 }
 
+/// What one run's KSeF has on record, behind one lock.
 #[derive(Debug, Default)]
-pub(crate) struct Books {
+pub(crate) struct Records {
     pub(crate) challenges: HashMap<String, Challenge>,
     pub(crate) auths: HashMap<String, AuthOperation>,
     pub(crate) tokens: HashMap<String, Issued>,
@@ -153,7 +154,7 @@ impl Ksef {
             seed,
             owners,
             minted: AtomicU64::new(0),
-            books: Mutex::new(Books::default()),
+            records: Mutex::new(Records::default()),
         }
     }
 
@@ -168,8 +169,8 @@ impl Ksef {
         })
     }
 
-    pub(crate) fn books(&self) -> MutexGuard<'_, Books> {
-        self.books.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(crate) fn records(&self) -> MutexGuard<'_, Records> {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn seed(&self) -> u64 {
@@ -189,23 +190,23 @@ impl Ksef {
     /// `POST /auth/challenge`.
     pub(crate) fn challenge(&self, now: Timestamp) -> (String, Timestamp) {
         let reference = self.mint("CR", now);
-        let mut books = self.books();
+        let mut records = self.records();
         // An expired challenge is refused with the same 21111 as an unknown one, so it can be
         // forgotten: otherwise a client that asks for a challenge per call (or never finishes
         // authenticating) grows this map for ever.
-        books.challenges_issued += 1;
-        if books
+        records.challenges_issued += 1;
+        if records
             .challenges_issued
             .is_multiple_of(CHALLENGE_SWEEP_EVERY)
         {
-            books.challenges.retain(|_, challenge| {
+            records.challenges.retain(|_, challenge| {
                 challenge
                     .timestamp
                     .checked_add(CHALLENGE_TTL)
                     .is_ok_and(|until| now < until)
             });
         }
-        books.challenges.insert(
+        records.challenges.insert(
             reference.clone(),
             Challenge {
                 timestamp: now,
@@ -222,7 +223,7 @@ impl Ksef {
         challenge: &str,
         now: Timestamp,
     ) -> Result<Timestamp, KsefError> {
-        let mut books = self.books();
+        let mut records = self.records();
         let bad = || {
             KsefError::exception(
                 21111,
@@ -231,7 +232,7 @@ impl Ksef {
                 )],
             )
         };
-        let entry = books.challenges.get_mut(challenge).ok_or_else(bad)?;
+        let entry = records.challenges.get_mut(challenge).ok_or_else(bad)?;
         let expired = entry
             .timestamp
             .checked_add(CHALLENGE_TTL)
@@ -256,7 +257,7 @@ impl Ksef {
         let tenant = self.owner(&context);
         let (token, valid_until) =
             self.issue(TokenType::Operation, &reference, &context, &method, now);
-        self.books().auths.insert(
+        self.records().auths.insert(
             reference.clone(),
             AuthOperation {
                 reference: reference.clone(),
@@ -306,7 +307,7 @@ impl Ksef {
             unique: self.mint("JT", now),
         };
         let token = self.jwt.sign(&claims.to_json());
-        self.books().tokens.insert(
+        self.records().tokens.insert(
             token.clone(),
             Issued {
                 kind,
@@ -347,8 +348,8 @@ impl Ksef {
         self.jwt.verify(token).map_err(|error| {
             KsefError::Unauthorized(format!("Nieprawidłowy token uwierzytelniający ({error})."))
         })?;
-        let books = self.books();
-        let issued = books
+        let records = self.records();
+        let issued = records
             .tokens
             .get(token)
             .filter(|issued| kinds.contains(&issued.kind))
@@ -361,7 +362,7 @@ impl Ksef {
                 super::wire::ksef_time(issued.valid_until)
             )));
         }
-        let op = books.auths.get(&issued.auth).cloned().ok_or_else(|| {
+        let op = records.auths.get(&issued.auth).cloned().ok_or_else(|| {
             KsefError::Unauthorized("Nieprawidłowy token uwierzytelniający.".to_owned())
         })?;
         Ok((issued.clone(), op))
@@ -383,8 +384,8 @@ impl Ksef {
 
     /// The UPO's account of who authenticated, and how.
     pub(crate) fn proof_of(&self, auth: &str) -> (ContextId, AuthProof) {
-        let books = self.books();
-        match books.auths.get(auth) {
+        let records = self.records();
+        match records.auths.get(auth) {
             Some(op) => (
                 ContextId::Nip(op.context.clone()),
                 match &op.method {

@@ -36,6 +36,7 @@ mod codelists;
 pub mod digest; // TEMP: private once the tests hash with sha2
 mod scheduler;
 mod vocabulary;
+mod xml;
 mod xmldsig;
 // Layer 1: documents, identifiers and scenarios.
 mod documents;

@@ -19,16 +19,13 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use quick_xml::NsReader;
-use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
 use thiserror::Error;
 
 use super::signature::{SdiSigner, SignatureError};
 use crate::codelists::sdi::Family;
 use crate::codelists::sdi::MessageType;
 use crate::codelists::sdi::PA_NAMESPACE;
+use crate::xml::{self, Element, Limits};
 use crate::xmldsig::{DSIG_NS, XmlElement};
 
 /// SDI's message names: a counter of at most three alphanumerics. 999 in decimal, then
@@ -705,44 +702,59 @@ fn counter_text(counter: u32) -> Result<String, MessageError> {
     }
 }
 
+/// An EC is a dozen elements; anything this deep or this large is not one.
+const LIMITS: Limits = Limits {
+    max_depth: 32,
+    max_elements: 10_000,
+};
+
 /// Reads an EC the recipient sent through `NotificaEsito`. Anything that does not conform to
 /// `NotificaEsitoCommittente_Type` is refused with [`MessageError::EsitoNonConforme`] (SDI's
 /// EN00); whether the outcome is admissible (known file, in time, not a duplicate: EN01) is
 /// the caller's business. A `ds:Signature` is accepted and ignored (the simulator trusts its
-/// recipients). DTDs are refused outright: they are the door to entity expansion and
-/// external entity reads, and no EC needs one.
+/// recipients). Hostile XML (a DTD, an unknown entity, absurd depth or size) is refused by
+/// the reader, and is not conforming either: no EC needs any of it.
 pub fn parse_esito_committente(xml: &[u8]) -> Result<EsitoCommittente, MessageError> {
-    let root = parse_tree(xml)?;
+    let root = xml::parse_with(xml, LIMITS)
+        .map_err(|error| MessageError::EsitoNonConforme(error.to_string()))?
+        .root;
     let not_conforming = |reason: String| MessageError::EsitoNonConforme(reason);
-    if root.namespace != PA_NAMESPACE || root.local != "NotificaEsitoCommittente" {
+    if !root.is(PA_NAMESPACE, "NotificaEsitoCommittente") {
         return Err(not_conforming(format!(
             "the root is {{{}}}{}, expected {{{PA_NAMESPACE}}}NotificaEsitoCommittente",
-            root.namespace, root.local
+            root.ns, root.name
         )));
     }
-    match root.attributes.iter().find(|(name, _)| name == "versione") {
-        Some((_, value)) if value == "1.0" => {}
-        Some((_, value)) => {
+    match root.attr_in("", "versione") {
+        Some("1.0") => {}
+        Some(value) => {
             return Err(not_conforming(format!(
                 "versione is {value:?}, expected \"1.0\""
             )));
         }
         None => return Err(not_conforming("the versione attribute is missing".into())),
     }
-    if let Some((name, _)) = root.attributes.iter().find(|(name, _)| name != "versione") {
-        return Err(not_conforming(format!("unexpected attribute {name}")));
+    if let Some(attr) = root
+        .attrs
+        .iter()
+        .find(|a| !(a.ns.is_empty() && a.name == "versione"))
+    {
+        return Err(not_conforming(format!(
+            "unexpected attribute {}",
+            attr.clark_name()
+        )));
     }
-    if !root.text.trim().is_empty() {
+    if !root.text().is_empty() {
         return Err(not_conforming("text directly inside the root".into()));
     }
 
     let mut children = root.children.iter().peekable();
-    let mut take = |name: &str| -> Result<Option<&ParsedElement>, MessageError> {
+    let mut take = |name: &str| -> Result<Option<&Element>, MessageError> {
         match children.peek() {
-            Some(child) if child.local == name && child.namespace.is_empty() => Ok(children.next()),
-            Some(child) if child.local == name => Err(MessageError::EsitoNonConforme(format!(
+            Some(child) if child.is("", name) => Ok(children.next()),
+            Some(child) if child.name == name => Err(MessageError::EsitoNonConforme(format!(
                 "<{name}> must be unqualified, found it in namespace {}",
-                child.namespace
+                child.ns
             ))),
             _ => Ok(None),
         }
@@ -789,15 +801,14 @@ pub fn parse_esito_committente(xml: &[u8]) -> Result<EsitoCommittente, MessageEr
         None => None,
     };
     if let Some(signature) = children.peek()
-        && signature.namespace == DSIG_NS
-        && signature.local == "Signature"
+        && signature.is(DSIG_NS, "Signature")
     {
         children.next();
     }
     if let Some(extra) = children.next() {
         return Err(not_conforming(format!(
             "unexpected element <{}> (or out of order)",
-            extra.local
+            extra.name
         )));
     }
     Ok(EsitoCommittente {
@@ -825,13 +836,13 @@ fn parse_identificativo(text: &str) -> Option<u64> {
     significant.parse().ok()
 }
 
-fn parse_riferimento(element: &ParsedElement) -> Result<InvoiceRef, MessageError> {
+fn parse_riferimento(element: &Element) -> Result<InvoiceRef, MessageError> {
     let not_conforming = |reason: String| MessageError::EsitoNonConforme(reason);
     let mut children = element.children.iter();
     let mut next = |name: &str, required: bool| -> Result<Option<String>, MessageError> {
         let found = children.clone().next();
         match found {
-            Some(child) if child.local == name && child.namespace.is_empty() => {
+            Some(child) if child.is("", name) => {
                 children.next();
                 Ok(Some(simple_text(child)?))
             }
@@ -847,7 +858,7 @@ fn parse_riferimento(element: &ParsedElement) -> Result<InvoiceRef, MessageError
     if let Some(extra) = children.next() {
         return Err(not_conforming(format!(
             "unexpected <{}> in RiferimentoFattura",
-            extra.local
+            extra.name
         )));
     }
     // normalizedString: tabs and line breaks count as spaces before the pattern applies.
@@ -891,150 +902,14 @@ fn parse_riferimento(element: &ParsedElement) -> Result<InvoiceRef, MessageError
 /// A simple-typed element's text exactly as written: the string types of EC (`Esito`,
 /// `Descrizione`, `MessageIdCommittente`) preserve whitespace and `NumeroFattura` only
 /// replaces it, so only the integer fields (which collapse it) may trim.
-fn simple_text(element: &ParsedElement) -> Result<String, MessageError> {
+fn simple_text(element: &Element) -> Result<String, MessageError> {
     if let Some(child) = element.children.first() {
         return Err(MessageError::EsitoNonConforme(format!(
             "<{}> must hold text only, found <{}>",
-            element.local, child.local
+            element.name, child.name
         )));
     }
-    Ok(element.text.clone())
-}
-
-/// Enough of a parsed element for checking an EC against its schema.
-#[derive(Debug, Default)]
-struct ParsedElement {
-    namespace: String,
-    local: String,
-    /// Unqualified attributes only; namespace declarations are not kept.
-    attributes: Vec<(String, String)>,
-    text: String,
-    children: Vec<ParsedElement>,
-}
-
-/// An EC is a dozen elements; anything this deep is not one.
-const MAX_DEPTH: usize = 32;
-const MAX_ELEMENTS: usize = 10_000;
-
-fn parse_tree(xml: &[u8]) -> Result<ParsedElement, MessageError> {
-    let bad = |reason: String| MessageError::EsitoNonConforme(reason);
-    let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
-    let text = std::str::from_utf8(xml).map_err(|e| bad(format!("not UTF-8: {e}")))?;
-    let mut reader = NsReader::from_str(text);
-    reader.config_mut().check_end_names = true;
-    let mut open: Vec<ParsedElement> = Vec::new();
-    let mut root: Option<ParsedElement> = None;
-    let mut count = 0usize;
-    loop {
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| bad(format!("not well-formed XML: {e}")))?;
-        let namespace = match resolved {
-            ResolveResult::Bound(ns) => ns.as_ref().to_owned(),
-            ResolveResult::Unbound => String::new(),
-            ResolveResult::Unknown(prefix) => {
-                return Err(bad(format!("undeclared namespace prefix {prefix:?}")));
-            }
-        };
-        match event {
-            Event::DocType(_) => {
-                return Err(bad("a DOCTYPE declaration: DTDs are refused".into()));
-            }
-            Event::Start(start) | Event::Empty(start) if root.is_some() && open.is_empty() => {
-                let name = start.local_name().as_ref().to_owned();
-                return Err(bad(format!("content after the root element: <{name}>")));
-            }
-            Event::Start(start) => {
-                count += 1;
-                if count > MAX_ELEMENTS || open.len() >= MAX_DEPTH {
-                    return Err(bad("far too large or deep for an EC".into()));
-                }
-                open.push(parsed_element(namespace, &start)?);
-            }
-            Event::Empty(start) => {
-                count += 1;
-                if count > MAX_ELEMENTS {
-                    return Err(bad("far too large for an EC".into()));
-                }
-                open.push(parsed_element(namespace, &start)?);
-                close_element(&mut open, &mut root);
-            }
-            Event::End(_) => close_element(&mut open, &mut root),
-            Event::Text(t) => {
-                let content = t.xml10_content();
-                append_text(&mut open, &content).map_err(bad)?;
-            }
-            Event::CData(c) => {
-                let content = c.xml10_content();
-                append_text(&mut open, &content).map_err(bad)?;
-            }
-            Event::GeneralRef(r) => {
-                let value = if r.is_char_ref() {
-                    r.resolve_char_ref()
-                        .map_err(|e| bad(format!("bad character reference: {e}")))?
-                        .map(String::from)
-                } else {
-                    let name = r.xml10_content();
-                    resolve_predefined_entity(&name).map(String::from)
-                };
-                let value =
-                    value.ok_or_else(|| bad("an entity other than the predefined ones".into()))?;
-                append_text(&mut open, &value).map_err(bad)?;
-            }
-            Event::Eof => break,
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-        }
-    }
-    if !open.is_empty() {
-        return Err(bad("the document ends inside an element".into()));
-    }
-    root.ok_or_else(|| bad("no root element".into()))
-}
-
-fn parsed_element(
-    namespace: String,
-    start: &quick_xml::events::BytesStart<'_>,
-) -> Result<ParsedElement, MessageError> {
-    let bad = |reason: String| MessageError::EsitoNonConforme(reason);
-    let mut element = ParsedElement {
-        namespace,
-        local: start.local_name().as_ref().to_owned(),
-        ..ParsedElement::default()
-    };
-    for attribute in start.attributes() {
-        let attribute = attribute.map_err(|e| bad(format!("bad attribute: {e}")))?;
-        let key = attribute.key.as_ref();
-        if key == "xmlns" || key.starts_with("xmlns:") {
-            continue;
-        }
-        let value = attribute
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| bad(format!("bad attribute value: {e}")))?;
-        element
-            .attributes
-            .push((key.to_owned(), value.into_owned()));
-    }
-    Ok(element)
-}
-
-fn close_element(open: &mut Vec<ParsedElement>, root: &mut Option<ParsedElement>) {
-    if let Some(element) = open.pop() {
-        match open.last_mut() {
-            Some(parent) => parent.children.push(element),
-            None => *root = Some(element),
-        }
-    }
-}
-
-fn append_text(open: &mut [ParsedElement], content: &str) -> Result<(), String> {
-    match open.last_mut() {
-        Some(parent) => {
-            parent.text.push_str(content);
-            Ok(())
-        }
-        None if content.trim().is_empty() => Ok(()),
-        None => Err("text outside the root element".into()),
-    }
+    Ok(element.raw_text.clone())
 }
 
 #[cfg(test)]
@@ -1757,7 +1632,15 @@ mod tests {
             ),
             (
                 format!(r#"<t:NotificaEsitoCommittente xmlns:t="{ns}" versione="1.0"><IdentificativoSdI>1</IdentificativoSdI><Esito>EC01</Esito>"#),
-                "ends inside",
+                "ends before its root element is closed",
+            ),
+            (
+                format!(r#"<t:NotificaEsitoCommittente xmlns:t="{ns}" versione="1.0"><IdentificativoSdI>1</IdentificativoSdI><Esito>EC01</Esito><Descrizione>{}x{}</Descrizione></t:NotificaEsitoCommittente>"#, "<a>".repeat(31), "</a>".repeat(31)),
+                "nested more than 32 deep",
+            ),
+            (
+                format!(r#"<t:NotificaEsitoCommittente xmlns:t="{ns}" xmlns:x="urn:x" versione="1.0" x:extra="1"><IdentificativoSdI>1</IdentificativoSdI><Esito>EC01</Esito></t:NotificaEsitoCommittente>"#),
+                "unexpected attribute {urn:x}extra",
             ),
             ("".into(), "no root"),
             ("not xml at all".into(), "outside the root"),

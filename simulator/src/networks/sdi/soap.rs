@@ -23,8 +23,9 @@
 //! refused with the element named, so a broken integrator learns what it got wrong) and
 //! lenient where real stacks differ (any prefixes, SOAP headers without `mustUnderstand`,
 //! inline base64 inside an MTOM package, LF or CRLF, binary or base64 MIME parts). Hostile
-//! XML is refused outright: no DTD, no entity other than the five predefined ones and
-//! character references, bounded depth and element count.
+//! XML is refused outright by the crate's one XML reader (`crate::xml`), as for every other
+//! parser: no DTD, no entity other than the five predefined ones and character references,
+//! bounded depth and element count.
 //!
 //! Writing is deterministic (fixed prefixes, Content-IDs and a content-derived MIME boundary)
 //! so snapshots are stable. Each wrapper element declares its own namespace, so the first
@@ -33,12 +34,9 @@
 use std::fmt::Write as _;
 
 use base64::Engine as _;
-use quick_xml::XmlVersion;
-use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
 
 use super::mtom::{self, Attachment, MimeError, Package};
+use crate::xml::{self, Element, Limits, XmlError};
 
 /// SOAP 1.1 envelope namespace; SDICoop is SOAP 1.1 only.
 pub const SOAP_ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -58,10 +56,12 @@ pub const PLAIN_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 /// Upper bound on any message this codec reads. An SDI file is at most 5 MB (check 00003) and
 /// a ZIP or AT a few times that; base64 inflates by 4/3. The HTTP layer should cap earlier.
 pub const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
-/// Deepest element nesting accepted inside the envelope (real messages use 5).
-const MAX_DEPTH: usize = 32;
-/// Most elements accepted in one envelope (real messages have under 20).
-const MAX_ELEMENTS: usize = 2_000;
+/// Deepest element nesting accepted in an envelope (real messages use 5), and most elements
+/// (real messages have under 20).
+const LIMITS: Limits = Limits {
+    max_depth: 32,
+    max_elements: 2_000,
+};
 
 /// Why a SOAP message could not be read. Every variant is the sender's fault (`soap:Client`)
 /// except a received [`SoapError::Fault`], which reports the peer's own fault.
@@ -862,9 +862,12 @@ fn collect_fields(
 /// An element of the body payload with its xop:Include already resolved.
 #[derive(Debug, Default)]
 struct Node {
+    /// Namespace URI; `None` when the element is in no namespace.
     ns: Option<String>,
     name: String,
+    /// The element's own text, untrimmed.
     text: String,
+    /// The bytes of the MIME part its `xop:Include` pointed at.
     attachment: Option<Vec<u8>>,
     children: Vec<Node>,
 }
@@ -925,383 +928,175 @@ fn read_envelope(content_type: Option<&str>, body: &[u8]) -> Result<Option<Node>
         Some(p) => p.root.body.as_slice(),
         None => body,
     };
-    let xml = std::str::from_utf8(xml_bytes).map_err(|_| SoapError::NotUtf8)?;
-    let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
-    EnvelopeReader::new(xml, package.as_ref()).read()
+    let document = xml::parse_with(xml_bytes, LIMITS).map_err(refusal)?;
+    payload(document.root, package.as_ref())
 }
 
-/// Simplified events: comments, PIs and the XML declaration are dropped, references are
-/// turned into text (or refused), DOCTYPE is refused.
-enum Ev {
-    Start {
-        ns: Option<String>,
-        name: String,
-        attributes: Vec<Attr>,
-    },
-    End,
-    Text(String),
-    Eof,
-}
-
-struct Attr {
-    ns: Option<String>,
-    name: String,
-    value: String,
-}
-
-struct EnvelopeReader<'a> {
-    reader: NsReader<&'a [u8]>,
-    package: Option<&'a Package>,
-    elements: usize,
-}
-
-fn xml_error(e: impl std::fmt::Display) -> SoapError {
-    SoapError::Xml(e.to_string())
-}
-
-fn owned_ns(result: ResolveResult<'_>) -> Result<Option<String>, SoapError> {
-    match result {
-        ResolveResult::Bound(ns) => Ok(Some(ns.as_ref().to_string())),
-        ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(prefix) => Err(SoapError::Xml(format!(
-            "namespace prefix {prefix:?} is not declared"
-        ))),
+/// The reader's refusal in the codec's terms: the hostile cases keep their own variants (a
+/// fault names a DTD, the entity, the limit), a missing root is no SOAP envelope, and the
+/// rest is malformed XML.
+fn refusal(error: XmlError) -> SoapError {
+    match error {
+        XmlError::NotUtf8 { .. } => SoapError::NotUtf8,
+        XmlError::Doctype { .. } => SoapError::DtdRefused,
+        XmlError::Entity {
+            entity: Some(entity),
+            ..
+        } => SoapError::EntityRefused(entity),
+        XmlError::TooDeep { limit, .. } => SoapError::TooDeep(limit),
+        XmlError::TooManyElements { limit } => SoapError::TooManyElements(limit),
+        XmlError::NoRoot => SoapError::NotSoap11("no root element".to_string()),
+        other @ (XmlError::Malformed(_) | XmlError::Entity { entity: None, .. }) => {
+            SoapError::Xml(other.to_string())
+        }
     }
 }
 
-fn is_whitespace(text: &str) -> bool {
-    text.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
-}
-
-impl<'a> EnvelopeReader<'a> {
-    fn new(xml: &'a str, package: Option<&'a Package>) -> Self {
-        let mut reader = NsReader::from_str(xml);
-        let config = reader.config_mut();
-        config.expand_empty_elements = true;
-        config.check_end_names = true;
-        config.trim_text(false);
-        Self {
-            reader,
-            package,
-            elements: 0,
+/// The Body's element from `soap:Envelope`: an optional Header, then the Body, nothing else.
+fn payload(envelope: Element, package: Option<&Package>) -> Result<Option<Node>, SoapError> {
+    if !envelope.is(SOAP_ENVELOPE_NS, "Envelope") {
+        if envelope.ns == SOAP12_ENVELOPE_NS {
+            return Err(SoapError::NotSoap11(
+                "SOAP 1.2 envelope; SDICoop uses SOAP 1.1".to_string(),
+            ));
         }
+        return Err(SoapError::NotSoap11(format!(
+            "root element is {}, expected {{{SOAP_ENVELOPE_NS}}}Envelope",
+            envelope.clark_name()
+        )));
     }
-
-    fn next(&mut self) -> Result<Ev, SoapError> {
-        loop {
-            let (resolved, event) = self.reader.read_resolved_event().map_err(xml_error)?;
-            let ns = owned_ns(resolved)?;
-            match event {
-                Event::Start(start) => {
-                    self.elements += 1;
-                    if self.elements > MAX_ELEMENTS {
-                        return Err(SoapError::TooManyElements(MAX_ELEMENTS));
-                    }
-                    let name = start.local_name().as_ref().to_string();
-                    let mut attributes = Vec::new();
-                    for attribute in start.attributes() {
-                        let attribute = attribute.map_err(xml_error)?;
-                        if attribute.key.as_namespace_binding().is_some() {
-                            continue;
-                        }
-                        let (resolved, local) =
-                            self.reader.resolver().resolve_attribute(attribute.key);
-                        let attr_ns = owned_ns(resolved)?;
-                        let value = attribute
-                            .normalized_value(XmlVersion::Implicit1_0)
-                            .map_err(|e| match e {
-                                quick_xml::Error::Escape(
-                                    quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
-                                ) => SoapError::EntityRefused(name),
-                                other => xml_error(other),
-                            })?;
-                        attributes.push(Attr {
-                            ns: attr_ns,
-                            name: local.as_ref().to_string(),
-                            value: value.into_owned(),
-                        });
-                    }
-                    return Ok(Ev::Start {
-                        ns,
-                        name,
-                        attributes,
-                    });
-                }
-                Event::End(_) => return Ok(Ev::End),
-                Event::Empty(_) => {
-                    // Unreachable with expand_empty_elements, kept as an error not a panic.
-                    return Err(SoapError::Xml("unexpected empty-element event".to_string()));
-                }
-                Event::Text(text) => return Ok(Ev::Text(text.xml10_content().into_owned())),
-                Event::CData(cdata) => return Ok(Ev::Text(cdata.xml10_content().into_owned())),
-                Event::GeneralRef(reference) => {
-                    if reference.is_char_ref() {
-                        let c = reference
-                            .resolve_char_ref()
-                            .map_err(xml_error)?
-                            .ok_or_else(|| SoapError::Xml("bad character reference".into()))?;
-                        return Ok(Ev::Text(c.to_string()));
-                    }
-                    let text = match reference.as_ref() {
-                        "lt" => "<",
-                        "gt" => ">",
-                        "amp" => "&",
-                        "apos" => "'",
-                        "quot" => "\"",
-                        other => return Err(SoapError::EntityRefused(other.to_string())),
-                    };
-                    return Ok(Ev::Text(text.to_string()));
-                }
-                Event::DocType(_) => return Err(SoapError::DtdRefused),
-                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => continue,
-                Event::Eof => return Ok(Ev::Eof),
-            }
-        }
+    if envelope.has_text() {
+        return Err(SoapError::Xml("text inside soap:Envelope".into()));
     }
-
-    fn read(mut self) -> Result<Option<Node>, SoapError> {
-        // Root: soap:Envelope.
-        loop {
-            match self.next()? {
-                Ev::Text(t) if is_whitespace(&t) => continue,
-                Ev::Start { ns, name, .. } => {
-                    if ns.as_deref() == Some(SOAP_ENVELOPE_NS) && name == "Envelope" {
-                        break;
-                    }
-                    if ns.as_deref() == Some(SOAP12_ENVELOPE_NS) {
-                        return Err(SoapError::NotSoap11(
-                            "SOAP 1.2 envelope; SDICoop uses SOAP 1.1".to_string(),
-                        ));
-                    }
-                    return Err(SoapError::NotSoap11(format!(
-                        "root element is {}, expected {{{SOAP_ENVELOPE_NS}}}Envelope",
-                        Node {
-                            ns,
-                            name,
-                            ..Node::default()
-                        }
-                        .display_name()
-                    )));
-                }
-                Ev::Text(_) => return Err(SoapError::Xml("text before the root element".into())),
-                Ev::End | Ev::Eof => {
-                    return Err(SoapError::NotSoap11("no root element".to_string()));
-                }
-            }
-        }
-
-        // Children of Envelope: optional Header, then Body.
-        let mut seen_header = false;
-        let mut payload = None;
-        let mut seen_body = false;
-        loop {
-            match self.next()? {
-                Ev::Text(t) if is_whitespace(&t) => continue,
-                Ev::Text(_) => return Err(SoapError::Xml("text inside soap:Envelope".into())),
-                Ev::Start { ns, name, .. } => {
-                    let in_soap = ns.as_deref() == Some(SOAP_ENVELOPE_NS);
-                    if in_soap && name == "Header" && !seen_header && !seen_body {
-                        seen_header = true;
-                        self.read_header()?;
-                    } else if in_soap && name == "Body" && !seen_body {
-                        seen_body = true;
-                        payload = self.read_body()?;
-                    } else {
-                        return Err(SoapError::UnexpectedElement {
-                            element: Node {
-                                ns,
-                                name,
-                                ..Node::default()
-                            }
-                            .display_name(),
-                            parent: "soap:Envelope".to_string(),
-                            detail: String::new(),
-                        });
-                    }
-                }
-                Ev::End => break,
-                Ev::Eof => return Err(SoapError::Xml("unexpected end of document".into())),
-            }
-        }
-        if !seen_body {
-            return Err(SoapError::NotSoap11("soap:Body is missing".to_string()));
-        }
-        loop {
-            match self.next()? {
-                Ev::Eof => return Ok(payload),
-                Ev::Text(t) if is_whitespace(&t) => continue,
-                _ => return Err(SoapError::Xml("content after soap:Envelope".into())),
-            }
-        }
-    }
-
-    /// Header blocks are ignored (SDICoop defines none; CXF/WCF may add WS-Addressing) unless
-    /// they demand to be understood, which SOAP 1.1 §4.2.3 says must then fault.
-    fn read_header(&mut self) -> Result<(), SoapError> {
-        loop {
-            match self.next()? {
-                Ev::Text(t) if is_whitespace(&t) => continue,
-                Ev::Text(_) => return Err(SoapError::Xml("text inside soap:Header".into())),
-                Ev::Start {
-                    ns,
-                    name,
-                    attributes,
-                } => {
-                    let must_understand = attributes.iter().any(|a| {
-                        a.ns.as_deref() == Some(SOAP_ENVELOPE_NS)
-                            && a.name == "mustUnderstand"
-                            && matches!(a.value.trim(), "1" | "true")
-                    });
-                    if must_understand {
-                        return Err(SoapError::MustUnderstand(
-                            Node {
-                                ns,
-                                name,
-                                ..Node::default()
-                            }
-                            .display_name(),
-                        ));
-                    }
-                    self.skip_element(1)?;
-                }
-                Ev::End => return Ok(()),
-                Ev::Eof => return Err(SoapError::Xml("unexpected end of document".into())),
-            }
-        }
-    }
-
-    fn skip_element(&mut self, depth: usize) -> Result<(), SoapError> {
-        let mut open = 1usize;
-        while open > 0 {
-            match self.next()? {
-                Ev::Start { .. } => {
-                    open += 1;
-                    if depth + open > MAX_DEPTH {
-                        return Err(SoapError::TooDeep(MAX_DEPTH));
-                    }
-                }
-                Ev::End => open -= 1,
-                Ev::Text(_) => {}
-                Ev::Eof => return Err(SoapError::Xml("unexpected end of document".into())),
-            }
-        }
-        Ok(())
-    }
-
-    fn read_body(&mut self) -> Result<Option<Node>, SoapError> {
-        let mut payload: Option<Node> = None;
-        loop {
-            match self.next()? {
-                Ev::Text(t) if is_whitespace(&t) => continue,
-                Ev::Text(_) => return Err(SoapError::Xml("text inside soap:Body".into())),
-                Ev::Start { ns, name, .. } => {
-                    let node = Node {
-                        ns,
-                        name,
-                        ..Node::default()
-                    };
-                    if let Some(first) = &payload {
-                        return Err(SoapError::UnexpectedElement {
-                            element: node.display_name(),
-                            parent: "soap:Body".to_string(),
-                            detail: format!(
-                                "; the Body must hold one element and already holds {}",
-                                first.display_name()
-                            ),
-                        });
-                    }
-                    payload = Some(self.read_node(node, 3)?);
-                }
-                Ev::End => return Ok(payload),
-                Ev::Eof => return Err(SoapError::Xml("unexpected end of document".into())),
-            }
-        }
-    }
-
-    /// Reads the content of `node` (its start tag already consumed) up to its end tag.
-    fn read_node(&mut self, mut node: Node, depth: usize) -> Result<Node, SoapError> {
-        if depth > MAX_DEPTH {
-            return Err(SoapError::TooDeep(MAX_DEPTH));
-        }
-        loop {
-            match self.next()? {
-                Ev::Text(t) => node.text.push_str(&t),
-                Ev::Start {
-                    ns,
-                    name,
-                    attributes,
-                } => {
-                    if ns.as_deref() == Some(XOP_NS) && name == "Include" {
-                        self.read_include(&mut node, &attributes)?;
-                    } else {
-                        let child = Node {
-                            ns,
-                            name,
-                            ..Node::default()
-                        };
-                        let child = self.read_node(child, depth + 1)?;
-                        node.children.push(child);
-                    }
-                }
-                Ev::End => break,
-                Ev::Eof => return Err(SoapError::Xml("unexpected end of document".into())),
-            }
-        }
-        let has_text = !is_whitespace(&node.text);
-        if (has_text || node.attachment.is_some()) && !node.children.is_empty() {
-            return Err(SoapError::InvalidValue {
-                element: node.name.clone(),
-                reason: "mixes text and child elements".to_string(),
+    let mut seen_header = false;
+    let mut body = None;
+    for child in envelope.children {
+        let in_soap = child.ns == SOAP_ENVELOPE_NS;
+        if in_soap && child.name == "Header" && !seen_header && body.is_none() {
+            seen_header = true;
+            check_header(&child)?;
+        } else if in_soap && child.name == "Body" && body.is_none() {
+            body = Some(read_body(child, package)?);
+        } else {
+            return Err(SoapError::UnexpectedElement {
+                element: child.clark_name(),
+                parent: "soap:Envelope".to_string(),
+                detail: String::new(),
             });
         }
-        if has_text && node.attachment.is_some() {
-            return Err(SoapError::InvalidValue {
-                element: node.name.clone(),
-                reason: "holds both text and an xop:Include".to_string(),
-            });
-        }
-        Ok(node)
     }
+    body.ok_or_else(|| SoapError::NotSoap11("soap:Body is missing".to_string()))
+}
 
-    fn read_include(&mut self, node: &mut Node, attributes: &[Attr]) -> Result<(), SoapError> {
-        let element = node.name.clone();
-        let href = attributes
-            .iter()
-            .find(|a| a.ns.is_none() && a.name == "href")
-            .map(|a| a.value.clone())
-            .ok_or_else(|| SoapError::InvalidValue {
-                element: element.clone(),
-                reason: "xop:Include without href".to_string(),
-            })?;
-        // xop:Include must be empty (XOP 1.0 §3.2).
-        loop {
-            match self.next()? {
-                Ev::Text(t) if is_whitespace(&t) => continue,
-                Ev::End => break,
-                _ => {
-                    return Err(SoapError::InvalidValue {
-                        element,
-                        reason: "xop:Include must be empty".to_string(),
-                    });
-                }
-            }
+/// Header blocks are ignored (SDICoop defines none; CXF/WCF may add WS-Addressing) unless
+/// they demand to be understood, which SOAP 1.1 §4.2.3 says must then fault.
+fn check_header(header: &Element) -> Result<(), SoapError> {
+    if header.has_text() {
+        return Err(SoapError::Xml("text inside soap:Header".into()));
+    }
+    for block in &header.children {
+        let must_understand = block
+            .attr_in(SOAP_ENVELOPE_NS, "mustUnderstand")
+            .is_some_and(|value| matches!(value.trim(), "1" | "true"));
+        if must_understand {
+            return Err(SoapError::MustUnderstand(block.clark_name()));
         }
-        if node.attachment.is_some() {
-            return Err(SoapError::InvalidValue {
-                element,
-                reason: "more than one xop:Include".to_string(),
-            });
+    }
+    Ok(())
+}
+
+/// The Body's one element, `None` when the Body is empty.
+fn read_body(body: Element, package: Option<&Package>) -> Result<Option<Node>, SoapError> {
+    if body.has_text() {
+        return Err(SoapError::Xml("text inside soap:Body".into()));
+    }
+    let mut children = body.children.into_iter();
+    let Some(first) = children.next() else {
+        return Ok(None);
+    };
+    let payload = node(first, package)?;
+    if let Some(second) = children.next() {
+        return Err(SoapError::UnexpectedElement {
+            element: second.clark_name(),
+            parent: "soap:Body".to_string(),
+            detail: format!(
+                "; the Body must hold one element and already holds {}",
+                payload.display_name()
+            ),
+        });
+    }
+    Ok(Some(payload))
+}
+
+/// `element` as a payload node, its `xop:Include`s resolved, its children in order.
+fn node(element: Element, package: Option<&Package>) -> Result<Node, SoapError> {
+    let mut node = Node {
+        ns: Some(element.ns).filter(|ns| !ns.is_empty()),
+        name: element.name,
+        text: element.raw_text,
+        attachment: None,
+        children: Vec::new(),
+    };
+    for child in element.children {
+        if child.is(XOP_NS, "Include") {
+            read_include(&mut node, &child, package)?;
+        } else {
+            let child = self::node(child, package)?;
+            node.children.push(child);
         }
-        let package = self.package.ok_or_else(|| SoapError::InvalidValue {
+    }
+    let has_text = !xml::is_whitespace(&node.text);
+    if (has_text || node.attachment.is_some()) && !node.children.is_empty() {
+        return Err(SoapError::InvalidValue {
+            element: node.name.clone(),
+            reason: "mixes text and child elements".to_string(),
+        });
+    }
+    if has_text && node.attachment.is_some() {
+        return Err(SoapError::InvalidValue {
+            element: node.name.clone(),
+            reason: "holds both text and an xop:Include".to_string(),
+        });
+    }
+    Ok(node)
+}
+
+/// Puts the MIME part an `xop:Include` inside `node` points at into `node`.
+fn read_include(
+    node: &mut Node,
+    include: &Element,
+    package: Option<&Package>,
+) -> Result<(), SoapError> {
+    let element = node.name.clone();
+    let href = include
+        .attr_in("", "href")
+        .map(str::to_owned)
+        .ok_or_else(|| SoapError::InvalidValue {
             element: element.clone(),
-            reason: "xop:Include in a message that is not MTOM (multipart/related)".to_string(),
+            reason: "xop:Include without href".to_string(),
         })?;
-        let bytes = package
-            .resolve_href(&href)
-            .ok_or(SoapError::MissingAttachment { element, href })?;
-        node.attachment = Some(bytes.to_vec());
-        Ok(())
+    // xop:Include must be empty (XOP 1.0 §3.2).
+    if include.has_text() || !include.children.is_empty() {
+        return Err(SoapError::InvalidValue {
+            element,
+            reason: "xop:Include must be empty".to_string(),
+        });
     }
+    if node.attachment.is_some() {
+        return Err(SoapError::InvalidValue {
+            element,
+            reason: "more than one xop:Include".to_string(),
+        });
+    }
+    let package = package.ok_or_else(|| SoapError::InvalidValue {
+        element: element.clone(),
+        reason: "xop:Include in a message that is not MTOM (multipart/related)".to_string(),
+    })?;
+    let bytes = package
+        .resolve_href(&href)
+        .ok_or(SoapError::MissingAttachment { element, href })?;
+    node.attachment = Some(bytes.to_vec());
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,8 +10,11 @@
 //!   error (`error.rs`);
 //! - `signature.rs` signs them with eisim's own key, `archive.rs` packs the attestation,
 //!   `message_bytes.rs` makes each one when it is first read or sent;
-//! - `soap.rs` reads and writes SDICoop's SOAP (plain and MTOM), `mtom.rs` being the MIME
-//!   layer under it;
+//! - `soap/`: SDICoop's SOAP: reading an envelope (`envelope.rs`), the operations and their
+//!   XSD sequences (`operations.rs`, `fields.rs`), reading requests and answers
+//!   (`read_request.rs`, `read_response.rs`, with the result codes in `codes.rs`), writing
+//!   answers and calls (`write.rs`, `write_response.rs`, `write_request.rs`), and
+//!   `SoapError` (`error.rs`); `mtom.rs` is the MIME layer under it;
 //! - `outbox.rs` calls the integrator's services.
 //!
 //! Both readers of integrator XML (the SOAP envelope and the EC) go through the crate's one

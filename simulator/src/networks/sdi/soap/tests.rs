@@ -23,11 +23,12 @@ const METADATA: &[u8] =
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-/// Snapshots are named without the module path so they keep their names once the file moves
-/// into eisim (`crate::networks::sdi::soap`).
+/// Snapshots are named without the module path, and kept in `sdi/snapshots/`, so they keep
+/// their names and place whichever file of the codec the tests live in.
 fn snapshot(name: &str, value: String) {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("../snapshots");
     settings.bind(|| insta::assert_snapshot!(name, value));
 }
 
@@ -958,148 +959,5 @@ proptest! {
         let call = ricevi_file_request("IT01234567890_11111.xml", &bytes, mtom);
         let request = parse_request(Some(&call.content_type), &call.body).unwrap();
         prop_assert_eq!(request.binary("File").unwrap(), bytes);
-    }
-}
-
-// ---- the envelope over the shared XML reader -------------------------------------------------
-
-#[allow(clippy::unwrap_used)]
-mod envelope_reading {
-    use super::super::*;
-
-    const ENVELOPE: &str = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">";
-
-    fn read(xml: &str) -> Result<Option<Node>, SoapError> {
-        read_envelope(Some("text/xml"), xml.as_bytes())
-    }
-
-    fn refusal_of(xml: &str) -> String {
-        read(xml).unwrap_err().to_string()
-    }
-
-    #[test]
-    fn the_payload_keeps_its_children_in_order() {
-        let node = read(&format!(
-            "{ENVELOPE}<s:Header/>\n<s:Body>\n <p:w xmlns:p=\"urn:p\"><b>2</b><a> 1 </a><b/></p:w>\n</s:Body></s:Envelope>"
-        ))
-        .unwrap()
-        .unwrap();
-        assert_eq!(node.display_name(), "{urn:p}w");
-        let children: Vec<(&str, &str)> = node
-            .children
-            .iter()
-            .map(|c| (c.name.as_str(), c.text.as_str()))
-            .collect();
-        assert_eq!(children, [("b", "2"), ("a", " 1 "), ("b", "")]);
-        assert!(
-            read(&format!("{ENVELOPE}<s:Body/></s:Envelope>"))
-                .unwrap()
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn soap_structure_is_checked() {
-        assert!(
-            refusal_of(&format!("{ENVELOPE}x<s:Body/></s:Envelope>"))
-                .contains("text inside soap:Envelope")
-        );
-        assert!(
-            refusal_of(&format!(
-                "{ENVELOPE}<s:Header>x</s:Header><s:Body/></s:Envelope>"
-            ))
-            .contains("text inside soap:Header")
-        );
-        assert!(
-            refusal_of(&format!("{ENVELOPE}<s:Body>x</s:Body></s:Envelope>"))
-                .contains("text inside soap:Body")
-        );
-        assert!(
-            refusal_of(&format!("{ENVELOPE}<s:Header/></s:Envelope>"))
-                .contains("soap:Body is missing")
-        );
-        assert!(refusal_of(&format!("{ENVELOPE}<s:Body/><s:Header/></s:Envelope>")).contains("unexpected element {http://schemas.xmlsoap.org/soap/envelope/}Header in soap:Envelope"));
-        assert!(
-            refusal_of(&format!("{ENVELOPE}<s:Body/></s:Envelope><x/>"))
-                .contains("content after the root element")
-        );
-        assert_eq!(
-            read(" \n").unwrap_err(),
-            SoapError::NotSoap11("no root element".into())
-        );
-        // A header block is skipped whatever it holds, unless it must be understood.
-        assert!(read(&format!("{ENVELOPE}<s:Header><h xmlns=\"urn:h\" s:mustUnderstand=\"0\">any<x/></h></s:Header><s:Body/></s:Envelope>")).is_ok());
-    }
-
-    #[test]
-    fn xop_includes_are_checked_before_their_package() {
-        let include = |inner: &str| {
-            format!("{ENVELOPE}<s:Body><w><File>{inner}</File></w></s:Body></s:Envelope>")
-        };
-        let xop = "xmlns:xop=\"http://www.w3.org/2004/08/xop/include\"";
-        let reason = |xml: &str| match read(xml).unwrap_err() {
-            SoapError::InvalidValue { element, reason } => {
-                assert_eq!(element, "File");
-                reason
-            }
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(
-            reason(&include(&format!("<xop:Include {xop}/>"))),
-            "xop:Include without href"
-        );
-        assert_eq!(
-            reason(&include(&format!(
-                "<xop:Include {xop} href=\"cid:a\">x</xop:Include>"
-            ))),
-            "xop:Include must be empty"
-        );
-        assert_eq!(
-            reason(&include(&format!(
-                "<xop:Include {xop} href=\"cid:a\"> </xop:Include>"
-            ))),
-            "xop:Include in a message that is not MTOM (multipart/related)"
-        );
-        assert_eq!(reason(&include("x<y/>")), "mixes text and child elements");
-        // In an MTOM package, a second include in the same element.
-        let call = ricevi_file_request("IT01234567890_1.xml", b"x", true);
-        let text = String::from_utf8(call.body).unwrap();
-        let start = text.find("<xop:Include").unwrap();
-        let end = start + text[start..].find("/>").unwrap() + 2;
-        let twice = text.replacen(&text[start..end], &text[start..end].repeat(2), 1);
-        match read_envelope(Some(&call.content_type), twice.as_bytes()).unwrap_err() {
-            SoapError::InvalidValue { element, reason } => {
-                assert_eq!(
-                    (element.as_str(), reason.as_str()),
-                    ("File", "more than one xop:Include")
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn the_readers_refusals_become_soap_errors() {
-        assert_eq!(read("<!DOCTYPE a><a/>").unwrap_err(), SoapError::DtdRefused);
-        assert_eq!(
-            read("<a>&e;</a>").unwrap_err(),
-            SoapError::EntityRefused("e".into())
-        );
-        assert_eq!(
-            read("<a b=\"&e;\"/>").unwrap_err(),
-            SoapError::EntityRefused("e".into())
-        );
-        let many = format!(
-            "{ENVELOPE}<s:Body><w>{}</w></s:Body></s:Envelope>",
-            "<x/>".repeat(2_000)
-        );
-        assert_eq!(read(&many).unwrap_err(), SoapError::TooManyElements(2_000));
-        let deep = format!("{}{}", "<a>".repeat(33), "</a>".repeat(33));
-        assert_eq!(read(&deep).unwrap_err(), SoapError::TooDeep(32));
-        assert!(matches!(read("<a>"), Err(SoapError::Xml(_))));
-        assert_eq!(
-            read_envelope(Some("text/xml"), b"<a>\xff</a>").unwrap_err(),
-            SoapError::NotUtf8
-        );
     }
 }

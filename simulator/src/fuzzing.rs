@@ -126,7 +126,7 @@ fn inspect(data: &[u8], format_for: impl Fn(Format) -> Format) -> Result<(), Str
     let context = InspectionContext::new(jiff::civil::date(2026, 11, 1));
     // The detected format picks the variant (invoice or credit note, FPA12 or FPR12) when
     // the root says one of this family; otherwise the family's first.
-    let detected = documents::xml::parse(data)
+    let detected = crate::xml::parse(data)
         .ok()
         .and_then(|doc| documents::detect(&doc).ok())
         .unwrap_or(Format::UblInvoice);

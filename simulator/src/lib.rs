@@ -36,6 +36,7 @@ mod codelists;
 mod digest;
 mod scheduler;
 mod vocabulary;
+mod xml;
 mod xmldsig;
 // Layer 1: documents, identifiers and scenarios.
 mod documents;

@@ -11,15 +11,17 @@ mod fa3;
 pub(crate) mod fatturapa;
 mod normalize;
 pub(crate) mod ubl;
-pub(crate) mod xml;
 
 use serde::Serialize;
 use thiserror::Error;
 
 use crate::vocabulary::Network;
+use crate::xml::{self, XmlError};
 
+/// The validators work on the reader's tree; named here too, as `documents::Element`, by the
+/// code that reads a document's facts before or without validating it.
+pub(crate) use crate::xml::{Element, XmlDocument};
 pub(crate) use normalize::Correction;
-pub(crate) use xml::{Element, XmlDocument};
 
 /// UBL 2.1 invoice namespace (Peppol BIS Billing 3.0).
 pub(crate) const UBL_INVOICE_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
@@ -212,6 +214,22 @@ pub enum DocumentError {
     Hostile(String),
     #[error("unsupported document format: {0}")]
     UnsupportedFormat(String),
+}
+
+/// The reader's refusal in a document's words: what no invoice needs is said so.
+impl From<XmlError> for DocumentError {
+    fn from(error: XmlError) -> Self {
+        match error {
+            XmlError::TooDeep { .. } => {
+                Self::Hostile(format!("{error}; no invoice format needs that"))
+            }
+            XmlError::TooManyElements { .. } => {
+                Self::Hostile(format!("{error}; no invoice needs that many"))
+            }
+            hostile if hostile.is_hostile() => Self::Hostile(hostile.to_string()),
+            other => Self::NotXml(other.to_string()),
+        }
+    }
 }
 
 /// Detects the format from the root element.

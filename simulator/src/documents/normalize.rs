@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::xml::Element;
+use crate::xml::Element;
 
 /// One automatic correction, reported as a warning on the document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -774,7 +774,7 @@ mod tests {
     use super::*;
 
     fn line(xml: &str) -> Element {
-        let doc = super::super::super::xml::parse(xml.as_bytes()).unwrap();
+        let doc = crate::xml::parse(xml.as_bytes()).unwrap();
         doc.root
     }
 

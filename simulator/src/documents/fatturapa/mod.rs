@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn oversized_file_is_00003() {
         let xml = br#"<p:FatturaElettronica versione="FPR12" xmlns:p="http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2"/>"#;
-        let mut doc = super::super::xml::parse(xml).unwrap();
+        let mut doc = crate::xml::parse(xml).unwrap();
         let context = InspectionContext::new(jiff::civil::date(2026, 11, 1));
         let small = inspect(
             &mut doc.clone(),

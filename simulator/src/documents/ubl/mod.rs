@@ -26,11 +26,11 @@ pub(crate) fn is_peppol_eas(code: &str) -> bool {
 use std::collections::HashMap;
 
 use super::normalize::Normalizer;
-use super::xml::Element;
 use super::{
     DocumentError, Facts, Format, Inspection, InspectionContext, InvoiceFacts, UBL_CAC_NS,
     UBL_CBC_NS, XmlDocument,
 };
+use crate::xml::Element;
 
 /// UBL extension components (`ext:UBLExtensions`), only needed to name locations.
 const UBL_EXT_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2";

@@ -4,8 +4,8 @@
 
 use super::super::Correction;
 use super::super::normalize::Normalizer;
-use super::super::xml::Element;
 use super::{DocumentKind, is_vat, walk_mut};
+use crate::xml::Element;
 
 pub(super) fn normalize(root: &mut Element, kind: &DocumentKind, n: &mut Normalizer) {
     let base = format!("/{}", kind.root);

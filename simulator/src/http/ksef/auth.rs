@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::codelists::ksef::RateGroup;
-use crate::documents::{DocumentError, xml};
+use crate::documents::DocumentError;
 use crate::http::ksef::{Caller, json_body, reply};
 use crate::networks::ksef::error::KsefError;
 use crate::networks::ksef::jwt::TokenType;
@@ -19,6 +19,7 @@ use crate::networks::ksef::number::{is_reference_number, reference_number};
 use crate::networks::ksef::state::{Ksef, Method, date_of};
 use crate::networks::ksef::wire::{ksef_time, unix_millis};
 use crate::networks::ksef::xades::{self, ContextKind};
+use crate::xml;
 
 /// `POST /auth/challenge`: all four fields, because some clients fail without `clientIp` or
 /// `timestampMs`.
@@ -195,7 +196,7 @@ fn started(
 
 /// Reads a signed `AuthTokenRequest` (well-formed XML, the schema, the signature's shape).
 pub(super) fn read_xades(body: &[u8]) -> Result<xades::AuthRequest, KsefError> {
-    let doc = xml::parse(body).map_err(|error| match error {
+    let doc = xml::parse(body).map_err(|error| match DocumentError::from(error) {
         DocumentError::Hostile(why) => KsefError::exception(21001, [why]),
         other => KsefError::exception(21001, [other.to_string()]),
     })?;

@@ -24,7 +24,7 @@ use x509_cert::Certificate;
 use x509_cert::der::{Decode as _, Tag, Tagged as _};
 use x509_cert::spki::ObjectIdentifier;
 
-use crate::documents::xml::{Element, XmlDocument};
+use crate::xml::{Element, XmlDocument};
 
 const AUTH_NS_2_0: &str = "http://ksef.mf.gov.pl/auth/token/2.0";
 const AUTH_NS_2_1: &str = "http://ksef.mf.gov.pl/auth/token/2.1";
@@ -796,7 +796,7 @@ mod tests {
     use x509_cert::time::Validity;
 
     use super::*;
-    use crate::documents::xml::parse;
+    use crate::xml::parse;
 
     const CHALLENGE: &str = "20250625-CR-20F5EE4000-DA48AE4124-46";
     const NIP: &str = "5265877635";

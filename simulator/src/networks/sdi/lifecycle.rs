@@ -30,7 +30,7 @@ use crate::civil_time::central_european_date;
 use crate::codelists::sdi as codes;
 use crate::codelists::sdi::{Family, MessageType};
 use crate::documents::fatturapa::invoice_identities;
-use crate::documents::{self, InspectionContext, xml};
+use crate::documents::{self, InspectionContext};
 use crate::journal::{Journal, Record, SdiMessage};
 use crate::lifecycle::{
     BehaviourSubject, SubmitOptions, chosen_behaviour_for, hold, record_change,
@@ -45,6 +45,7 @@ use crate::scenario::Outcome;
 use crate::store::{DocumentChange, DocumentRecord, InboundOrigin, NetworkDetail};
 use crate::vocabulary::Network;
 use crate::vocabulary::{DocumentState, TenantId};
+use crate::xml;
 
 /// A file arriving at SDI.
 #[derive(Debug, Clone)]

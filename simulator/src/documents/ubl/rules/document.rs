@@ -2,11 +2,11 @@
 //! element anywhere": empty elements, dates, currencies, code lists and check digits.
 
 use super::super::super::decimal::Decimal;
-use super::super::super::xml::Element;
 use super::super::codes::{self, listed};
 use super::super::{is_vat, vat_scheme, walk};
 use super::catalog::*;
 use super::{Rules, blank, category_id, normalize_space};
+use crate::xml::Element;
 
 const CUSTOMIZATION_ID: &str =
     "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0";

@@ -5,9 +5,9 @@
 use std::cmp::Ordering;
 
 use super::super::super::decimal::Decimal;
-use super::super::super::xml::Element;
 use super::catalog::*;
 use super::{Rules, blank, found_expected, normalize_space, per_cent};
+use crate::xml::Element;
 
 impl Rules<'_> {
     pub(super) fn lines(&mut self) {

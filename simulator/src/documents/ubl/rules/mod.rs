@@ -23,9 +23,9 @@ mod totals;
 use std::cmp::Ordering;
 
 use super::super::decimal::Decimal;
-use super::super::xml::Element;
 use super::super::{Finding, Severity};
 use super::DocumentKind;
+use crate::xml::Element;
 use catalog::Rule;
 
 /// The fatal Peppol check-digit rule an identifier of ICD `scheme` breaks, as (ID, text): the

@@ -4,12 +4,12 @@
 use std::cmp::Ordering;
 
 use super::super::super::decimal::Decimal;
-use super::super::super::xml::Element;
 use super::super::is_vat;
 use super::catalog::*;
 use super::{
     Rules, category_id, charge_indicator, equal, found_expected, is_zero_when_rounded, per_cent,
 };
+use crate::xml::Element;
 
 /// The categories that carry no VAT and the rules that say so, numbered alike in EN 16931.
 struct ZeroTaxCategory {

@@ -23,11 +23,12 @@ const METADATA: &[u8] =
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-/// Snapshots are named without the module path so they keep their names once the file moves
-/// into eisim (`crate::networks::sdi::soap`).
+/// Snapshots are named without the module path, and kept in `sdi/snapshots/`, so they keep
+/// their names and place whichever file of the codec the tests live in.
 fn snapshot(name: &str, value: String) {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("../snapshots");
     settings.bind(|| insta::assert_snapshot!(name, value));
 }
 

@@ -4,7 +4,7 @@
 //! run's registrations and transmissions; `lifecycle.rs` carries each document across on the
 //! simulator clock (lookup, AS4 send, Receipt, MLS, MLR, Invoice Responses) and receives the
 //! scenario's inbound invoices. The wire: `smp.rs` renders and signs the SMP's documents,
-//! `responses.rs` the three ApplicationResponse profiles, `ordering.rs` holds the Invoice
+//! `responses/` the three ApplicationResponse profiles, `ordering.rs` holds the Invoice
 //! Response process rules; `api.rs` serves the SML, SMP and Directory lookups.
 
 pub(crate) mod lifecycle;

@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::http::server::AppState;
 use crate::identifiers::peppol::{self as identifier, ParticipantId};
-use crate::networks::peppol::lifecycle::RECEIVING_AP_URL;
+use crate::networks::peppol::sending::RECEIVING_AP_URL;
 use crate::networks::peppol::smp::{self, ServiceGroup, ServiceMetadata};
 use crate::networks::peppol::state::{LookupFailure, Registration};
 

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::faults::Availability;
 use crate::http::problem::AppError;
 use crate::http::server::AppState;
-use crate::networks::sdi::lifecycle::{self, Arrival};
 use crate::networks::sdi::messages::italian_date_time;
+use crate::networks::sdi::reception::{self, Arrival};
 use crate::networks::sdi::soap::{self, ErroreInvio, EsitoNotifica, Operation, SoapMessage};
 use crate::networks::sdi::state::{Channel, Endpoints, SdiFile};
 use crate::simulation::Run;
@@ -132,7 +132,7 @@ async fn ricevi_file(State(state): State<AppState>, headers: HeaderMap, body: By
         return refuse(ErroreInvio::FileVuoto);
     }
     let ctx = run.context_now();
-    let id = lifecycle::receive(
+    let id = reception::receive(
         &run.sdi,
         &ctx,
         Arrival {

@@ -10,7 +10,7 @@
 
 use jiff::Timestamp;
 
-use super::lifecycle::{invoice_response, keep, party};
+use super::answers::{invoice_response, keep, party};
 use super::responses::{check_invoice_response, render_invoice_response};
 use super::state::{MessageKind, Peppol, PeppolMessage};
 use crate::codelists::invoice_response_order::{Sent, allowed_next, check_next};

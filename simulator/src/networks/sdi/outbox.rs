@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, mpsc, watch};
 
-use super::lifecycle::inbound_answered;
+use super::inbound::inbound_answered;
 use super::registry::FileId;
 use super::soap::{self, OutboundCall};
 use super::state::Sdi;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use super::lifecycle::PriorInspection;
+use super::checks::PriorInspection;
 use super::message_bytes::MessageBytes;
 use super::outbox::Outbox;
 use super::registry::{FileId, Registry};

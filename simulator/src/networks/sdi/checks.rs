@@ -1,0 +1,216 @@
+//! SDI's checks on a file it received (reference §9): the name, the format, the rules of
+//! FatturaPA, and the cross-file ones (a reused name 00002, an invoice already sent 00404) from
+//! the registry. A file that fails gets its NS (Notifica di scarto) and goes no further; one
+//! that passes waits for delivery.
+//!
+//! A gateway document comes with the gateway's own inspection ([`PriorInspection`]), which the
+//! checks take instead of inspecting the same bytes again when the context is the same.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::file_state::{set_state, update_gateway};
+use super::issue::issue;
+use super::registry::FileId;
+use super::state::{FileState, Party, Sdi};
+use crate::codelists::sdi as codes;
+use crate::codelists::sdi::MessageType;
+use crate::documents::{self, InspectionContext};
+use crate::networks::sdi::messages::{Body, ScartoError};
+use crate::runtime::Context;
+use crate::vocabulary::DocumentState;
+
+/// The gateway's inspection of a document it hands to SDI. SDI's own checks inspect the file
+/// again with SDI's context (its reception date and the file's final name); when that context
+/// is the one the gateway used, the answer is the same function of the same input, so SDI
+/// takes it instead of parsing and validating the file a second time.
+#[derive(Debug, Clone)]
+pub(crate) struct PriorInspection {
+    pub(crate) content_hash: String,
+    pub(crate) received: jiff::civil::Date,
+    pub(crate) file_name: Option<String>,
+    pub(crate) format: documents::Format,
+    pub(crate) findings: Vec<documents::Finding>,
+}
+
+impl PriorInspection {
+    fn fits(&self, context: &InspectionContext) -> bool {
+        self.received == context.received && self.file_name == context.file_name
+    }
+}
+
+/// SDI's checks (reference §9), with the cross-file ones (00002, 00404) from the registry.
+/// True when the file passed.
+pub(super) fn checks(
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
+    id: FileId,
+    name_reused: bool,
+    forced: &[String],
+    now: Timestamp,
+) -> bool {
+    let Some(file) = sdi.file(id) else {
+        return false;
+    };
+    let mut errors: Vec<ScartoError> = Vec::new();
+    if name_reused {
+        errors.push(scarto(
+            "00002",
+            format!("Nome file duplicato : {}", file.file_name),
+            Some("Non sono accettati file con nome già trasmesso: rinominare il file con un nuovo progressivo"),
+        ));
+    }
+    let context = InspectionContext {
+        received: now.to_zoned(TimeZone::UTC).date(),
+        file_name: Some(file.file_name.clone()),
+    };
+    let mut conforms = true;
+    let lower = file.file_name.to_ascii_lowercase();
+    let unread = if lower.ends_with(".zip") {
+        Some("eisim non legge archivi ZIP: inviare i file XML uno per uno")
+    } else if lower.ends_with(".p7m") {
+        Some(
+            "eisim non legge file firmati CAdES (.p7m): inviare l'XML, non firmato o firmato XAdES",
+        )
+    } else {
+        None
+    };
+    let prior = file.prior.as_deref().filter(|p| p.fits(&context));
+    let inspected = match (unread, prior) {
+        (Some(why), _) => Err(why.to_owned()),
+        (None, Some(prior)) => Ok((prior.format, std::borrow::Cow::Borrowed(&prior.findings))),
+        (None, None) => documents::inspect(&file.bytes, &context)
+            .map(|i| (i.format, std::borrow::Cow::Owned(i.findings)))
+            .map_err(|e| e.to_string()),
+    };
+    if file.prior.is_some()
+        && let Some(kept) = sdi.books().files.get_mut(&id)
+    {
+        // Used once: the file's memory goes back to its bytes and books.
+        kept.prior = None;
+    }
+    match inspected {
+        Ok((format, findings)) => {
+            for finding in findings
+                .iter()
+                .filter(|f| f.severity == documents::Severity::Fatal)
+            {
+                if finding.rule == "00200" || finding.rule == "00201" {
+                    conforms = false;
+                }
+                errors.push(scarto(&finding.rule, finding.message.clone(), None));
+            }
+            if !matches!(
+                format,
+                documents::Format::FatturaPaFpa12 | documents::Format::FatturaPaFpr12
+            ) {
+                conforms = false;
+                errors.push(scarto(
+                    "00200",
+                    format!(
+                        "File non conforme al formato : il file è {}, non una FatturaPA",
+                        format.as_str()
+                    ),
+                    None,
+                ));
+            }
+        }
+        Err(error) => {
+            conforms = false;
+            errors.push(scarto(
+                "00200",
+                format!("File non conforme al formato : {error}"),
+                None,
+            ));
+        }
+    }
+    if conforms {
+        let duplicates = sdi.books().registry.duplicates(&file.identities);
+        for (position, original) in duplicates {
+            let number = file
+                .identities
+                .get(position - 1)
+                .and_then(Option::as_ref)
+                .map(|i| i.number.clone())
+                .unwrap_or_default();
+            errors.push(scarto(
+                "00404",
+                format!(
+                    "Fattura duplicata : il numero {number} è già stato trasmesso con il file IdentificativoSdI {original}"
+                ),
+                None,
+            ));
+        }
+    }
+    for code in forced {
+        if !errors.iter().any(|e| &e.code == code) {
+            errors.push(scarto(code, codes::description(code).to_owned(), None));
+        }
+    }
+
+    if !errors.is_empty() {
+        set_state(sdi, ctx, id, FileState::Rejected, now);
+        let codes: Vec<String> = errors.iter().map(|e| e.code.clone()).collect();
+        issue(
+            sdi,
+            ctx,
+            id,
+            Body::Scarto { errors },
+            Party::Transmitter,
+            now,
+        );
+        update_gateway(
+            sdi,
+            ctx,
+            id,
+            DocumentState::Refused,
+            Some(MessageType::NS),
+            codes,
+            now,
+        );
+        return false;
+    }
+    {
+        let mut books = sdi.books();
+        books.registry.admit(id, &file.identities);
+    }
+    set_state(sdi, ctx, id, FileState::DeliveryPending, now);
+    update_gateway(sdi, ctx, id, DocumentState::Accepted, None, Vec::new(), now);
+    true
+}
+
+fn scarto(code: &str, description: String, suggestion: Option<&str>) -> ScartoError {
+    ScartoError {
+        code: code.to_owned(),
+        description,
+        suggestion: suggestion.map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// SDI takes the gateway's inspection only for the very context it was made in: another
+    /// date (a check after midnight) or another name (one SDI drew) is inspected again.
+    #[test]
+    fn the_gateway_inspection_is_reused_only_in_its_own_context() {
+        let day: jiff::civil::Date = "2026-11-21".parse().unwrap();
+        let prior = PriorInspection {
+            content_hash: String::new(),
+            received: day,
+            file_name: Some("IT01234567890_00001.xml".into()),
+            format: documents::Format::FatturaPaFpa12,
+            findings: Vec::new(),
+        };
+        assert!(prior.fits(&InspectionContext::new(day).file_name("IT01234567890_00001.xml")));
+        assert!(!prior.fits(
+            &InspectionContext::new(day.tomorrow().unwrap()).file_name("IT01234567890_00001.xml")
+        ));
+        assert!(!prior.fits(&InspectionContext::new(day).file_name("IT01234567890_0000A.xml")));
+        assert!(!prior.fits(&InspectionContext::new(day)));
+    }
+}

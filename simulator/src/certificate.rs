@@ -33,7 +33,7 @@ use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::time::{Time, Validity};
 
 #[derive(Debug, Error)]
-pub enum CertificateError {
+pub(crate) enum CertificateError {
     #[error("cannot build the certificate: {0}")]
     Build(String),
 }

@@ -53,7 +53,7 @@ mod runtime;
 mod lifecycle;
 mod webhooks;
 // Layer 5: the network engines.
-pub mod networks; // TEMP: private once the parallel splits have landed
+mod networks;
 // Layer 6: the running simulation.
 mod simulation;
 // Layer 7: HTTP.

@@ -29,11 +29,11 @@ use jiff::Timestamp;
 /// Ids are handed out in scheduling order and never reused, which is what makes them usable as
 /// the tie-breaker for events due at the same instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EventId(u64);
+pub(crate) struct EventId(u64);
 
 impl EventId {
     /// The raw sequence number, for logs and the control API.
-    pub fn get(self) -> u64 {
+    pub(crate) fn get(self) -> u64 {
         self.0
     }
 }

@@ -65,7 +65,7 @@ const SIGNED_INFO_DEPTH: usize = SIGNATURE_DEPTH + 1;
 const SIGNED_OBJECT_DEPTH: usize = SIGNATURE_DEPTH + 3;
 
 #[derive(Debug, Error)]
-pub enum SigningError {
+pub(crate) enum SigningError {
     #[error("RSA signing failed: {0}")]
     Rsa(String),
     #[error("the signed object has no child with Id=\"{0}\" to reference")]
@@ -74,7 +74,7 @@ pub enum SigningError {
 
 /// A namespace bound to the one prefix eisim always uses for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Namespace {
+pub(crate) struct Namespace {
     pub prefix: &'static str,
     pub uri: &'static str,
 }
@@ -83,7 +83,7 @@ pub struct Namespace {
 /// attributes are unprefixed (no element eisim signs needs a prefixed one), which keeps the
 /// canonical attribute order a plain sort by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct XmlElement {
+pub(crate) struct XmlElement {
     namespace: Option<Namespace>,
     local: &'static str,
     /// Extra declarations, so that a document can bind all its prefixes on the root as real
@@ -112,7 +112,7 @@ enum Mode {
 
 impl XmlElement {
     /// An element with element content (possibly none).
-    pub fn new(namespace: Option<Namespace>, local: &'static str) -> Self {
+    pub(crate) fn new(namespace: Option<Namespace>, local: &'static str) -> Self {
         Self {
             namespace,
             local,
@@ -123,7 +123,7 @@ impl XmlElement {
     }
 
     /// An element holding only `text`.
-    pub fn leaf(
+    pub(crate) fn leaf(
         namespace: Option<Namespace>,
         local: &'static str,
         text: impl Into<String>,
@@ -138,7 +138,7 @@ impl XmlElement {
     }
 
     #[must_use]
-    pub fn attribute(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    pub(crate) fn attribute(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.attributes.push((name, value.into()));
         self
     }
@@ -147,20 +147,20 @@ impl XmlElement {
     /// need not. Exclusive canonicalization ignores such declarations (as a verifier's would),
     /// so only documents signed with [`Canonicalization::Inclusive`] should rely on them.
     #[must_use]
-    pub fn declare(mut self, namespace: Namespace) -> Self {
+    pub(crate) fn declare(mut self, namespace: Namespace) -> Self {
         self.declarations.push(namespace);
         self
     }
 
     #[must_use]
-    pub fn child(mut self, child: XmlElement) -> Self {
+    pub(crate) fn child(mut self, child: XmlElement) -> Self {
         self.push(child);
         self
     }
 
     /// Appends a child; a text-only element becomes element-only (its text is dropped), which
     /// the builders in this crate never rely on.
-    pub fn push(&mut self, child: XmlElement) {
+    pub(crate) fn push(&mut self, child: XmlElement) {
         match &mut self.content {
             Content::Children(children) => children.push(child),
             Content::Text(_) => self.content = Content::Children(vec![child]),
@@ -179,7 +179,7 @@ impl XmlElement {
 
     /// The whole document: XML declaration, the canonical form of the root, a final newline
     /// (neither the declaration nor text outside the root is part of any canonical form).
-    pub fn to_document(&self) -> String {
+    pub(crate) fn to_document(&self) -> String {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         self.write(&mut out, &[], 0, Mode::Wire, None);
         out.push('\n');

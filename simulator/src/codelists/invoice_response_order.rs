@@ -17,14 +17,14 @@ use super::peppol::{InvoiceResponseCode, StatusReason};
 
 /// An Invoice Response already sent (or about to be), reduced to what the order depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sent {
+pub(crate) struct Sent {
     pub code: InvoiceResponseCode,
     /// Matters only as PPD on a PD: a partial payment keeps the conversation open.
     pub reason: Option<StatusReason>,
 }
 
 impl Sent {
-    pub fn new(code: InvoiceResponseCode, reason: Option<StatusReason>) -> Self {
+    pub(crate) fn new(code: InvoiceResponseCode, reason: Option<StatusReason>) -> Self {
         Self { code, reason }
     }
 

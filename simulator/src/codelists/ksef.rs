@@ -49,7 +49,7 @@ pub(crate) fn gateway_state(code: u16) -> Option<DocumentState> {
 /// The endpoint groups of KSeF's `x-rate-limits`; each has its own counters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub enum RateGroup {
+pub(crate) enum RateGroup {
     /// Authentication and public keys; counted per client IP only, because the caller has
     /// no context yet.
     Public,
@@ -69,7 +69,7 @@ pub enum RateGroup {
 }
 
 impl RateGroup {
-    pub const ALL: [RateGroup; 13] = [
+    pub(crate) const ALL: [RateGroup; 13] = [
         RateGroup::Public,
         RateGroup::OnlineSession,
         RateGroup::InvoiceSend,
@@ -86,7 +86,7 @@ impl RateGroup {
     ];
 
     /// The key KSeF uses for the group in `GET /rate-limits` and `POST /testdata/rate-limits`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             RateGroup::Public => "public",
             RateGroup::OnlineSession => "onlineSession",
@@ -106,7 +106,7 @@ impl RateGroup {
 
     /// Case-insensitive, because scenario files and hand-written test-data calls are not
     /// consistent about camelCase.
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         RateGroup::ALL
             .into_iter()
             .find(|group| group.name().eq_ignore_ascii_case(name))

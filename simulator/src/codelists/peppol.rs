@@ -22,17 +22,17 @@ macro_rules! code_list {
         // The variants are the codes as the code list writes them.
         #[allow(clippy::upper_case_acronyms)]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $ty {
+        pub(crate) enum $ty {
             $( $(#[$vmeta])* $code ),+
         }
 
         impl $ty {
             /// Every code, in the order the code list (or the process) lists them.
-            pub const ALL: &'static [$ty] = &[$($ty::$code),+];
+            pub(crate) const ALL: &'static [$ty] = &[$($ty::$code),+];
             const CODES: &'static [&'static str] = &[$(stringify!($code)),+];
 
             /// The code as it appears on the wire.
-            pub fn as_str(self) -> &'static str {
+            pub(crate) fn as_str(self) -> &'static str {
                 match self {
                     $($ty::$code => stringify!($code)),+
                 }
@@ -40,13 +40,15 @@ macro_rules! code_list {
 
             /// Reads a code the way a lenient receiver would: surrounding whitespace and case
             /// are ignored, anything outside the list is `None`.
-            pub fn parse(code: &str) -> Option<Self> {
+            pub(crate) fn parse(code: &str) -> Option<Self> {
                 let code = code.trim();
                 Self::ALL.iter().copied().find(|known| known.as_str().eq_ignore_ascii_case(code))
             }
 
-            /// The English name the code list gives the code, for messages and UIs.
-            pub fn name(self) -> &'static str {
+            /// The English name the code list gives the code, for messages and UIs; not every
+            /// list's names are shown yet.
+            #[allow(dead_code)]
+            pub(crate) fn name(self) -> &'static str {
                 match self {
                     $($ty::$code => $name),+
                 }
@@ -97,13 +99,13 @@ code_list! {
 
 impl InvoiceResponseCode {
     /// UQ, CA and RE ask the seller to act, so `PEPPOL-T111-R001` wants a reason or action.
-    pub fn requires_clarification(self) -> bool {
+    pub(crate) fn requires_clarification(self) -> bool {
         matches!(self, Self::UQ | Self::CA | Self::RE)
     }
 
     /// Whether the conversation about the invoice is over (`OP-BR111-R004`): a rejection, or a
     /// payment that is not marked partial.
-    pub fn is_final(self, reason: Option<StatusReason>) -> bool {
+    pub(crate) fn is_final(self, reason: Option<StatusReason>) -> bool {
         match self {
             Self::RE => true,
             Self::PD => reason != Some(StatusReason::PPD),
@@ -136,7 +138,7 @@ code_list! {
 
 impl StatusReason {
     /// `listID` that tells a receiver which list a `cbc:StatusReasonCode` comes from.
-    pub const LIST_ID: &'static str = "OPStatusReason";
+    pub(crate) const LIST_ID: &'static str = "OPStatusReason";
 }
 
 code_list! {
@@ -155,7 +157,7 @@ code_list! {
 
 impl StatusAction {
     /// `listID` of an action code; shares `cbc:StatusReasonCode` with the reasons.
-    pub const LIST_ID: &'static str = "OPStatusAction";
+    pub(crate) const LIST_ID: &'static str = "OPStatusAction";
 }
 
 code_list! {
@@ -196,12 +198,14 @@ code_list! {
 impl LineReason {
     /// Fatal lines are what make a negative MLS (`SCH-MLS-24`) and forbid a positive one
     /// (`SCH-MLS-25`).
-    pub fn is_fatal(self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_fatal(self) -> bool {
         matches!(self, Self::BV | Self::FD | Self::SV)
     }
 
     /// MLR's `StatusReason` list predates MLS and lacks FD (`PEPPOL-T71-B02801`).
-    pub fn allowed_in_mlr(self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn allowed_in_mlr(self) -> bool {
         !matches!(self, Self::FD)
     }
 }

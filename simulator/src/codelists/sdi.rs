@@ -17,7 +17,7 @@ pub(crate) const B2B_NAMESPACE: &str =
 /// The schema family, chosen by the invoice's `FormatoTrasmissione`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Family {
+pub(crate) enum Family {
     /// FPA12: invoices to a public administration, `MessaggiTypes_v1.1.xsd`.
     Pa,
     /// FPR12 and FSM10: B2B/B2C invoices, `MessaggiFatturaTypes_v1.0.xsd`.
@@ -25,7 +25,7 @@ pub enum Family {
 }
 
 impl Family {
-    pub fn from_formato_trasmissione(formato: &str) -> Option<Self> {
+    pub(crate) fn from_formato_trasmissione(formato: &str) -> Option<Self> {
         match formato {
             "FPA12" => Some(Self::Pa),
             "FPR12" | "FSM10" => Some(Self::B2b),
@@ -33,14 +33,14 @@ impl Family {
         }
     }
 
-    pub fn namespace(self) -> &'static str {
+    pub(crate) fn namespace(self) -> &'static str {
         match self {
             Self::Pa => PA_NAMESPACE,
             Self::B2b => B2B_NAMESPACE,
         }
     }
 
-    pub fn root_namespace(self) -> Namespace {
+    pub(crate) fn root_namespace(self) -> Namespace {
         Namespace {
             prefix: "types",
             uri: self.namespace(),
@@ -48,7 +48,7 @@ impl Family {
     }
 
     /// `MessageId_Type`: 1..14 characters for PA, 1..36 for B2B.
-    pub fn max_message_id(self) -> usize {
+    pub(crate) fn max_message_id(self) -> usize {
         match self {
             Self::Pa => 14,
             Self::B2b => 36,
@@ -56,7 +56,7 @@ impl Family {
     }
 
     /// `Descrizione_Type`: at most 255 characters for PA, 1000 for B2B.
-    pub fn max_description(self) -> usize {
+    pub(crate) fn max_description(self) -> usize {
         match self {
             Self::Pa => 255,
             Self::B2b => 1000,
@@ -76,7 +76,7 @@ impl fmt::Display for Family {
 /// The two-letter tag of a message, as used in its file name.
 #[allow(clippy::upper_case_acronyms)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum MessageType {
+pub(crate) enum MessageType {
     /// Ricevuta di consegna.
     RC,
     /// Notifica di scarto (B2B: ricevuta di scarto).
@@ -98,7 +98,7 @@ pub enum MessageType {
 }
 
 impl MessageType {
-    pub const ALL: [Self; 9] = [
+    pub(crate) const ALL: [Self; 9] = [
         Self::RC,
         Self::NS,
         Self::MC,
@@ -111,13 +111,13 @@ impl MessageType {
     ];
 
     /// The type a two-letter tag names (`RC`, `NS`...), in any case.
-    pub fn from_tag(tag: &str) -> Option<Self> {
+    pub(crate) fn from_tag(tag: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
             .find(|kind| kind.as_str().eq_ignore_ascii_case(tag))
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::RC => "RC",
             Self::NS => "NS",
@@ -133,12 +133,12 @@ impl MessageType {
 
     /// Whether the schema requires a `ds:Signature`: every SDI-issued message but MT; EC is the
     /// recipient's and its signature is optional, so eisim's simulated recipients leave it off.
-    pub fn is_signed(self) -> bool {
+    pub(crate) fn is_signed(self) -> bool {
         !matches!(self, Self::MT | Self::EC)
     }
 
     /// The root element in `family`, or `None` when the message does not exist there.
-    pub fn root_element(self, family: Family) -> Option<&'static str> {
+    pub(crate) fn root_element(self, family: Family) -> Option<&'static str> {
         match (family, self) {
             (Family::Pa, Self::RC) | (Family::B2b, Self::RC) => Some("RicevutaConsegna"),
             (Family::Pa, Self::NS) => Some("NotificaScarto"),

@@ -71,14 +71,14 @@ struct Armed {
 
 /// The faults of one run, with their windows and counters. A reset starts them afresh.
 #[derive(Debug)]
-pub struct FaultPlan {
+pub(crate) struct FaultPlan {
     armed: Vec<Armed>,
     seed: u64,
 }
 
 /// When a step of a document's life can happen, given the network's outages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Availability {
+pub(crate) enum Availability {
     /// When it was due: no outage is in the way.
     Due,
     /// Held by an outage (fault `fault`, from 0) until it ends.
@@ -89,7 +89,7 @@ pub enum Availability {
 
 impl FaultPlan {
     /// `faults` placed on a run that started at `start` and draws from `seed`.
-    pub fn new(faults: &[Fault], start: Timestamp, seed: u64) -> FaultPlan {
+    pub(crate) fn new(faults: &[Fault], start: Timestamp, seed: u64) -> FaultPlan {
         FaultPlan {
             armed: faults
                 .iter()
@@ -104,17 +104,17 @@ impl FaultPlan {
     }
 
     /// What fault `index` (from 0, as `Strike` names them) is.
-    pub fn kind(&self, index: usize) -> Option<&FaultKind> {
+    pub(crate) fn kind(&self, index: usize) -> Option<&FaultKind> {
         self.armed.get(index).map(|armed| &armed.fault.kind)
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.armed.is_empty()
     }
 
     /// When something due at `due` on `network` can happen: at once, or when the outage it
     /// falls in ends (outages that touch carry it on to the end of the last one).
-    pub fn availability(&self, network: Network, due: Timestamp) -> Availability {
+    pub(crate) fn availability(&self, network: Network, due: Timestamp) -> Availability {
         let mut at = due;
         let mut held = None;
         loop {
@@ -143,7 +143,7 @@ impl FaultPlan {
 
     /// What the faults do to a request for `path` at `now`. Counts the request against every
     /// fault whose window and path it falls in, so rates are drawn in arrival order.
-    pub fn strike(&self, path: &str, now: Timestamp) -> Strike {
+    pub(crate) fn strike(&self, path: &str, now: Timestamp) -> Strike {
         let ksef = is_ksef_path(path);
         let mut strike = Strike::default();
         for (index, armed) in self.armed.iter().enumerate() {
@@ -226,7 +226,7 @@ fn draw(seed: u64, index: usize, count: u64) -> f64 {
 
 /// What the faults do to one request.
 #[derive(Debug, Default)]
-pub struct Strike {
+pub(crate) struct Strike {
     /// The answer given instead of the handler's, by the first fault in the list that has one.
     pub answer: Option<Injected>,
     /// `Retry-After` the answer should carry where its shape has no place of its own for it.
@@ -240,7 +240,7 @@ pub struct Strike {
 
 /// An answer a fault gives instead of the handler's.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Injected {
+pub(crate) struct Injected {
     /// The fault's place in the scenario's list, from 0.
     pub fault: usize,
     pub answer: Answer,
@@ -250,7 +250,7 @@ pub struct Injected {
 
 /// Which answer, in the network's terms; the HTTP layer writes it in the network's shape.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Answer {
+pub(crate) enum Answer {
     /// KSeF is down: its CDN's maintenance page (503), until the window closes.
     KsefOutage { retry_after: Option<u64> },
     /// An HTTP status: in KSeF's own shapes on the KSeF API (`ksef`), as an

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::faults::Availability;
 use crate::http::problem::AppError;
 use crate::http::server::AppState;
+use crate::networks::sdi::Arrival;
 use crate::networks::sdi::messages::italian_date_time;
-use crate::networks::sdi::reception::{self, Arrival};
 use crate::networks::sdi::soap::{self, ErroreInvio, EsitoNotifica, Operation, SoapMessage};
 use crate::networks::sdi::state::{Channel, Endpoints, SdiFile};
 use crate::simulation::Run;
@@ -131,10 +131,8 @@ async fn ricevi_file(State(state): State<AppState>, headers: HeaderMap, body: By
     if file.is_empty() {
         return refuse(ErroreInvio::FileVuoto);
     }
-    let ctx = run.context_now();
-    let id = reception::receive(
-        &run.sdi,
-        &ctx,
+    let id = run.sdi.receive(
+        &run.context_now(),
         Arrival {
             file_name: Some(name),
             bytes: file.into(),
@@ -143,7 +141,6 @@ async fn ricevi_file(State(state): State<AppState>, headers: HeaderMap, body: By
             document_id: None,
             prior: None,
         },
-        ctx.now,
     );
     soap_response(soap::risposta_ricevi_file(id, &received, None, mtom))
 }

@@ -56,7 +56,7 @@ pub(crate) const CAPABILITIES: [Capability; 4] = [
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Capability {
+pub(crate) struct Capability {
     pub name: &'static str,
     pub document_type: &'static str,
     pub process: &'static str,
@@ -76,14 +76,14 @@ pub(crate) fn capability(name_or_id: &str) -> Option<&'static Capability> {
 
 /// A well-formed participant id: `<ICD>:<value>` in the `iso6523-actorid-upis` scheme.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ParticipantId {
+pub(crate) struct ParticipantId {
     pub icd: String,
     pub value: String,
 }
 
 /// Why a participant id is not one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IdentifierError {
+pub(crate) enum IdentifierError {
     #[error(
         "`{0}` is not a Peppol participant id: expected `iso6523-actorid-upis::<ICD>:<identifier>` or `<ICD>:<identifier>`, e.g. `0208:0123456749`"
     )]
@@ -105,7 +105,8 @@ pub enum IdentifierError {
 
 impl IdentifierError {
     /// The Peppol rule the id breaks, when one names the problem.
-    pub fn rule(&self) -> Option<&'static str> {
+    #[cfg(test)]
+    pub(crate) fn rule(&self) -> Option<&'static str> {
         match self {
             IdentifierError::UnknownIcd { .. } => Some("PEPPOL-EN16931-CL008"),
             IdentifierError::CheckDigits { rule, .. } => Some(rule),
@@ -117,7 +118,7 @@ impl IdentifierError {
 impl ParticipantId {
     /// Reads a participant id in wire form (`iso6523-actorid-upis::0208:0123456749`, the
     /// scheme in any case) or in the short form scenarios use (`0208:0123456749`).
-    pub fn parse(text: &str) -> Result<Self, IdentifierError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, IdentifierError> {
         let text = text.trim();
         let value = match text.split_once("::") {
             Some((scheme, value)) => {
@@ -161,23 +162,23 @@ impl ParticipantId {
     }
 
     /// `0208:0123456749`, as scenarios and the gateway write it.
-    pub fn short(&self) -> String {
+    pub(crate) fn short(&self) -> String {
         format!("{}:{}", self.icd, self.value)
     }
 
     /// `iso6523-actorid-upis::0208:0123456749`, as the SMP and the SBDH write it.
-    pub fn wire(&self) -> String {
+    pub(crate) fn wire(&self) -> String {
         format!("{PARTICIPANT_SCHEME}::{}", self.short())
     }
 
     /// Values are case-insensitive: two ids are the same participant when these are equal.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         self.short().to_ascii_lowercase()
     }
 
     /// The name under which the SML publishes the participant's NAPTR record:
     /// `base32(sha256(lower(value)))` without padding, lower-cased, then the scheme and zone.
-    pub fn naptr_host(&self) -> String {
+    pub(crate) fn naptr_host(&self) -> String {
         let digest = Sha256::digest(self.key().as_bytes());
         format!(
             "{}.{PARTICIPANT_SCHEME}.{SML_ZONE}",

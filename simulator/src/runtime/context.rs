@@ -15,7 +15,7 @@ use crate::vocabulary::TenantId;
 /// Where news of a document's change goes. The webhooks layer implements it; the context
 /// carries it so that the lifecycle and the network engines announce changes without knowing
 /// how they are delivered (and without importing the layer that delivers them).
-pub trait Publisher: Send + Sync + fmt::Debug {
+pub(crate) trait Publisher: Send + Sync + fmt::Debug {
     /// Raises the webhook events of one document change, at `ctx.now`.
     fn document_changed(&self, ctx: &Context<'_>, tenant: &TenantId, change: &DocumentChange);
 }
@@ -25,7 +25,7 @@ pub trait Publisher: Send + Sync + fmt::Debug {
 /// Built by the running simulation for each request and each fired event, so it is cheap: a
 /// handful of references and the instant.
 #[derive(Clone, Copy)]
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// The simulated instant: an event's due time while it runs (the clock reads the same),
     /// or the clock's reading when a request arrived.
     pub now: Timestamp,
@@ -54,7 +54,7 @@ impl fmt::Debug for Context<'_> {
 
 impl<'a> Context<'a> {
     /// The same run at another instant (an event planned for later, a step held by an outage).
-    pub fn at(&self, now: Timestamp) -> Context<'a> {
+    pub(crate) fn at(&self, now: Timestamp) -> Context<'a> {
         Context { now, ..*self }
     }
 }

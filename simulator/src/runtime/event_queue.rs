@@ -40,7 +40,7 @@ impl PlannedEvent {
 }
 
 #[derive(Debug, Default)]
-pub struct EventQueue {
+pub(crate) struct EventQueue {
     queue: Mutex<Scheduler<PlannedEvent>>,
     /// Wakes the driver when an event is planned, since it may be earlier than what the
     /// driver is sleeping towards.
@@ -48,7 +48,7 @@ pub struct EventQueue {
 }
 
 impl EventQueue {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
@@ -57,7 +57,7 @@ impl EventQueue {
     }
 
     /// Plans `action` to run when the simulated clock reaches `at`.
-    pub fn schedule(
+    pub(crate) fn schedule(
         &self,
         at: Timestamp,
         label: impl Into<String>,
@@ -75,15 +75,15 @@ impl EventQueue {
     }
 
     /// Withdraws a planned event; false if it already fired or never existed.
-    pub fn cancel(&self, id: EventId) -> bool {
+    pub(crate) fn cancel(&self, id: EventId) -> bool {
         self.queue().cancel(id).is_some()
     }
 
-    pub fn next_due_at(&self) -> Option<Timestamp> {
+    pub(crate) fn next_due_at(&self) -> Option<Timestamp> {
         self.queue().next_due_at()
     }
 
-    pub fn pending(&self) -> usize {
+    pub(crate) fn pending(&self) -> usize {
         self.queue().len()
     }
 

@@ -133,7 +133,7 @@ impl DocumentRecord {
 
 /// A document's change of state, with what the journal and the webhook bodies tell about it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DocumentChange {
+pub(crate) struct DocumentChange {
     pub document_id: String,
     pub submission_id: String,
     pub reference: Option<String>,
@@ -152,7 +152,7 @@ pub struct DocumentChange {
 
 impl DocumentChange {
     /// `doc`'s move from `from` to its current state.
-    pub fn of(doc: &DocumentRecord, from: Option<DocumentState>) -> Self {
+    pub(crate) fn of(doc: &DocumentRecord, from: Option<DocumentState>) -> Self {
         DocumentChange {
             document_id: doc.id.clone(),
             submission_id: doc.submission_id.clone(),
@@ -193,7 +193,7 @@ impl std::fmt::Display for BusinessKey {
 
 /// One batch (or a single invoice, which is a batch of one).
 #[derive(Clone, Debug)]
-pub struct SubmissionRecord {
+pub(crate) struct SubmissionRecord {
     pub id: String,
     pub created_at: Timestamp,
     pub items: Vec<SubmissionItem>,
@@ -201,7 +201,7 @@ pub struct SubmissionRecord {
 
 /// What became of one document of a submission.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SubmissionItem {
+pub(crate) enum SubmissionItem {
     /// Stored as a document (valid, or failed validation).
     Document { document_id: String },
     /// Not stored: a duplicate of an earlier document.

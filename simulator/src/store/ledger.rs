@@ -20,7 +20,7 @@ use crate::vocabulary::{Direction, DocumentState, Network};
 
 /// An earlier document the new one repeats.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Duplicate {
+pub(crate) struct Duplicate {
     pub original_id: String,
     /// Which key matched, in words.
     pub reason: String,
@@ -28,7 +28,7 @@ pub struct Duplicate {
 
 /// A response kept for an idempotency key, replayed byte for byte.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredResponse {
+pub(crate) struct StoredResponse {
     pub status: u16,
     pub content_type: String,
     pub location: Option<String>,
@@ -37,7 +37,7 @@ pub struct StoredResponse {
 
 /// What an `Idempotency-Key` says about a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum IdempotencyCheck {
+pub(crate) enum IdempotencyCheck {
     /// First use: go ahead, then [`Ledger::idempotency_finish`].
     Proceed,
     /// Same key, same request, already answered: send this again.
@@ -65,7 +65,7 @@ struct IdempotencyEntry {
 
 /// Filters for listing documents.
 #[derive(Clone, Debug, Default)]
-pub struct DocumentFilter {
+pub(crate) struct DocumentFilter {
     pub state: Option<DocumentState>,
     pub network: Option<Network>,
     pub direction: Option<Direction>,
@@ -129,7 +129,7 @@ impl TenantLedger {
 }
 
 #[derive(Debug, Default)]
-pub struct Ledger {
+pub(crate) struct Ledger {
     tenants: Mutex<HashMap<TenantId, TenantLedger>>,
     minted: AtomicU64,
 }
@@ -138,7 +138,7 @@ impl Ledger {
     /// A new id such as `inv_3f9a0c1d2e4b5a697887`: derived from the seed and a counter, so
     /// the same scenario run mints the same ids, yet ids do not reveal how many documents
     /// other tenants hold.
-    pub fn mint_id(&self, prefix: &str, seed: u64) -> String {
+    pub(crate) fn mint_id(&self, prefix: &str, seed: u64) -> String {
         let n = self.minted.fetch_add(1, Ordering::Relaxed);
         let digest = crate::digest::sha256_hex(format!("{seed}:{prefix}:{n}").as_bytes());
         format!("{prefix}_{}", digest.get(..20).unwrap_or(&digest))
@@ -150,7 +150,7 @@ impl Ledger {
 
     /// Stores a document unless it duplicates one still standing. Documents that failed
     /// validation are stored (the integrator can read why) but never block later ones.
-    pub fn admit(&self, tenant: &TenantId, doc: DocumentRecord) -> Result<(), Duplicate> {
+    pub(crate) fn admit(&self, tenant: &TenantId, doc: DocumentRecord) -> Result<(), Duplicate> {
         let mut books = self.tenants();
         let book = books.entry(tenant.clone()).or_default();
         let counts = !doc.state.is_final();
@@ -175,7 +175,7 @@ impl Ledger {
     /// Stores a document that a network has already taken in on its own terms (a KSeF
     /// invoice sent in an online session): KSeF judges duplicates itself (440), so the
     /// gateway's duplicate keys neither refuse nor remember it.
-    pub fn record(&self, tenant: &TenantId, doc: DocumentRecord) {
+    pub(crate) fn record(&self, tenant: &TenantId, doc: DocumentRecord) {
         let mut books = self.tenants();
         let book = books.entry(tenant.clone()).or_default();
         let seq = book.next_seq;
@@ -184,7 +184,7 @@ impl Ledger {
         book.documents.insert(seq, doc);
     }
 
-    pub fn insert_submission(&self, tenant: &TenantId, submission: SubmissionRecord) {
+    pub(crate) fn insert_submission(&self, tenant: &TenantId, submission: SubmissionRecord) {
         let mut books = self.tenants();
         books
             .entry(tenant.clone())
@@ -193,7 +193,7 @@ impl Ledger {
             .insert(submission.id.clone(), submission);
     }
 
-    pub fn document(&self, tenant: &TenantId, id: &str) -> Option<DocumentRecord> {
+    pub(crate) fn document(&self, tenant: &TenantId, id: &str) -> Option<DocumentRecord> {
         let books = self.tenants();
         let book = books.get(tenant)?;
         book.by_id
@@ -203,7 +203,7 @@ impl Ledger {
     }
 
     /// A submission and the current state of each of its documents.
-    pub fn submission(
+    pub(crate) fn submission(
         &self,
         tenant: &TenantId,
         id: &str,
@@ -228,7 +228,7 @@ impl Ledger {
 
     /// Moves a document to `to` at `at`. Returns `None` when the document does not exist or
     /// is already final (a late event never reopens a settled document).
-    pub fn transition(
+    pub(crate) fn transition(
         &self,
         tenant: &TenantId,
         id: &str,
@@ -278,7 +278,7 @@ impl Ledger {
 
     /// Documents matching `filter` in creation order, starting after the cursor `after`;
     /// returns the page and the cursor of the next page, if there is one.
-    pub fn list(
+    pub(crate) fn list(
         &self,
         tenant: &TenantId,
         filter: &DocumentFilter,
@@ -308,7 +308,7 @@ impl Ledger {
     }
 
     /// The `n` most recently changed documents, newest first.
-    pub fn recent(&self, tenant: &TenantId, n: usize) -> Vec<DocumentRecord> {
+    pub(crate) fn recent(&self, tenant: &TenantId, n: usize) -> Vec<DocumentRecord> {
         let books = self.tenants();
         let Some(book) = books.get(tenant) else {
             return Vec::new();
@@ -320,7 +320,7 @@ impl Ledger {
 
     /// Claims an idempotency key at `now` for a request with this fingerprint. Keys claimed
     /// [`IDEMPOTENCY_KEY_LIFETIME`] or more before `now` are forgotten first.
-    pub fn idempotency_begin(
+    pub(crate) fn idempotency_begin(
         &self,
         tenant: &TenantId,
         key: &str,
@@ -353,7 +353,12 @@ impl Ledger {
     }
 
     /// Keeps the answer to replay for later uses of the key.
-    pub fn idempotency_finish(&self, tenant: &TenantId, key: &str, response: StoredResponse) {
+    pub(crate) fn idempotency_finish(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        response: StoredResponse,
+    ) {
         let mut books = self.tenants();
         let book = books.entry(tenant.clone()).or_default();
         if let Some(entry) = book.idempotency.get_mut(key) {
@@ -363,13 +368,13 @@ impl Ledger {
 
     /// Idempotency keys `tenant` has in memory (in flight or answered, not yet expired).
     /// How many documents `tenant` has.
-    pub fn count(&self, tenant: &TenantId) -> usize {
+    pub(crate) fn count(&self, tenant: &TenantId) -> usize {
         self.tenants()
             .get(tenant)
             .map_or(0, |book| book.documents.len())
     }
 
-    pub fn idempotency_keys(&self, tenant: &TenantId) -> usize {
+    pub(crate) fn idempotency_keys(&self, tenant: &TenantId) -> usize {
         self.tenants()
             .get(tenant)
             .map_or(0, |book| book.idempotency.len())
@@ -377,7 +382,7 @@ impl Ledger {
 
     /// Frees a key whose request ended without an answer worth replaying (a rate limit, a
     /// server error), so a retry is treated as new.
-    pub fn idempotency_abandon(&self, tenant: &TenantId, key: &str) {
+    pub(crate) fn idempotency_abandon(&self, tenant: &TenantId, key: &str) {
         let mut books = self.tenants();
         if let Some(book) = books.get_mut(tenant)
             && book

@@ -33,7 +33,7 @@ use crate::vocabulary::TenantId;
 
 /// A tenant as the control API shows it: never with its secrets.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Tenant {
+pub(crate) struct Tenant {
     pub id: TenantId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -51,7 +51,7 @@ struct ClientSecret {
 /// The simulator's state for one scenario run: tenants, credentials and the directory.
 /// Rebuilt from the scenario on every reset.
 #[derive(Debug)]
-pub struct Store {
+pub(crate) struct Store {
     tenants: BTreeMap<TenantId, Tenant>,
     clients: HashMap<String, ClientSecret>,
     directory: Vec<Participant>,
@@ -62,7 +62,7 @@ pub struct Store {
 impl Store {
     /// Builds the store a scenario describes. The scenario parser has already refused
     /// duplicate ids and dangling references, so this cannot fail.
-    pub fn from_scenario(scenario: &Scenario) -> Self {
+    pub(crate) fn from_scenario(scenario: &Scenario) -> Self {
         let mut tenants = BTreeMap::new();
         let mut clients = HashMap::new();
         for tenant in &scenario.tenants {
@@ -106,26 +106,28 @@ impl Store {
 
     /// The tenant these client credentials belong to, if they are right. The comparison
     /// takes the same time wherever the secrets differ, as a real token endpoint's would.
-    pub fn authenticate(&self, client_id: &str, client_secret: &str) -> Option<TenantId> {
+    pub(crate) fn authenticate(&self, client_id: &str, client_secret: &str) -> Option<TenantId> {
         let known = self.clients.get(client_id)?;
         constant_time_eq(known.secret.as_bytes(), client_secret.as_bytes())
             .then(|| known.tenant.clone())
     }
 
-    pub fn tenants(&self) -> impl Iterator<Item = &Tenant> {
+    pub(crate) fn tenants(&self) -> impl Iterator<Item = &Tenant> {
         self.tenants.values()
     }
 
-    pub fn tenant(&self, id: &TenantId) -> Option<&Tenant> {
+    #[cfg(test)]
+    pub(crate) fn tenant(&self, id: &TenantId) -> Option<&Tenant> {
         self.tenants.get(id)
     }
 
     /// Every participant reachable on the simulated networks.
-    pub fn directory(&self) -> &[Participant] {
+    #[cfg(test)]
+    pub(crate) fn directory(&self) -> &[Participant] {
         &self.directory
     }
 
-    pub fn participant(&self, network: Network, id: &str) -> Option<&Participant> {
+    pub(crate) fn participant(&self, network: Network, id: &str) -> Option<&Participant> {
         self.directory
             .iter()
             .find(|p| p.network == network && p.id == id)

@@ -26,7 +26,7 @@ const REORDER_GAP: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DeliveryStatus {
+pub(crate) enum DeliveryStatus {
     /// Being attempted, or waiting for its next retry.
     Pending,
     /// The endpoint answered 2xx in time.
@@ -37,7 +37,7 @@ pub enum DeliveryStatus {
 
 /// One event on its way to one endpoint.
 #[derive(Clone, Debug)]
-pub struct Delivery {
+pub(crate) struct Delivery {
     pub seq: u64,
     pub event: Arc<Event>,
     pub endpoint_id: String,

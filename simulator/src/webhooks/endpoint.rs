@@ -13,7 +13,7 @@ use crate::vocabulary::TenantId;
 /// How a webhook endpoint wants its requests signed and shaped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Dialect {
+pub(crate) enum Dialect {
     /// Standard Webhooks v1: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
     Standard,
     /// The same signatures under Svix's header names (`svix-id`, ...).
@@ -23,7 +23,7 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         match text.to_ascii_lowercase().as_str() {
             "standard" => Ok(Self::Standard),
             "svix" => Ok(Self::Svix),
@@ -36,7 +36,7 @@ impl Dialect {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     Webhook {
         url: String,
         dialect: Dialect,
@@ -51,7 +51,7 @@ pub enum Target {
 
 /// A subscription: one tenant's endpoint and what it wants to hear about.
 #[derive(Clone, Debug)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     pub id: String,
     pub tenant: TenantId,
     pub target: Target,
@@ -72,7 +72,7 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    pub fn wants(&self, event_type: EventType) -> bool {
+    pub(crate) fn wants(&self, event_type: EventType) -> bool {
         match &self.events {
             Some(events) => events.contains(&event_type),
             None => event_type.in_everything(),
@@ -80,7 +80,7 @@ impl Endpoint {
     }
 
     /// The secrets that sign a request sent at simulated instant `at`, newest first.
-    pub fn secrets_at(&self, at: Timestamp) -> Vec<Secret> {
+    pub(crate) fn secrets_at(&self, at: Timestamp) -> Vec<Secret> {
         let mut secrets = vec![self.secret.clone()];
         if let Some((previous, until)) = &self.previous
             && at < *until
@@ -91,7 +91,7 @@ impl Endpoint {
     }
 
     /// Where a request for `event_type` goes, and with which method.
-    pub fn destination(&self, event_type: EventType) -> (&'static str, String) {
+    pub(crate) fn destination(&self, event_type: EventType) -> (&'static str, String) {
         match &self.target {
             Target::Webhook { url, .. } => ("POST", url.clone()),
             Target::Callback { base_url, .. } => {

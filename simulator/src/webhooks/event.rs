@@ -20,7 +20,7 @@ use crate::vocabulary::{Direction, DocumentState};
 
 /// Every event type eisim emits, with its wire name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum EventType {
+pub(crate) enum EventType {
     /// A document arrived from the network for the integrator (inbound).
     #[serde(rename = "invoice.received")]
     Received,
@@ -59,7 +59,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [Self; 13] = [
+    pub(crate) const ALL: [Self; 13] = [
         Self::Received,
         Self::Validated,
         Self::Rejected,
@@ -75,7 +75,7 @@ impl EventType {
         Self::CallbackReceipts,
     ];
 
-    pub const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Self::Received => "invoice.received",
             Self::Validated => "invoice.validated",
@@ -95,7 +95,7 @@ impl EventType {
 
     /// What an endpoint subscribed to "everything" (`events: []` or `["*"]`) receives: the
     /// invoice events, not the operational ones or the callbacks.
-    pub const fn in_everything(self) -> bool {
+    pub(crate) const fn in_everything(self) -> bool {
         matches!(
             self,
             Self::Received
@@ -110,7 +110,7 @@ impl EventType {
     }
 
     /// The event a document's move to `to` raises besides `invoice.status_updated`.
-    pub fn for_state(to: DocumentState, direction: Direction) -> Self {
+    pub(crate) fn for_state(to: DocumentState, direction: Direction) -> Self {
         match (to, direction) {
             (DocumentState::Received, Direction::Inbound) => Self::Received,
             (DocumentState::Received, Direction::Outbound) => Self::Validated,
@@ -167,7 +167,7 @@ pub(crate) fn flow_state(state: DocumentState) -> Option<&'static str> {
 /// as its deliveries (they can be listed and resent), and a tree costs several times its text
 /// (issue 9's soak measured ~46 KB per document with one `*` subscription).
 #[derive(Clone, Debug)]
-pub struct Event {
+pub(crate) struct Event {
     /// `webhook-id` and the payload's `id`: unique per event, the same on every retry.
     pub id: String,
     pub event_type: EventType,
@@ -199,7 +199,7 @@ fn text(value: &Value) -> Box<RawValue> {
 }
 
 impl Event {
-    pub fn new(
+    pub(crate) fn new(
         id: String,
         event_type: EventType,
         at: Timestamp,
@@ -218,12 +218,12 @@ impl Event {
     }
 
     /// True when the provider dialect has a message of its own for this event.
-    pub fn has_provider_body(&self) -> bool {
+    pub(crate) fn has_provider_body(&self) -> bool {
         self.provider.is_some()
     }
 
     /// The Standard Webhooks body: `{id, type, timestamp, data}`.
-    pub fn standard_body(&self) -> Vec<u8> {
+    pub(crate) fn standard_body(&self) -> Vec<u8> {
         serde_json::to_vec(&StandardBody {
             data: &self.data,
             id: &self.id,
@@ -234,12 +234,12 @@ impl Event {
     }
 
     /// The ERP callback body: for callback events, `data` is the whole notification.
-    pub fn callback_body(&self) -> Vec<u8> {
+    pub(crate) fn callback_body(&self) -> Vec<u8> {
         self.data.get().as_bytes().to_vec()
     }
 
     /// The provider dialect's body, or the standard one for events the provider never sends.
-    pub fn provider_body(&self) -> Vec<u8> {
+    pub(crate) fn provider_body(&self) -> Vec<u8> {
         match &self.provider {
             Some(body) => body.get().as_bytes().to_vec(),
             None => self.standard_body(),

@@ -40,7 +40,7 @@ pub(crate) type JobQueue = mpsc::UnboundedReceiver<(Job, Arc<Webhooks>)>;
 
 /// One run's webhooks: every tenant's endpoints, callbacks and deliveries.
 #[derive(Debug)]
-pub struct Webhooks {
+pub(crate) struct Webhooks {
     pub(crate) policy: WebhookPolicy,
     pub(crate) seed: u64,
     tenants: Mutex<HashMap<TenantId, TenantWebhooks>>,
@@ -88,7 +88,7 @@ impl Webhooks {
         format!("{prefix}_{}", digest.get(..20).unwrap_or(&digest))
     }
 
-    pub fn endpoints(&self, tenant: &TenantId) -> Vec<Endpoint> {
+    pub(crate) fn endpoints(&self, tenant: &TenantId) -> Vec<Endpoint> {
         self.tenants()
             .get(tenant)
             .map(|tenant_webhooks| tenant_webhooks.endpoints.values().cloned().collect())
@@ -96,7 +96,7 @@ impl Webhooks {
     }
 
     /// Whether any endpoint of `tenant` subscribes to `event_type`.
-    pub fn wanted(&self, tenant: &TenantId, event_type: EventType) -> bool {
+    pub(crate) fn wanted(&self, tenant: &TenantId, event_type: EventType) -> bool {
         self.tenants().get(tenant).is_some_and(|tenant_webhooks| {
             tenant_webhooks
                 .endpoints
@@ -105,7 +105,7 @@ impl Webhooks {
         })
     }
 
-    pub fn endpoint(&self, tenant: &TenantId, id: &str) -> Option<Endpoint> {
+    pub(crate) fn endpoint(&self, tenant: &TenantId, id: &str) -> Option<Endpoint> {
         self.tenants().get(tenant)?.endpoints.get(id).cloned()
     }
 
@@ -146,7 +146,7 @@ impl Webhooks {
     }
 
     /// The deliveries to one endpoint, oldest first.
-    pub fn deliveries(&self, tenant: &TenantId, endpoint_id: &str) -> Vec<Delivery> {
+    pub(crate) fn deliveries(&self, tenant: &TenantId, endpoint_id: &str) -> Vec<Delivery> {
         self.tenants()
             .get(tenant)
             .map(|tenant_webhooks| {
@@ -161,12 +161,12 @@ impl Webhooks {
     }
 
     /// Requests handed to the sender and not yet answered.
-    pub fn in_flight(&self) -> usize {
+    pub(crate) fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::SeqCst)
     }
 
     /// Waits until every request handed to the sender has been answered and judged.
-    pub async fn settled(&self) {
+    pub(crate) async fn settled(&self) {
         loop {
             let notified = self.idle.notified();
             tokio::pin!(notified);

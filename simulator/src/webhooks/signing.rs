@@ -20,7 +20,7 @@ const SECRET_PREFIX: &str = "whsec_";
 
 /// A `whsec_` secret: 32 bytes, shown Base64-encoded after the prefix.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret {
+pub(crate) struct Secret {
     text: String,
     key: Vec<u8>,
 }
@@ -34,7 +34,7 @@ impl std::fmt::Debug for Secret {
 impl Secret {
     /// A secret derived from the run's seed and a label, so a replayed scenario hands out the
     /// same secrets (eisim is a test double; its secrets protect nothing real).
-    pub fn derive(seed: u64, label: &str) -> Self {
+    pub(crate) fn derive(seed: u64, label: &str) -> Self {
         let hex = sha256_hex(format!("{seed}:webhook-secret:{label}").as_bytes());
         let key: Vec<u8> = (0..32)
             .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
@@ -46,13 +46,13 @@ impl Secret {
     }
 
     /// The secret as the integrator stores it: `whsec_<base64>`.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.text
     }
 
     /// Standard Webhooks `v1`: Base64 HMAC-SHA256 over `{id}.{timestamp}.{body}` keyed with
     /// the decoded secret.
-    pub fn sign_standard(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
+    pub(crate) fn sign_standard(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
         let mut content = format!("{id}.{timestamp}.").into_bytes();
         content.extend_from_slice(body);
         format!("v1,{}", STANDARD.encode(hmac(&self.key, &content)))
@@ -60,7 +60,7 @@ impl Secret {
 
     /// Provider dialect: hex HMAC-SHA256 over `{t}.{body}` keyed with the secret string's
     /// UTF-8 bytes, as Billit and Stripe do.
-    pub fn sign_provider(&self, timestamp: i64, body: &[u8]) -> String {
+    pub(crate) fn sign_provider(&self, timestamp: i64, body: &[u8]) -> String {
         let mut content = format!("{timestamp}.").into_bytes();
         content.extend_from_slice(body);
         hmac(self.text.as_bytes(), &content)

@@ -688,7 +688,7 @@ fn check_document_type(body: &Body<'_>, parties: &Parties<'_>, findings: &mut Ve
 /// What SDI compares to find a duplicate invoice: 00404 against earlier files, 00409 between
 /// the bodies of one lotto.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvoiceIdentity {
+pub(crate) struct InvoiceIdentity {
     /// The supplier's IdFiscaleIVA (IdPaese + IdCodice), or the customer's when the customer
     /// issues the invoice on the supplier's behalf (`SoggettoEmittente` = CC).
     pub issuer: String,
@@ -702,7 +702,7 @@ pub struct InvoiceIdentity {
 impl InvoiceIdentity {
     /// SDI's rule, symmetric: same issuer and number, same year (or date, with Art73), unless
     /// exactly one of the two is a credit note (TD04).
-    pub fn duplicates(&self, other: &InvoiceIdentity) -> bool {
+    pub(crate) fn duplicates(&self, other: &InvoiceIdentity) -> bool {
         self.issuer == other.issuer && (same_invoice(self, other) || same_invoice(other, self))
     }
 }

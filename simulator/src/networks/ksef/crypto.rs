@@ -1,5 +1,7 @@
-//! KSeF cryptography: the server side (session-key and invoice decryption, hashes) and the client
-//! side that tests and benches need to talk to the simulator like a real client would.
+//! KSeF cryptography: the server side (session-key and invoice decryption, hashes), and for
+//! the unit tests and the fuzz seeds the client side they need to speak to it. The suite, the
+//! integration tests and the load benchmark bring their own client crypto, so that a bug here
+//! cannot pass on both sides.
 //!
 //! Parameters follow the official clients rather than the prose docs: AES-256-CBC with PKCS#7 over
 //! the *bare* ciphertext (no IV prefix) and RSA-OAEP with SHA-256 for both the label hash and MGF1.
@@ -9,10 +11,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+#[cfg(test)]
 use rsa::pkcs8::DecodePublicKey;
+#[cfg(test)]
 use rsa::{Oaep, RsaPublicKey};
 use sha2::Digest as _;
+#[cfg(test)]
 use x509_cert::Certificate;
+#[cfg(test)]
 use x509_cert::der::{Decode, Encode};
 
 /// AES-256 key length in bytes.
@@ -25,7 +31,7 @@ const AES_BLOCK_LEN: usize = 16;
 /// The variants stay coarse on purpose: the HTTP layer maps them to KSeF status codes (415, 435,
 /// 21180…), and a padding failure says nothing useful beyond "wrong key or IV".
 #[derive(Debug, thiserror::Error)]
-pub enum CryptoError {
+pub(crate) enum CryptoError {
     /// The embedded PEM is not a PKCS#8 RSA private key.
     #[error("the KSeF private key is unreadable: {0}")]
     KeyFile(#[source] rsa::pkcs8::Error),
@@ -37,6 +43,7 @@ pub enum CryptoError {
     RsaDecrypt,
     /// RSA-OAEP encryption failed, in practice because the message is too long for the key.
     #[error("RSA-OAEP (SHA-256) encryption failed: {0}")]
+    #[cfg(test)]
     RsaEncrypt(#[source] rsa::Error),
     /// The AES key is not 32 bytes.
     #[error("AES-256 key must be 32 bytes, got {0}")]
@@ -52,17 +59,19 @@ pub enum CryptoError {
     AesPadding,
     /// The certificate is not DER X.509 carrying an RSA public key.
     #[error("bad certificate: {0}")]
+    #[cfg(test)]
     BadCertificate(String),
 }
 
 /// KSeF hashes are always SHA-256 rendered as standard Base64 (44 characters).
-pub fn sha256_base64(bytes: &[u8]) -> String {
+pub(crate) fn sha256_base64(bytes: &[u8]) -> String {
     STANDARD.encode(sha2::Sha256::digest(bytes))
 }
 
 /// PKCS#7 always adds 1..=16 bytes, so a whole block is added when the plaintext is aligned;
 /// clients declare this as `encryptedInvoiceSize` and the simulator must agree with it.
-pub fn encrypted_size(plain_len: u64) -> u64 {
+#[cfg(test)]
+pub(crate) fn encrypted_size(plain_len: u64) -> u64 {
     16 * (plain_len / 16 + 1)
 }
 
@@ -78,7 +87,7 @@ fn check_key_iv(key: &[u8], iv: &[u8]) -> Result<(), CryptoError> {
 
 /// Decrypts an invoice or batch part. The ciphertext is bare: a client that prefixed the IV
 /// (as one KSeF document wrongly suggests) gets a garbled first block, not a silent success.
-pub fn aes256_cbc_decrypt(
+pub(crate) fn aes256_cbc_decrypt(
     key: &[u8],
     iv: &[u8],
     ciphertext: &[u8],
@@ -95,7 +104,11 @@ pub fn aes256_cbc_decrypt(
 }
 
 /// Encrypts the way KSeF clients do (and the way the server encrypts export parts).
-pub fn aes256_cbc_encrypt(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub(crate) fn aes256_cbc_encrypt(
+    key: &[u8],
+    iv: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
     check_key_iv(key, iv)?;
     let encryptor = cbc::Encryptor::<Aes256>::new_from_slices(key, iv)
         .map_err(|_| CryptoError::AesKeyLength(key.len()))?;
@@ -103,7 +116,8 @@ pub fn aes256_cbc_encrypt(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec
 }
 
 /// What a client does with the KSeF token and the AES session key before sending them.
-pub fn rsa_oaep_encrypt(
+#[cfg(test)]
+pub(crate) fn rsa_oaep_encrypt(
     public_key: &RsaPublicKey,
     plaintext: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
@@ -118,7 +132,8 @@ pub fn rsa_oaep_encrypt(
 
 /// Clients never pin a key: they read it out of the certificate published by
 /// `GET /security/public-key-certificates`, so tests go through the same path.
-pub fn public_key_from_certificate(der: &[u8]) -> Result<RsaPublicKey, CryptoError> {
+#[cfg(test)]
+pub(crate) fn public_key_from_certificate(der: &[u8]) -> Result<RsaPublicKey, CryptoError> {
     let certificate =
         Certificate::from_der(der).map_err(|e| CryptoError::BadCertificate(e.to_string()))?;
     let spki_der = certificate

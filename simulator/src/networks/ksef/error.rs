@@ -7,7 +7,7 @@ use crate::codelists::ksef::exception_description;
 
 /// An error answer of the KSeF API.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum KsefError {
+pub(crate) enum KsefError {
     /// 400 (or 500 for code 500) with one of KSeF's exception codes.
     #[error("KSeF exception {code}: {description}")]
     Exception {
@@ -45,7 +45,7 @@ pub enum KsefError {
 
 impl KsefError {
     /// A 400 with `code`, its official description and these details.
-    pub fn exception(code: u32, details: impl IntoIterator<Item = String>) -> Self {
+    pub(crate) fn exception(code: u32, details: impl IntoIterator<Item = String>) -> Self {
         KsefError::Exception {
             status: if code == 500 { 500 } else { 400 },
             code,
@@ -55,12 +55,12 @@ impl KsefError {
     }
 
     /// 21405 with the validator's words.
-    pub fn invalid_input(detail: impl Into<String>) -> Self {
+    pub(crate) fn invalid_input(detail: impl Into<String>) -> Self {
         Self::exception(21405, [detail.into()])
     }
 
     /// 21173: the session reference is unknown (or another context's).
-    pub fn no_session(reference: &str) -> Self {
+    pub(crate) fn no_session(reference: &str) -> Self {
         Self::exception(
             21173,
             [format!(
@@ -70,7 +70,7 @@ impl KsefError {
     }
 
     /// The HTTP status KSeF answers this error with.
-    pub fn status_code(&self) -> u16 {
+    pub(crate) fn status_code(&self) -> u16 {
         match self {
             KsefError::Exception { status, .. } => *status,
             KsefError::Unauthorized(_) => 401,

@@ -23,8 +23,10 @@ const SUBJECT: &str = "CN=eisim KSeF simulator,O=eisim,C=PL";
 const SERIAL: u64 = 0x0E15_1A5E_F000_0001;
 
 /// The simulator's encryption key pair and its published certificate.
-pub struct KsefKeys {
+pub(crate) struct KsefKeys {
     private_key: RsaPrivateKey,
+    /// Read by the tests, which check the key against the certificate and `openssl`.
+    #[cfg_attr(not(test), allow(dead_code))]
     public_key: RsaPublicKey,
     certificate_der: Vec<u8>,
     certificate_id: String,
@@ -52,7 +54,7 @@ fn build_error(e: impl fmt::Display) -> CryptoError {
 impl KsefKeys {
     /// Loads the committed key and signs its certificate, valid from `valid_from` to
     /// `valid_to` (truncated to whole seconds, as the certificate carries them).
-    pub fn new(
+    pub(crate) fn new(
         valid_from: jiff::Timestamp,
         valid_to: jiff::Timestamp,
     ) -> Result<Self, CryptoError> {
@@ -80,43 +82,44 @@ impl KsefKeys {
         })
     }
 
-    pub fn certificate_der(&self) -> &[u8] {
+    pub(crate) fn certificate_der(&self) -> &[u8] {
         &self.certificate_der
     }
 
     /// The `certificate` field of the public-key list: bare Base64 DER, no PEM armour.
-    pub fn certificate_base64(&self) -> String {
+    pub(crate) fn certificate_base64(&self) -> String {
         STANDARD.encode(&self.certificate_der)
     }
 
     /// `certificateId`: Base64 SHA-256 of the certificate DER.
-    pub fn certificate_id(&self) -> &str {
+    pub(crate) fn certificate_id(&self) -> &str {
         &self.certificate_id
     }
 
     /// `publicKeyId`: Base64 SHA-256 of the SubjectPublicKeyInfo DER; clients echo it back
     /// (since API 2.5) to say which key they encrypted with.
-    pub fn public_key_id(&self) -> &str {
+    pub(crate) fn public_key_id(&self) -> &str {
         &self.public_key_id
     }
 
     /// Start of validity, truncated to whole seconds as in the certificate.
-    pub fn valid_from(&self) -> jiff::Timestamp {
+    pub(crate) fn valid_from(&self) -> jiff::Timestamp {
         self.valid_from
     }
 
     /// End of validity, truncated to whole seconds as in the certificate.
-    pub fn valid_to(&self) -> jiff::Timestamp {
+    pub(crate) fn valid_to(&self) -> jiff::Timestamp {
         self.valid_to
     }
 
-    pub fn public_key(&self) -> &RsaPublicKey {
+    #[cfg(test)]
+    pub(crate) fn public_key(&self) -> &RsaPublicKey {
         &self.public_key
     }
 
     /// Unwraps an `encryptedToken` or `encryptedSymmetricKey`. No blinding: the key is public in
     /// the repository, so there is nothing for a timing side channel to reveal.
-    pub fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub(crate) fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         if ciphertext.len() != self.private_key.size() {
             return Err(CryptoError::RsaDecrypt);
         }

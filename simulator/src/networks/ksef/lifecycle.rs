@@ -18,7 +18,7 @@ use super::state::{Ksef, date_of};
 use crate::codelists::ksef::{KSEF_CODES, gateway_state, invoice_description};
 use crate::codelists::sdi::{Family, MessageType, notification_description};
 use crate::journal::Record;
-use crate::lifecycle::{SubmitOptions, chosen_behaviour, hold, record_change};
+use crate::lifecycle::{chosen_behaviour, hold, record_change};
 use crate::runtime::Context;
 use crate::scenario::{Behaviour, Outcome};
 use crate::store::{DocumentRecord, NetworkDetail};
@@ -40,57 +40,49 @@ struct Step {
     detail: NetworkDetail,
 }
 
-impl Ksef {
-    /// The gateway hands over a KSeF document: its statuses follow the scenario's first
-    /// matching behaviour, or [`DEFAULT_LIFECYCLE`], each step an event on the clock. A KSeF
-    /// outage (the scenario's `faults:`) holds the document, and each step falling due inside
-    /// one waits for its end, the later steps keeping their delays after it; an outage that
-    /// lasts until the end of the run leaves the document where it is. A step to 200 gives the
-    /// document its KSeF number.
-    pub fn submit(
-        &self,
-        ctx: &Context<'_>,
-        tenant: &TenantId,
-        doc: &DocumentRecord,
-        _options: &SubmitOptions,
-    ) {
-        let Some(mut at) = hold(ctx, tenant, doc, ctx.now, "the document's lifecycle") else {
+/// The gateway hands over a KSeF document: its statuses follow the scenario's first
+/// matching behaviour, or [`DEFAULT_LIFECYCLE`], each step an event on the clock. A KSeF
+/// outage (the scenario's `faults:`) holds the document, and each step falling due inside
+/// one waits for its end, the later steps keeping their delays after it; an outage that
+/// lasts until the end of the run leaves the document where it is. A step to 200 gives the
+/// document its KSeF number.
+pub(super) fn submit(ctx: &Context<'_>, tenant: &TenantId, doc: &DocumentRecord) {
+    let Some(mut at) = hold(ctx, tenant, doc, ctx.now, "the document's lifecycle") else {
+        return;
+    };
+    for step in steps_for(ctx.seed, &ctx.scenario.behaviours, doc) {
+        let due = at.checked_add(step.after).unwrap_or(Timestamp::MAX);
+        let what = format!("the step to {}", step.state.as_str());
+        let Some(step_at) = hold(ctx, tenant, doc, due, &what) else {
             return;
         };
-        for step in steps_for(ctx.seed, &ctx.scenario.behaviours, doc) {
-            let due = at.checked_add(step.after).unwrap_or(Timestamp::MAX);
-            let what = format!("the step to {}", step.state.as_str());
-            let Some(step_at) = hold(ctx, tenant, doc, due, &what) else {
-                return;
-            };
-            at = step_at;
-            let tenant = tenant.clone();
-            let id = doc.id.clone();
-            let label = format!("document {} -> {}", doc.id, step.state.as_str());
-            let numbered = (step.detail.status.as_deref() == Some("200"))
-                .then(|| doc.facts.seller_tax_id.clone())
-                .flatten();
-            let seed = ctx.seed;
-            ctx.events.schedule(at, label, move |ctx| {
-                let why = step
-                    .detail
-                    .status
-                    .as_deref()
-                    .map(|status| format!("network status {status}"));
-                let mut detail = step.detail;
-                if let Some(nip) = numbered {
-                    let date = ctx.now.to_zoned(TimeZone::UTC).date();
-                    detail.network_id = Some(ksef_number(&nip, date, &format!("{seed}:{id}")));
-                }
-                if let Some(change) =
-                    ctx.store
-                        .ledger
-                        .transition(&tenant, &id, step.state, Some(detail), ctx.now)
-                {
-                    record_change(ctx, &tenant, &change, why);
-                }
-            });
-        }
+        at = step_at;
+        let tenant = tenant.clone();
+        let id = doc.id.clone();
+        let label = format!("document {} -> {}", doc.id, step.state.as_str());
+        let numbered = (step.detail.status.as_deref() == Some("200"))
+            .then(|| doc.facts.seller_tax_id.clone())
+            .flatten();
+        let seed = ctx.seed;
+        ctx.events.schedule(at, label, move |ctx| {
+            let why = step
+                .detail
+                .status
+                .as_deref()
+                .map(|status| format!("network status {status}"));
+            let mut detail = step.detail;
+            if let Some(nip) = numbered {
+                let date = ctx.now.to_zoned(TimeZone::UTC).date();
+                detail.network_id = Some(ksef_number(&nip, date, &format!("{seed}:{id}")));
+            }
+            if let Some(change) =
+                ctx.store
+                    .ledger
+                    .transition(&tenant, &id, step.state, Some(detail), ctx.now)
+            {
+                record_change(ctx, &tenant, &change, why);
+            }
+        });
     }
 }
 

@@ -1,25 +1,45 @@
 //! KSeF (Poland): the engine behind the native API v2 that official clients talk to, and
 //! behind KSeF documents submitted through the gateway.
 //!
-//! Entry points: [`Ksef::submit`] (a document the gateway hands over) and the session
-//! operations the wire API (`http/ksef/`) calls. `state.rs` holds what one run knows
+//! What the layers above ask of KSeF is the `impl Ksef` below, the same entry points every
+//! network engine has (KSeF pushes nothing to recipients, so it has no inbound documents to
+//! plan); its wire API (`http/ksef/`) also calls the session operations of `sessions.rs` and
+//! the authentication of `state.rs` directly. `state.rs` holds what one run knows
 //! (challenges, authentications, tokens, sessions, invoices); `sessions.rs` opens and closes
 //! online sessions and takes invoices in; `lifecycle.rs` runs every invoice's statuses on the
 //! clock, whichever way it came; the other files are the protocol's building blocks (keys and
 //! crypto, JWTs, XAdES requests, UPO documents, rate limits, errors, numbers).
 
-pub mod crypto;
-pub mod error;
+pub(crate) mod crypto;
+pub(crate) mod error;
 pub(crate) mod jwt;
-pub mod keys;
+pub(crate) mod keys;
 pub(crate) mod lifecycle;
 pub(crate) mod number;
-pub mod rate;
+pub(crate) mod rate;
 pub(crate) mod sessions;
 pub(crate) mod state;
-pub mod upo;
-pub mod wire;
+pub(crate) mod upo;
+pub(crate) mod wire;
 pub(crate) mod xades;
 
-pub use number::{crc8, is_ksef_number, is_reference_number, ksef_number, reference_number};
-pub use state::Ksef;
+pub(crate) use state::Ksef;
+
+use crate::lifecycle::SubmitOptions;
+use crate::runtime::Context;
+use crate::store::DocumentRecord;
+use crate::vocabulary::TenantId;
+
+impl Ksef {
+    /// The gateway hands over a KSeF document (`lifecycle.rs`). The envelope has nothing for
+    /// KSeF alone, so `options` says nothing here.
+    pub(crate) fn submit(
+        &self,
+        ctx: &Context<'_>,
+        tenant: &TenantId,
+        doc: &DocumentRecord,
+        _options: &SubmitOptions,
+    ) {
+        lifecycle::submit(ctx, tenant, doc);
+    }
+}

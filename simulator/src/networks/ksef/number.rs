@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use crate::digest::sha256_hex;
 
 /// CRC-8 with polynomial 0x07 and initial value 0x00, as KSeF computes its checksums.
-pub fn crc8(bytes: &[u8]) -> u8 {
+pub(crate) fn crc8(bytes: &[u8]) -> u8 {
     bytes.iter().fold(0u8, |mut crc, byte| {
         crc ^= byte;
         for _ in 0..8 {
@@ -25,7 +25,7 @@ pub fn crc8(bytes: &[u8]) -> u8 {
 
 /// A KSeF number for `seller_nip`'s invoice accepted on `date`; `unique` (the document id and
 /// the seed) fixes the 12 hex digits, so a replayed run numbers its invoices the same.
-pub fn ksef_number(seller_nip: &str, date: Date, unique: &str) -> String {
+pub(crate) fn ksef_number(seller_nip: &str, date: Date, unique: &str) -> String {
     let hex = sha256_hex(unique.as_bytes()).to_ascii_uppercase();
     let body = format!(
         "{seller_nip}-{}-{}",
@@ -38,7 +38,7 @@ pub fn ksef_number(seller_nip: &str, date: Date, unique: &str) -> String {
 /// A 36-character reference number `YYYYMMDD-TT-XXXXXXXXXX-XXXXXXXXXX-CC` for an object of
 /// kind `TT` (`CR` challenge, `AU` authentication, `SO` online session, `EE` invoice, `EU`
 /// UPO page...), its 20 hex digits fixed by `unique`; CRC-8 over the first 33 characters.
-pub fn reference_number(date: Date, kind: &str, unique: &str) -> String {
+pub(crate) fn reference_number(date: Date, kind: &str, unique: &str) -> String {
     let hex = sha256_hex(unique.as_bytes()).to_ascii_uppercase();
     let body = format!(
         "{}-{kind}-{}-{}",
@@ -50,7 +50,7 @@ pub fn reference_number(date: Date, kind: &str, unique: &str) -> String {
 }
 
 /// True when `text` has the shape of a reference number and its checksum holds.
-pub fn is_reference_number(text: &str) -> bool {
+pub(crate) fn is_reference_number(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     let shaped = matches!(parts.as_slice(), [date, kind, a, b, _]
         if date.len() == 8 && date.bytes().all(|c| c.is_ascii_digit())
@@ -60,7 +60,8 @@ pub fn is_reference_number(text: &str) -> bool {
 }
 
 /// True when `text` has the shape of a 35-character KSeF number and its checksum holds.
-pub fn is_ksef_number(text: &str) -> bool {
+#[cfg(test)]
+pub(crate) fn is_ksef_number(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     let shaped = matches!(parts.as_slice(), [nip, date, hex, _]
         if nip.len() == 10 && nip.bytes().all(|c| c.is_ascii_digit())

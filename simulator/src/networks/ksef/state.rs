@@ -30,7 +30,7 @@ const AUTH_RETENTION: Duration = Duration::from_secs(7 * 86_400);
 
 /// The KSeF side of one run.
 #[derive(Debug)]
-pub struct Ksef {
+pub(crate) struct Ksef {
     keys: Result<KsefKeys, String>,
     pub(crate) jwt: JwtSigner,
     pub(crate) limiter: RateLimiter,
@@ -112,7 +112,7 @@ pub(crate) struct Grant {
 }
 
 impl Ksef {
-    pub fn new(scenario: &Scenario, seed: u64, now: Timestamp) -> Self {
+    pub(crate) fn new(scenario: &Scenario, seed: u64, now: Timestamp) -> Self {
         let wall = Timestamp::now();
         let (early, late) = if now < wall { (now, wall) } else { (wall, now) };
         let day = SignedDuration::from_hours(24);

@@ -19,7 +19,7 @@ use jiff::civil::Date;
 use quick_xml::escape::escape;
 
 /// Most `Dokument` elements one UPO may hold (`maxOccurs="10000"` in the schema).
-pub const MAX_DOCUMENTS_PER_PAGE: usize = 10_000;
+pub(crate) const MAX_DOCUMENTS_PER_PAGE: usize = 10_000;
 
 const NAMESPACE: &str = "http://upo.schematy.mf.gov.pl/KSeF/v4-3";
 const SCHEMA_VERSION: &str = "4-3";
@@ -27,9 +27,12 @@ const SCHEMA_VERSION: &str = "4-3";
 /// environment appends would make the document invalid; the simulator keeps to the schema.
 const RECEIVER: &str = "Ministerstwo Finansów";
 
-/// The context the session was authenticated in (`IdKontekstu`).
+/// The context the session was authenticated in (`IdKontekstu`). Sessions authenticate in a
+/// NIP context only so far; the schema's other kinds are rendered and schema-checked in the
+/// tests, ready for when other contexts are simulated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContextId {
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) enum ContextId {
     /// `Nip`: a 10-digit NIP.
     Nip(String),
     /// `IdWewnetrzny`: `{NIP}-{5 digits}`.
@@ -42,7 +45,7 @@ pub enum ContextId {
 
 /// How the session's owner proved who they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthProof {
+pub(crate) enum AuthProof {
     /// `NumerReferencyjnyTokenaKSeF`: the reference number of the KSeF token used.
     KsefTokenReference(String),
     /// `SkrotDokumentuUwierzytelniajacego`: Base64 SHA-256 of the signed auth request, as received.
@@ -51,7 +54,7 @@ pub enum AuthProof {
 
 /// The form the session's invoices were sent under.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Form {
+pub(crate) struct Form {
     /// `NazwaStrukturyLogicznej`, e.g. `Schemat_FA(3)_v1-0E.xsd`.
     pub logical_structure: String,
     /// `KodFormularza`, e.g. `FA (3)`.
@@ -60,7 +63,7 @@ pub struct Form {
 
 /// What every UPO of one session shares.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpoHeader {
+pub(crate) struct UpoHeader {
     /// `NumerReferencyjnySesji` (the `SO`/`SB` reference).
     pub session_reference: String,
     pub context: ContextId,
@@ -70,7 +73,7 @@ pub struct UpoHeader {
 
 /// One accepted invoice (`Dokument`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpoEntry {
+pub(crate) struct UpoEntry {
     /// `NipSprzedawcy`: `Podmiot1` NIP from the invoice.
     pub seller_nip: String,
     /// `NumerKSeFDokumentu`.
@@ -94,7 +97,7 @@ pub struct UpoEntry {
 /// `ZakresDokumentowOd` 1, `ZakresDokumentowDo` 2, although the schema's annotation calls the
 /// upper bound "exclusive".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageInfo {
+pub(crate) struct PageInfo {
     /// `Strona`, from 1.
     pub page: u32,
     /// `LiczbaStron`.
@@ -109,19 +112,23 @@ pub struct PageInfo {
 
 /// The UPO of a single invoice. It has no `OpisPotwierdzenia`: that element only describes
 /// pages of a collective UPO.
-pub fn invoice_upo(header: &UpoHeader, entry: &UpoEntry) -> String {
+pub(crate) fn invoice_upo(header: &UpoHeader, entry: &UpoEntry) -> String {
     document(header, None, std::slice::from_ref(entry))
 }
 
 /// One page of a session's collective UPO, holding `entries` (the documents `page` describes,
 /// at most [`MAX_DOCUMENTS_PER_PAGE`] and at least one, as the schema requires).
-pub fn session_upo_page(header: &UpoHeader, page: &PageInfo, entries: &[UpoEntry]) -> String {
+pub(crate) fn session_upo_page(
+    header: &UpoHeader,
+    page: &PageInfo,
+    entries: &[UpoEntry],
+) -> String {
     document(header, Some(page), entries)
 }
 
 /// Splits a session's documents (in `ordinalNumber` order) into UPO pages; each range indexes
 /// `entries`. A session without documents gets no UPO, hence no page.
-pub fn paginate(entries: &[UpoEntry]) -> Vec<(PageInfo, Range<usize>)> {
+pub(crate) fn paginate(entries: &[UpoEntry]) -> Vec<(PageInfo, Range<usize>)> {
     let total = entries.len();
     let pages = total.div_ceil(MAX_DOCUMENTS_PER_PAGE);
     (0..pages)

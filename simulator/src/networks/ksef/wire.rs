@@ -5,13 +5,13 @@ use jiff::Timestamp;
 /// A KSeF date-time: UTC with an explicit `+00:00` offset and six fractional digits. MF
 /// itself emits seven, but several client libraries choke on more than six, and every client
 /// rejects a time without an offset, so eisim never sends one.
-pub fn ksef_time(at: Timestamp) -> String {
+pub(crate) fn ksef_time(at: Timestamp) -> String {
     let micros = at.subsec_microsecond().unsigned_abs();
     format!("{}.{micros:06}+00:00", at.strftime("%Y-%m-%dT%H:%M:%S"))
 }
 
 /// Milliseconds since the Unix epoch, as the challenge's `timestampMs` carries them.
-pub fn unix_millis(at: Timestamp) -> i64 {
+pub(crate) fn unix_millis(at: Timestamp) -> i64 {
     at.as_millisecond()
 }
 

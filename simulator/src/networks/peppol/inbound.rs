@@ -20,14 +20,8 @@ use crate::runtime::Context;
 use crate::store::{DocumentChange, DocumentRecord, InboundOrigin};
 use crate::vocabulary::Network;
 
-impl Peppol {
-    /// Schedules the scenario's `peppol.inbound` invoices on a new run.
-    pub fn plan_inbound(self: &Arc<Self>, ctx: &Context<'_>) {
-        plan_inbound(self, ctx);
-    }
-}
-
-fn plan_inbound(peppol: &Arc<Peppol>, ctx: &Context<'_>) {
+/// Schedules the scenario's `peppol.inbound` invoices on a new run.
+pub(super) fn plan_inbound(peppol: &Arc<Peppol>, ctx: &Context<'_>) {
     let start = ctx.clock.start();
     for (index, inbound) in peppol.settings.inbound.iter().enumerate() {
         let Some(bytes) = inbound.bytes.clone() else {

@@ -23,7 +23,7 @@ use crate::documents::Format;
 use crate::faults::Availability;
 use crate::identifiers::peppol::{self as identifier, ParticipantId};
 use crate::journal::Record;
-use crate::lifecycle::{SubmitOptions, chosen_behaviour};
+use crate::lifecycle::chosen_behaviour;
 use crate::runtime::Context;
 use crate::scenario::Outcome;
 use crate::store::{DocumentRecord, NetworkDetail};
@@ -38,24 +38,9 @@ pub(crate) const RECEIVING_AP: &str = "0242:999003-EISIM_C3";
 /// the AS4 leg is simulated, not sent.
 pub(crate) const RECEIVING_AP_URL: &str = "https://as4.eisim.invalid/as4";
 
-impl Peppol {
-    /// The gateway hands over a Peppol document: eisim's access point (C2) sends it with the
-    /// AS4 MessageId the integrator chose (`options.message_id`), or one it mints. Outages are
-    /// the receiving access point being down, which the sender retries (see `attempt`).
-    pub fn submit(
-        self: &Arc<Self>,
-        ctx: &Context<'_>,
-        tenant: &TenantId,
-        doc: &DocumentRecord,
-        options: &SubmitOptions,
-    ) {
-        submit(self, ctx, tenant, doc, options.message_id.as_deref());
-    }
-}
-
 /// Hands the integrator's document to eisim's access point. `message_id` is the AS4
 /// MessageId the integrator chose, if any; otherwise one is minted.
-fn submit(
+pub(super) fn submit(
     peppol: &Arc<Peppol>,
     ctx: &Context<'_>,
     tenant: &TenantId,

@@ -16,7 +16,7 @@ use crate::vocabulary::Network;
 use crate::vocabulary::TenantId;
 
 #[derive(Debug)]
-pub struct Peppol {
+pub(crate) struct Peppol {
     pub(crate) settings: PeppolSettings,
     /// Registered participants by [`ParticipantId::key`], with their name and capabilities.
     registrations: HashMap<String, Registration>,
@@ -31,7 +31,7 @@ pub struct Peppol {
 
 /// A participant as the SML and its SMP know it.
 #[derive(Debug, Clone)]
-pub struct Registration {
+pub(crate) struct Registration {
     pub id: ParticipantId,
     pub name: Option<String>,
     pub tenant: Option<TenantId>,
@@ -49,7 +49,7 @@ pub(crate) struct Books {
 
 /// One document's trip across the network, in either direction.
 #[derive(Debug, Clone)]
-pub struct Transmission {
+pub(crate) struct Transmission {
     pub document_id: String,
     /// The AS4 MessageId, also the SBDH InstanceIdentifier the MLS and MLR refer to.
     pub message_id: String,
@@ -66,7 +66,7 @@ pub struct Transmission {
 
 /// A Peppol business document about a transmission: one ApplicationResponse.
 #[derive(Debug, Clone, Serialize)]
-pub struct PeppolMessage {
+pub(crate) struct PeppolMessage {
     /// `mls`, `mlr` or `invoice_response`.
     pub kind: MessageKind,
     /// Its response code (`AP`, `RE`...).
@@ -82,14 +82,14 @@ pub struct PeppolMessage {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum MessageKind {
+pub(crate) enum MessageKind {
     Mls,
     Mlr,
     InvoiceResponse,
 }
 
 impl MessageKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             MessageKind::Mls => "mls",
             MessageKind::Mlr => "mlr",
@@ -100,7 +100,7 @@ impl MessageKind {
 
 /// Why a participant cannot be reached for a document type: the three layers of a lookup.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LookupFailure {
+pub(crate) enum LookupFailure {
     /// No NAPTR record: the participant is not in Peppol at all.
     NotInSml { participant: ParticipantId },
     /// The SML points to an SMP that has no service group for the participant.
@@ -114,7 +114,7 @@ pub enum LookupFailure {
 
 impl LookupFailure {
     /// The SMP's own 404 text (phoss SMP's wording), or the resolver's for the SML.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             LookupFailure::NotInSml { participant } => format!(
                 "Not found: participant '{}' is not registered in the SML (no NAPTR record for {})",
@@ -137,7 +137,7 @@ impl LookupFailure {
     }
 
     /// The lookup layer that failed: `sml`, `smp` or `document-type`.
-    pub fn layer(&self) -> &'static str {
+    pub(crate) fn layer(&self) -> &'static str {
         match self {
             LookupFailure::NotInSml { .. } => "sml",
             LookupFailure::NotInSmp { .. } => "smp",
@@ -215,12 +215,12 @@ impl Peppol {
     }
 
     /// Every registered participant, in no particular order.
-    pub fn registrations(&self) -> impl Iterator<Item = &Registration> {
+    pub(crate) fn registrations(&self) -> impl Iterator<Item = &Registration> {
         self.registrations.values()
     }
 
     /// The service group of `participant`: what an SMP answers for `GET /{participant}`.
-    pub fn service_group(
+    pub(crate) fn service_group(
         &self,
         participant: &ParticipantId,
     ) -> Result<&Registration, LookupFailure> {
@@ -239,7 +239,7 @@ impl Peppol {
     }
 
     /// The full lookup a sending access point makes: SML, SMP, then the document type.
-    pub fn lookup(
+    pub(crate) fn lookup(
         &self,
         participant: &ParticipantId,
         document_type: &str,
@@ -257,14 +257,14 @@ impl Peppol {
     }
 
     /// The tenant that owns the participant `id`, if it is one of a tenant's identities.
-    pub fn owner(&self, id: &ParticipantId) -> Option<&TenantId> {
+    pub(crate) fn owner(&self, id: &ParticipantId) -> Option<&TenantId> {
         self.registrations
             .get(&id.key())
             .and_then(|r| r.tenant.as_ref())
     }
 
     /// The transmission of gateway document `id`.
-    pub fn transmission(&self, document_id: &str) -> Option<Transmission> {
+    pub(crate) fn transmission(&self, document_id: &str) -> Option<Transmission> {
         self.books().transmissions.get(document_id).cloned()
     }
 }

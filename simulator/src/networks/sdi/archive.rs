@@ -17,7 +17,7 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 use super::messages::italian_date_time;
 
 #[derive(Debug, Error)]
-pub enum ArchiveError {
+pub(crate) enum ArchiveError {
     #[error("cannot write the AT archive: {0}")]
     Zip(#[from] zip::result::ZipError),
     #[error("cannot write the AT archive: {0}")]
@@ -29,7 +29,7 @@ pub enum ArchiveError {
 }
 
 /// `…_AT_NNN.xml` → `…_AT_NNN.zip`: the archive is named like the AT message it carries.
-pub fn attestazione_zip_name(at_xml_name: &str) -> Result<String, ArchiveError> {
+pub(crate) fn attestazione_zip_name(at_xml_name: &str) -> Result<String, ArchiveError> {
     let stem = at_xml_name
         .strip_suffix(".xml")
         .filter(|stem| {
@@ -44,7 +44,7 @@ pub fn attestazione_zip_name(at_xml_name: &str) -> Result<String, ArchiveError> 
 
 /// The ZIP with the signed AT (`at_name`, `at_xml`) first and the original invoice file
 /// (`invoice_name`, `invoice`, byte for byte as received) second. `at` dates both entries.
-pub fn attestazione_zip(
+pub(crate) fn attestazione_zip(
     at_name: &str,
     at_xml: &[u8],
     invoice_name: &str,

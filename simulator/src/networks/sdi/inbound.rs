@@ -25,39 +25,36 @@ use crate::runtime::Context;
 use crate::store::{DocumentChange, DocumentRecord, InboundOrigin};
 use crate::vocabulary::Network;
 
-impl Sdi {
-    /// Puts the scenario's inbound invoices (`sdi.inbound`) on the agenda of a new run: each
-    /// reaches SDI `at` after the start, named as its file is.
-    pub fn plan_inbound(self: &Arc<Self>, ctx: &Context<'_>) {
-        let sdi = self;
-        let start = ctx.clock.start();
-        for inbound in &sdi.settings.inbound {
-            let file_name = std::path::Path::new(&inbound.file).file_name().map_or_else(
-                || inbound.file.clone(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            let at = later(start, inbound.at.as_std());
-            let Some(bytes) = inbound.bytes.clone() else {
-                // Only a scenario read from a file can name files; `parse` alone leaves them unread.
-                continue;
-            };
-            let arrival = Arrival {
-                file_name: Some(file_name.clone()),
-                bytes,
-                channel: Channel::Inbound,
-                tenant: sdi.channel_tenant.clone(),
-                document_id: None,
-                prior: None,
-            };
-            let sdi = sdi.clone();
-            ctx.events.schedule(
-                at,
-                format!("sdi: {file_name} arrives for the integrator"),
-                move |ctx| {
-                    receive(&sdi, ctx, arrival, ctx.now);
-                },
-            );
-        }
+/// Puts the scenario's inbound invoices (`sdi.inbound`) on the event queue of a new run:
+/// each reaches SDI `at` after the start, named as its file is.
+pub(super) fn plan_inbound(sdi: &Arc<Sdi>, ctx: &Context<'_>) {
+    let start = ctx.clock.start();
+    for inbound in &sdi.settings.inbound {
+        let file_name = std::path::Path::new(&inbound.file).file_name().map_or_else(
+            || inbound.file.clone(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let at = later(start, inbound.at.as_std());
+        let Some(bytes) = inbound.bytes.clone() else {
+            // Only a scenario read from a file can name files; `parse` alone leaves them unread.
+            continue;
+        };
+        let arrival = Arrival {
+            file_name: Some(file_name.clone()),
+            bytes,
+            channel: Channel::Inbound,
+            tenant: sdi.channel_tenant.clone(),
+            document_id: None,
+            prior: None,
+        };
+        let sdi = sdi.clone();
+        ctx.events.schedule(
+            at,
+            format!("sdi: {file_name} arrives for the integrator"),
+            move |ctx| {
+                receive(&sdi, ctx, arrival, ctx.now);
+            },
+        );
     }
 }
 

@@ -22,7 +22,7 @@ use super::signature::SdiSigner;
 
 /// The bytes of one stored message; clones share one rendering.
 #[derive(Clone)]
-pub struct MessageBytes(Arc<Inner>);
+pub(crate) struct MessageBytes(Arc<Inner>);
 
 struct Inner {
     made: OnceLock<Result<Arc<[u8]>, String>>,
@@ -99,7 +99,7 @@ impl MessageBytes {
 
     /// The message as it goes on the wire, made now if this is the first time. An error says
     /// why eisim could not make it (its signing key, say); it is the same on every call.
-    pub fn get(&self) -> Result<Arc<[u8]>, String> {
+    pub(crate) fn get(&self) -> Result<Arc<[u8]>, String> {
         self.0
             .made
             .get_or_init(|| match &self.0.recipe {
@@ -110,7 +110,7 @@ impl MessageBytes {
     }
 
     /// True once the bytes exist (for tests of the laziness itself).
-    pub fn is_made(&self) -> bool {
+    pub(crate) fn is_made(&self) -> bool {
         self.0.made.get().is_some()
     }
 }

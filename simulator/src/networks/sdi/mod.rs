@@ -25,32 +25,77 @@
 //! Both readers of integrator XML (the SOAP envelope and the EC) go through the crate's one
 //! hardened reader, `crate::xml`. SDI's own services are served by `http/sdi.rs`.
 //!
-//! Entry points: [`Sdi::submit`] (a document the gateway hands over, in `reception.rs`),
-//! [`Sdi::plan_inbound`] (the scenario's inbound invoices, in `inbound.rs`), and what SDI's
-//! services do with a file or an outcome the integrator sends: `reception::receive` for
-//! `SdIRiceviFile`, `Sdi::take_esito` (in `outcome.rs`) for `SdIRiceviNotifica`.
+//! What the layers above ask of SDI is the `impl Sdi` below: the same small set of entry
+//! points every network engine has, plus what SDI's own services (`http/sdi.rs`) do with a
+//! file or an outcome the integrator sends over SDICoop.
 
-pub mod archive;
+pub(crate) mod archive;
 mod checks;
 mod delivery;
 mod file_state;
 mod inbound;
 mod issue;
 pub(crate) mod message_bytes;
-pub mod messages;
+pub(crate) mod messages;
 pub(crate) mod mtom;
 pub(crate) mod outbox;
 mod outcome;
 pub(crate) mod reception;
 pub(crate) mod registry;
-pub mod signature;
-pub mod soap;
+pub(crate) mod signature;
+pub(crate) mod soap;
 pub(crate) mod state;
 
-pub use message_bytes::MessageBytes;
-pub use outbox::Outbox;
+pub(crate) use outbox::Outbox;
 pub(crate) use outbox::{
     Job as OutboxJob, OutboxQueue, Reply, apply as apply_reply, run as run_outbox,
 };
-pub use registry::{FileId, Registry};
-pub use state::{Channel, Endpoints, FileState, Party, Sdi, SdiFile, StoredMessage};
+pub(crate) use reception::Arrival;
+pub(crate) use registry::FileId;
+pub(crate) use state::Sdi;
+
+use std::sync::Arc;
+
+use crate::lifecycle::SubmitOptions;
+use crate::runtime::Context;
+use crate::store::DocumentRecord;
+use crate::vocabulary::TenantId;
+
+impl Sdi {
+    /// The gateway hands over an SDI document: it reaches SDI as a file named as the envelope
+    /// said (or as a provider names it) once no outage holds SDI, and SDI's checks take it
+    /// from there (`reception.rs`).
+    pub(crate) fn submit(
+        self: &Arc<Self>,
+        ctx: &Context<'_>,
+        tenant: &TenantId,
+        doc: &DocumentRecord,
+        options: &SubmitOptions,
+    ) {
+        reception::submit(self, ctx, tenant, doc, options);
+    }
+
+    /// Puts the scenario's inbound invoices (`sdi.inbound`) on a new run's event queue
+    /// (`inbound.rs`).
+    pub(crate) fn plan_inbound(self: &Arc<Self>, ctx: &Context<'_>) {
+        inbound::plan_inbound(self, ctx);
+    }
+
+    /// `SdIRiceviFile`: a file the integrator transmits over SDICoop, taken in at `ctx.now`;
+    /// its `IdentificativoSdI` (`reception.rs`).
+    pub(crate) fn receive(self: &Arc<Self>, ctx: &Context<'_>, arrival: Arrival) -> FileId {
+        reception::receive(self, ctx, arrival, ctx.now)
+    }
+
+    /// `SdIRiceviNotifica`: an administration's outcome on an invoice SDI delivered to it
+    /// (`outcome.rs`): the `Esito` of the answer and, when refused, the SE file.
+    pub(crate) fn take_esito(
+        self: &Arc<Self>,
+        ctx: &Context<'_>,
+        id: FileId,
+        name: &str,
+        bytes: &[u8],
+    ) -> (soap::EsitoNotifica, Option<(String, Vec<u8>)>) {
+        outcome::take_esito(self, ctx, id, name, bytes)
+    }
+}

@@ -28,7 +28,7 @@ const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// What went wrong while reading MIME; the text names the offending piece.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct MimeError(String);
+pub(crate) struct MimeError(String);
 
 impl MimeError {
     fn new(message: impl Into<String>) -> Self {

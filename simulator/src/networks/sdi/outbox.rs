@@ -50,7 +50,7 @@ pub(crate) type OutboxQueue = mpsc::UnboundedReceiver<Job>;
 
 /// The sending end, shared by every run of a process.
 #[derive(Debug, Clone)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     jobs: mpsc::UnboundedSender<Job>,
     pending: Arc<Pending>,
 }
@@ -87,7 +87,7 @@ impl Outbox {
     }
 
     /// Waits until every call handed over so far has been answered and its answer applied.
-    pub async fn settled(&self) {
+    pub(crate) async fn settled(&self) {
         loop {
             let idle = self.pending.idle.notified();
             if self.pending.count.load(Ordering::SeqCst) == 0 {

@@ -213,85 +213,82 @@ fn lone_invoice(file: &SdiFile) -> Option<InvoiceRef> {
     }
 }
 
-impl Sdi {
-    /// `NotificaEsito`: a public administration's outcome (EC01/EC02) on an invoice SDI
-    /// delivered to it, as the integrator sent it over SDICoop. The EC is kept as sent; the
-    /// answer is ES01 (NE to the transmitter), or ES00 with an SE when the notice is malformed
-    /// (EN00) or not admissible (EN01), or without one when SDI never issued that file.
-    pub(crate) fn take_esito(
-        self: &Arc<Self>,
-        ctx: &Context<'_>,
-        id: FileId,
-        name: &str,
-        bytes: &[u8],
-    ) -> (EsitoNotifica, Option<(String, Vec<u8>)>) {
-        let sdi = self;
-        let now = ctx.now;
-        let Some(file) = sdi.file(id) else {
-            ctx.journal.append(
-                now,
-                sdi.channel_tenant.clone(),
-                Record::Simulator {
-                    message: format!(
-                        "sdi: NotificaEsito {name} names IdentificativoSdI {id}, which SDI never issued; answered ES00 without SE"
-                    ),
-                },
-            );
-            return (EsitoNotifica::NotificaNonAccettata, None);
-        };
-        keep_received(sdi, ctx, &file, name, bytes);
-        let (scarto, outcome, why): (Scarto, Option<EsitoCommittente>, String) =
-            match parse_esito_committente(bytes) {
-                Err(problem) => (Scarto::NonConforme, None, problem.to_string()),
-                Ok(outcome) if outcome.identificativo_sdi != id => {
-                    let why = format!(
-                        "the EC names IdentificativoSdI {} but was sent for {id}",
-                        outcome.identificativo_sdi
-                    );
-                    (Scarto::NonAmmissibile, Some(outcome), why)
-                }
-                Ok(outcome) if file.channel != Channel::Inbound => (
-                    Scarto::NonAmmissibile,
-                    Some(outcome),
-                    "the file was not delivered to this channel".to_owned(),
-                ),
-                Ok(outcome) => match accept_outcome(sdi, ctx, &file, &outcome, now) {
-                    Ok(()) => return (EsitoNotifica::NotificaAccettata, None),
-                    Err(scarto) => (scarto, Some(outcome), "not admissible".to_owned()),
-                },
-            };
+/// `NotificaEsito`: a public administration's outcome (EC01/EC02) on an invoice SDI
+/// delivered to it, as the integrator sent it over SDICoop. The EC is kept as sent; the
+/// answer is ES01 (NE to the transmitter), or ES00 with an SE when the notice is malformed
+/// (EN00) or not admissible (EN01), or without one when SDI never issued that file.
+pub(super) fn take_esito(
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
+    id: FileId,
+    name: &str,
+    bytes: &[u8],
+) -> (EsitoNotifica, Option<(String, Vec<u8>)>) {
+    let now = ctx.now;
+    let Some(file) = sdi.file(id) else {
         ctx.journal.append(
             now,
-            file.tenant.clone(),
+            sdi.channel_tenant.clone(),
             Record::Simulator {
                 message: format!(
-                    "sdi: NotificaEsito {name} refused ({}): {why}",
-                    scarto.as_str()
+                    "sdi: NotificaEsito {name} names IdentificativoSdI {id}, which SDI never issued; answered ES00 without SE"
                 ),
             },
         );
-        let se = issue(
-            sdi,
-            ctx,
-            id,
-            Body::ScartoEsito {
-                invoice: outcome.as_ref().and_then(|o| o.invoice.clone()),
-                scarto,
-                message_id_committente: outcome.and_then(|o| o.message_id_committente),
+        return (EsitoNotifica::NotificaNonAccettata, None);
+    };
+    keep_received(sdi, ctx, &file, name, bytes);
+    let (scarto, outcome, why): (Scarto, Option<EsitoCommittente>, String) =
+        match parse_esito_committente(bytes) {
+            Err(problem) => (Scarto::NonConforme, None, problem.to_string()),
+            Ok(outcome) if outcome.identificativo_sdi != id => {
+                let why = format!(
+                    "the EC names IdentificativoSdI {} but was sent for {id}",
+                    outcome.identificativo_sdi
+                );
+                (Scarto::NonAmmissibile, Some(outcome), why)
+            }
+            Ok(outcome) if file.channel != Channel::Inbound => (
+                Scarto::NonAmmissibile,
+                Some(outcome),
+                "the file was not delivered to this channel".to_owned(),
+            ),
+            Ok(outcome) => match accept_outcome(sdi, ctx, &file, &outcome, now) {
+                Ok(()) => return (EsitoNotifica::NotificaAccettata, None),
+                Err(scarto) => (scarto, Some(outcome), "not admissible".to_owned()),
             },
-            Party::Recipient,
-            now,
-        );
-        (
-            EsitoNotifica::NotificaNonAccettata,
-            se.and_then(|m| {
-                m.bytes
-                    .get()
-                    .ok()
-                    .map(|bytes| (m.file_name, bytes.to_vec()))
-            }),
-        )
-    }
+        };
+    ctx.journal.append(
+        now,
+        file.tenant.clone(),
+        Record::Simulator {
+            message: format!(
+                "sdi: NotificaEsito {name} refused ({}): {why}",
+                scarto.as_str()
+            ),
+        },
+    );
+    let se = issue(
+        sdi,
+        ctx,
+        id,
+        Body::ScartoEsito {
+            invoice: outcome.as_ref().and_then(|o| o.invoice.clone()),
+            scarto,
+            message_id_committente: outcome.and_then(|o| o.message_id_committente),
+        },
+        Party::Recipient,
+        now,
+    );
+    (
+        EsitoNotifica::NotificaNonAccettata,
+        se.and_then(|m| {
+            m.bytes
+                .get()
+                .ok()
+                .map(|bytes| (m.file_name, bytes.to_vec()))
+        }),
+    )
 }
 
 /// Keeps the EC exactly as the administration sent it, under its own name.

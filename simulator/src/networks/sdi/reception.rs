@@ -26,7 +26,6 @@ use super::state::{Channel, FileState, Sdi, SdiFile};
 use crate::clock::later;
 use crate::codelists::sdi::Family;
 use crate::documents::fatturapa::invoice_identities;
-use crate::xml;
 use crate::journal::Record;
 use crate::lifecycle::{BehaviourSubject, SubmitOptions, chosen_behaviour_for, hold};
 use crate::networks::sdi::messages::Esito;
@@ -34,6 +33,7 @@ use crate::runtime::Context;
 use crate::scenario::Outcome;
 use crate::store::DocumentRecord;
 use crate::vocabulary::{DocumentState, Network, TenantId};
+use crate::xml;
 
 /// A file arriving at SDI.
 #[derive(Debug, Clone)]
@@ -48,41 +48,39 @@ pub(crate) struct Arrival {
     pub(crate) prior: Option<Arc<PriorInspection>>,
 }
 
-impl Sdi {
-    /// The gateway hands over an SDI document: it reaches SDI as a file named as the envelope
-    /// said (or as a provider names it) once no outage holds SDI, and SDI's own lifecycle
-    /// takes it from there, starting with the checks.
-    pub fn submit(
-        self: &Arc<Self>,
-        ctx: &Context<'_>,
-        tenant: &TenantId,
-        doc: &DocumentRecord,
-        options: &SubmitOptions,
-    ) {
-        let Some(at) = hold(ctx, tenant, doc, ctx.now, "the document's lifecycle") else {
-            return;
-        };
-        let arrival = Arrival {
+/// The gateway hands over an SDI document: it reaches SDI as a file named as the envelope
+/// said (or as a provider names it) once no outage holds SDI, and SDI's own lifecycle
+/// takes it from there, starting with the checks.
+pub(super) fn submit(
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
+    tenant: &TenantId,
+    doc: &DocumentRecord,
+    options: &SubmitOptions,
+) {
+    let Some(at) = hold(ctx, tenant, doc, ctx.now, "the document's lifecycle") else {
+        return;
+    };
+    let arrival = Arrival {
+        file_name: options.file_name.clone(),
+        bytes: doc.bytes.clone(),
+        channel: Channel::Gateway,
+        tenant: Some(tenant.clone()),
+        document_id: Some(doc.id.clone()),
+        // The context intake inspected the document in (its date, its name).
+        prior: Some(Arc::new(PriorInspection {
+            content_hash: doc.content_hash.clone(),
+            received: doc.created_at.to_zoned(TimeZone::UTC).date(),
             file_name: options.file_name.clone(),
-            bytes: doc.bytes.clone(),
-            channel: Channel::Gateway,
-            tenant: Some(tenant.clone()),
-            document_id: Some(doc.id.clone()),
-            // The context intake inspected the document in (its date, its name).
-            prior: Some(Arc::new(PriorInspection {
-                content_hash: doc.content_hash.clone(),
-                received: doc.created_at.to_zoned(TimeZone::UTC).date(),
-                file_name: options.file_name.clone(),
-                format: doc.format,
-                findings: doc.findings.clone(),
-            })),
-        };
-        let sdi = self.clone();
-        ctx.events
-            .schedule(at, format!("document {} -> SDI", doc.id), move |ctx| {
-                receive(&sdi, ctx, arrival, ctx.now);
-            });
-    }
+            format: doc.format,
+            findings: doc.findings.clone(),
+        })),
+    };
+    let sdi = sdi.clone();
+    ctx.events
+        .schedule(at, format!("document {} -> SDI", doc.id), move |ctx| {
+            receive(&sdi, ctx, arrival, ctx.now);
+        });
 }
 
 /// The name a provider gives the SDI file it makes of a document sent without one: the

@@ -12,10 +12,10 @@ use std::collections::{HashMap, HashSet};
 use crate::documents::fatturapa::InvoiceIdentity;
 
 /// SDI's file id (`IdentificativoSdI`).
-pub type FileId = u64;
+pub(crate) type FileId = u64;
 
 #[derive(Debug, Default)]
-pub struct Registry {
+pub(crate) struct Registry {
     names: HashSet<String>,
     /// Standing invoices by (issuer, number), with the file each belongs to.
     invoices: HashMap<(String, String), Vec<(FileId, InvoiceIdentity)>>,
@@ -24,17 +24,20 @@ pub struct Registry {
 impl Registry {
     /// Takes `name` for good and says whether it had been taken before. SDI compares names as
     /// sent: `IT01234567897_00001.xml` and `IT01234567897_00001.XML` are two names.
-    pub fn take_name(&mut self, name: &str) -> bool {
+    pub(crate) fn take_name(&mut self, name: &str) -> bool {
         !self.names.insert(name.to_owned())
     }
 
     /// Whether a file was already sent under `name`.
-    pub fn is_taken(&self, name: &str) -> bool {
+    pub(crate) fn is_taken(&self, name: &str) -> bool {
         self.names.contains(name)
     }
 
     /// The bodies that repeat a standing invoice of another file.
-    pub fn duplicates(&self, identities: &[Option<InvoiceIdentity>]) -> Vec<(usize, FileId)> {
+    pub(crate) fn duplicates(
+        &self,
+        identities: &[Option<InvoiceIdentity>],
+    ) -> Vec<(usize, FileId)> {
         identities
             .iter()
             .enumerate()
@@ -52,7 +55,7 @@ impl Registry {
     }
 
     /// The invoices of `file`, which passed the checks, now stand.
-    pub fn admit(&mut self, file: FileId, identities: &[Option<InvoiceIdentity>]) {
+    pub(crate) fn admit(&mut self, file: FileId, identities: &[Option<InvoiceIdentity>]) {
         for identity in identities.iter().flatten() {
             self.invoices
                 .entry((identity.issuer.clone(), identity.number.clone()))
@@ -62,7 +65,7 @@ impl Registry {
     }
 
     /// The recipient refused `file` (EC02): its invoices may be sent again.
-    pub fn release(&mut self, file: FileId) {
+    pub(crate) fn release(&mut self, file: FileId) {
         self.invoices.retain(|_, standing| {
             standing.retain(|(owner, _)| *owner != file);
             !standing.is_empty()

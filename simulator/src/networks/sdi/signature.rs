@@ -24,22 +24,22 @@ use crate::xmldsig::{
 /// Committed on purpose: the simulator holds no secrets, and a fixed key keeps the published
 /// certificate stable across restarts.
 const PRIVATE_KEY_PEM: &str = include_str!("eisim-sdi-key.pem");
-pub const CERTIFICATE_SUBJECT: &str = "CN=eisim SDI simulator,O=eisim,C=IT";
+pub(crate) const CERTIFICATE_SUBJECT: &str = "CN=eisim SDI simulator,O=eisim,C=IT";
 /// Fixed so that the certificate depends only on its validity window.
-pub const CERTIFICATE_SERIAL: u64 = 0x0E15_1A5E_5D10_0001;
+pub(crate) const CERTIFICATE_SERIAL: u64 = 0x0E15_1A5E_5D10_0001;
 
-pub const XADES_NS: &str = "http://uri.etsi.org/01903/v1.3.2#";
+pub(crate) const XADES_NS: &str = "http://uri.etsi.org/01903/v1.3.2#";
 const SIGNED_PROPERTIES_TYPE: &str = "http://uri.etsi.org/01903#SignedProperties";
 const SIGNATURE_ID: &str = "Signature1";
 const SIGNED_PROPERTIES_ID: &str = "SignedProperties_1";
 
-pub const XADES: Namespace = Namespace {
+pub(crate) const XADES: Namespace = Namespace {
     prefix: "xades",
     uri: XADES_NS,
 };
 
 #[derive(Debug, Error)]
-pub enum SignatureError {
+pub(crate) enum SignatureError {
     #[error("the committed SDI key cannot be read: {0}")]
     Key(String),
     #[error(transparent)]
@@ -49,7 +49,7 @@ pub enum SignatureError {
 }
 
 /// eisim's SDI signing identity: the committed key and a self-signed certificate for it.
-pub struct SdiSigner {
+pub(crate) struct SdiSigner {
     signer: EnvelopedSigner,
     /// Base64 SHA-256 of the certificate, for XAdES `SigningCertificate/CertDigest`.
     certificate_digest: String,
@@ -73,7 +73,7 @@ impl SdiSigner {
     /// Loads the committed key and builds its certificate (`digitalSignature` +
     /// `nonRepudiation`, what a qualified signing certificate carries) for the given validity,
     /// truncated to whole seconds.
-    pub fn new(
+    pub(crate) fn new(
         valid_from: jiff::Timestamp,
         valid_to: jiff::Timestamp,
     ) -> Result<Self, SignatureError> {
@@ -95,27 +95,19 @@ impl SdiSigner {
         })
     }
 
-    pub fn certificate_der(&self) -> &[u8] {
+    pub(crate) fn certificate_der(&self) -> &[u8] {
         self.signer.certificate_der()
     }
 
     /// The certificate in PEM armour, the form `xmlsec1` and most verification tools take.
-    pub fn certificate_pem(&self) -> String {
+    pub(crate) fn certificate_pem(&self) -> String {
         crate::certificate::pem(self.certificate_der())
-    }
-
-    pub fn valid_from(&self) -> jiff::Timestamp {
-        self.valid_from
-    }
-
-    pub fn valid_to(&self) -> jiff::Timestamp {
-        self.valid_to
     }
 
     /// Appends the enveloped `ds:Signature` to `root` (as its last child, where the SDI schemas
     /// want it) and returns the complete signed document. `signing_time` becomes XAdES
     /// `SigningTime`, in Italian local time like every other SDI timestamp.
-    pub fn sign_enveloped(
+    pub(crate) fn sign_enveloped(
         &self,
         root: XmlElement,
         signing_time: jiff::Timestamp,

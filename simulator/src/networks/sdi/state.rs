@@ -24,7 +24,7 @@ use crate::vocabulary::TenantId;
 static RUNS: AtomicU64 = AtomicU64::new(1);
 
 #[derive(Debug)]
-pub struct Sdi {
+pub(crate) struct Sdi {
     pub(crate) settings: SdiSettings,
     /// The tenant whose SDICoop channel this is; `None` when no tenant has one, and SDICoop
     /// calls are refused with EI03 (user not enabled).
@@ -49,7 +49,7 @@ pub(crate) struct Books {
 
 /// Where SDI sends what it has for the integrator over SDICoop.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Endpoints {
+pub(crate) struct Endpoints {
     pub trasmissione_fatture: Option<String>,
     pub ricezione_fatture: Option<String>,
     pub mtom: bool,
@@ -58,7 +58,7 @@ pub struct Endpoints {
 /// How a file reached SDI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Channel {
+pub(crate) enum Channel {
     /// Submitted through the gateway's REST API; notifications are downloaded from it.
     Gateway,
     /// Sent by the integrator over SDICoop (`RiceviFile`); notifications go to its
@@ -81,7 +81,7 @@ impl Channel {
 /// Where a file stands (reference §7.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FileState {
+pub(crate) enum FileState {
     /// Received; SDI's checks are running.
     Received,
     /// Refused by the checks (NS). Final: the invoice is not issued.
@@ -108,7 +108,7 @@ pub enum FileState {
 /// Who a message is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Party {
+pub(crate) enum Party {
     Transmitter,
     Recipient,
     /// What a recipient sent to SDI (EC).
@@ -127,7 +127,7 @@ impl Party {
 
 /// One message about a file, kept so it can be downloaded again.
 #[derive(Debug, Clone, Serialize)]
-pub struct StoredMessage {
+pub(crate) struct StoredMessage {
     pub file_name: String,
     pub message_type: MessageType,
     pub at: Timestamp,
@@ -148,7 +148,7 @@ impl StoredMessage {
 
 /// One file SDI received.
 #[derive(Debug, Clone, Serialize)]
-pub struct SdiFile {
+pub(crate) struct SdiFile {
     pub identificativo_sdi: FileId,
     pub file_name: String,
     #[serde(skip)]
@@ -184,7 +184,7 @@ pub struct SdiFile {
 }
 
 impl Sdi {
-    pub fn new(scenario: &Scenario, seed: u64, now: Timestamp, outbox: Outbox) -> Self {
+    pub(crate) fn new(scenario: &Scenario, seed: u64, now: Timestamp, outbox: Outbox) -> Self {
         let wall = Timestamp::now();
         let (early, late) = if now < wall { (now, wall) } else { (wall, now) };
         let day = SignedDuration::from_hours(24);
@@ -238,29 +238,29 @@ impl Sdi {
     }
 
     /// The certificate SDI signs its messages with, in PEM, for verifiers.
-    pub fn certificate_pem(&self) -> Result<String, String> {
+    pub(crate) fn certificate_pem(&self) -> Result<String, String> {
         self.signer().map(|signer| signer.certificate_pem())
     }
 
-    pub fn endpoints(&self) -> Endpoints {
+    pub(crate) fn endpoints(&self) -> Endpoints {
         self.books().endpoints.clone()
     }
 
     /// The integrator's registration call: it names its SDICoop services.
-    pub fn register(&self, endpoints: Endpoints) {
+    pub(crate) fn register(&self, endpoints: Endpoints) {
         self.books().endpoints = endpoints;
     }
 
-    pub fn file(&self, id: FileId) -> Option<SdiFile> {
+    pub(crate) fn file(&self, id: FileId) -> Option<SdiFile> {
         self.books().files.get(&id).cloned()
     }
 
-    pub fn files(&self) -> Vec<SdiFile> {
+    pub(crate) fn files(&self) -> Vec<SdiFile> {
         self.books().files.values().cloned().collect()
     }
 
     /// The file that carries gateway document `document_id`.
-    pub fn file_of_document(&self, document_id: &str) -> Option<SdiFile> {
+    pub(crate) fn file_of_document(&self, document_id: &str) -> Option<SdiFile> {
         let books = self.books();
         let id = books.by_document.get(document_id)?;
         books.files.get(id).cloned()

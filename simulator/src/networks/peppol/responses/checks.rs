@@ -6,13 +6,19 @@
 
 use serde::Serialize;
 
-use super::layout::{ClarificationCode, clarifications, is_blank, non_blank, spis_parts};
-use super::model::{InvoiceResponse, MessageLevelResponse, MessageLevelStatus, SPIS_SCHEME};
-use crate::codelists::peppol::{InvoiceResponseCode, MlrCode, MlsCode, StatusReason};
+#[cfg(test)]
+use super::layout::spis_parts;
+use super::layout::{ClarificationCode, clarifications, is_blank, non_blank};
+use super::model::InvoiceResponse;
+#[cfg(test)]
+use super::model::{MessageLevelResponse, MessageLevelStatus, SPIS_SCHEME};
+use crate::codelists::peppol::{InvoiceResponseCode, StatusReason};
+#[cfg(test)]
+use crate::codelists::peppol::{MlrCode, MlsCode};
 
 /// A Schematron rule a document breaks, with the rule's own assertion text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Violation {
+pub(crate) struct Violation {
     /// The Schematron assertion id, e.g. `PEPPOL-T111-R001` or `SCH-MLS-24`.
     pub rule: &'static str,
     /// `flag="fatal"`: a receiver rejects the document; otherwise a warning.
@@ -44,7 +50,7 @@ const EMPTY_ELEMENT_TEXT: &str = "Document MUST not contain empty elements.";
 /// The T111 rules a well-typed [`InvoiceResponse`] can still break: the clarification rules
 /// (`PEPPOL-T111-R001`, `R002`, `R004`, `R005`), the mandatory party names, and blank mandatory
 /// values (which would render as empty elements).
-pub fn check_invoice_response(response: &InvoiceResponse) -> Vec<Violation> {
+pub(crate) fn check_invoice_response(response: &InvoiceResponse) -> Vec<Violation> {
     let mut found = Vec::new();
     blank(
         &mut found,
@@ -138,7 +144,8 @@ pub fn check_invoice_response(response: &InvoiceResponse) -> Vec<Violation> {
 /// types: SPIS party ids, blank mandatory values, and the consistency of the response code with
 /// the description and the lines. Reported as the Schematron reports them on the rendered
 /// document, so one mistake may yield two assertions (e.g. `SCH-MLS-20` and `SCH-MLS-21`).
-pub fn check_mls(mls: &MessageLevelStatus) -> Vec<Violation> {
+#[cfg(test)]
+pub(crate) fn check_mls(mls: &MessageLevelStatus) -> Vec<Violation> {
     let mut found = Vec::new();
     blank(
         &mut found,
@@ -245,7 +252,8 @@ pub fn check_mls(mls: &MessageLevelStatus) -> Vec<Violation> {
 /// The MLR rules these types leave open: a rejection must say why (BIS 36 "Document response";
 /// listed as `EUGEN-T71-R007`, not in the published Schematron), MLR lines cannot be FD
 /// (`PEPPOL-T71-B02801`), and blank mandatory values.
-pub fn check_mlr(mlr: &MessageLevelResponse) -> Vec<Violation> {
+#[cfg(test)]
+pub(crate) fn check_mlr(mlr: &MessageLevelResponse) -> Vec<Violation> {
     let mut found = Vec::new();
     for (path, value) in [
         ("/ApplicationResponse/cbc:ID", &mlr.id),
@@ -312,6 +320,7 @@ fn blank(found: &mut Vec<Violation>, rule: &'static str, text: &str, path: &str,
 
 /// The MLS Schematron's SPIS pattern, case-insensitive:
 /// `^[0-9]{6}(-[0-9A-Z_]{3,12}(\.[0-9A-Z\-._~]{3,24})?)?$`.
+#[cfg(test)]
 fn is_service_provider_id(id: &str) -> bool {
     let (seat, rest) = id.split_at_checked(6).unwrap_or((id, ""));
     if seat.len() != 6 || !seat.bytes().all(|b| b.is_ascii_digit()) {

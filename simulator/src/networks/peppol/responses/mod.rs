@@ -37,12 +37,8 @@ mod layout;
 mod model;
 mod render;
 
-pub use checks::{Violation, check_invoice_response, check_mlr, check_mls};
-pub use model::{
-    Condition, DOCUMENT_TYPE_ID_SCHEME, INVOICE_RESPONSE_CUSTOMIZATION_ID,
-    INVOICE_RESPONSE_DOCUMENT_TYPE_ID, INVOICE_RESPONSE_PROFILE_ID, InvoiceResponse,
-    LINE_NOT_APPLICABLE, LineError, MLR_CUSTOMIZATION_ID, MLR_DOCUMENT_TYPE_ID, MLR_PROFILE_ID,
-    MLS_CUSTOMIZATION_ID, MLS_DOCUMENT_TYPE_ID, MLS_PROFILE_ID, MessageLevelResponse,
-    MessageLevelStatus, PROCESS_ID_SCHEME, Party, SPIS_SCHEME, UBL_APPLICATION_RESPONSE_NS,
+pub(crate) use checks::check_invoice_response;
+pub(crate) use model::{
+    InvoiceResponse, LineError, MessageLevelResponse, MessageLevelStatus, Party,
 };
-pub use render::{render_invoice_response, render_mlr, render_mls};
+pub(crate) use render::{render_invoice_response, render_mlr, render_mls};

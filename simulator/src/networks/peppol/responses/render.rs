@@ -21,7 +21,7 @@ const UBL_CAC_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonAgg
 const UBL_CBC_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";
 
 /// Renders an MLR (T71).
-pub fn render_mlr(mlr: &MessageLevelResponse) -> String {
+pub(crate) fn render_mlr(mlr: &MessageLevelResponse) -> String {
     let mut xml = XmlWriter::application_response();
     xml.header(MLR_CUSTOMIZATION_ID, MLR_PROFILE_ID, &mlr.id, mlr.issued);
     // The T71 data model holds nothing but the endpoint (PEPPOL-T71-B00702), so names go.
@@ -37,7 +37,7 @@ pub fn render_mlr(mlr: &MessageLevelResponse) -> String {
 }
 
 /// Renders an MLS.
-pub fn render_mls(mls: &MessageLevelStatus) -> String {
+pub(crate) fn render_mls(mls: &MessageLevelStatus) -> String {
     let mut xml = XmlWriter::application_response();
     xml.header(MLS_CUSTOMIZATION_ID, MLS_PROFILE_ID, &mls.id, mls.issued);
     let (scheme, id) = spis_parts(&mls.sender_ap);
@@ -58,7 +58,7 @@ pub fn render_mls(mls: &MessageLevelStatus) -> String {
 /// A `cac:Status` holds at most one code, so the clarification is spread over several, as the
 /// official use-case examples do: first the reason (with its text and the conditions), then one
 /// `cac:Status` per action. Without a reason, the text describes the first action.
-pub fn render_invoice_response(response: &InvoiceResponse) -> String {
+pub(crate) fn render_invoice_response(response: &InvoiceResponse) -> String {
     let mut xml = XmlWriter::application_response();
     xml.header(
         INVOICE_RESPONSE_CUSTOMIZATION_ID,

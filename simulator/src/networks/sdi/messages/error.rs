@@ -11,7 +11,7 @@ use crate::codelists::sdi::{Family, MessageType};
 use crate::networks::sdi::signature::SignatureError;
 
 #[derive(Debug, Error)]
-pub enum MessageError {
+pub(crate) enum MessageError {
     #[error("{message} ({name}) does not exist in the {family} flow")]
     WrongFamily {
         message: MessageType,

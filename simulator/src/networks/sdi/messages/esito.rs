@@ -24,7 +24,7 @@ const LIMITS: Limits = Limits {
 /// the caller's business. A `ds:Signature` is accepted and ignored (the simulator trusts its
 /// recipients). Hostile XML (a DTD, an unknown entity, absurd depth or size) is refused by
 /// the reader, and is not conforming either: no EC needs any of it.
-pub fn parse_esito_committente(xml: &[u8]) -> Result<EsitoCommittente, MessageError> {
+pub(crate) fn parse_esito_committente(xml: &[u8]) -> Result<EsitoCommittente, MessageError> {
     let root = xml::parse_with(xml, LIMITS)
         .map_err(|error| MessageError::EsitoNonConforme(error.to_string()))?
         .root;

@@ -20,7 +20,7 @@ pub(super) const MAX_COUNTER: u32 = MAX_DECIMAL_COUNTER + 26 * 36 * 36;
 /// name stays three alphanumerics and never collides with a decimal one. Beyond that, and for
 /// 0, it is an error. The AT's XML gets `.xml` here too; the ZIP that carries it is named by
 /// `archive::attestazione_zip_name`.
-pub fn message_file_name(
+pub(crate) fn message_file_name(
     invoice_file_name: &str,
     kind: MessageType,
     counter: u32,

@@ -22,14 +22,17 @@ mod file_name;
 mod model;
 mod render;
 
-pub use error::MessageError;
-pub use esito::parse_esito_committente;
-pub use file_name::message_file_name;
-pub use model::{
-    ArchiveRef, Body, Esito, EsitoCommittente, FileRef, InvoiceRef, MAX_ERRORS, Notification,
-    Scarto, ScartoError,
+pub(crate) use esito::parse_esito_committente;
+pub(crate) use file_name::message_file_name;
+pub(crate) use model::{
+    Body, Esito, EsitoCommittente, FileRef, InvoiceRef, Notification, Scarto, ScartoError,
 };
-pub use render::italian_date_time;
+pub(crate) use render::italian_date_time;
+// What only the tests of this folder name, through `super::*`.
+#[cfg(test)]
+use error::MessageError;
+#[cfg(test)]
+use model::{ArchiveRef, MAX_ERRORS};
 
 #[cfg(test)]
 #[path = "render_tests.rs"]

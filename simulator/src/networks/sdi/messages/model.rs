@@ -12,18 +12,18 @@ use jiff::civil::Date;
 use crate::codelists::sdi::{Family, MessageType};
 
 /// Both schemas: `ListaErrori` holds 1 to 200 `Errore`.
-pub const MAX_ERRORS: usize = 200;
+pub(crate) const MAX_ERRORS: usize = 200;
 
 /// `RiferimentoArchivio`: the ZIP archive the invoice file arrived in, when it did.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ArchiveRef {
+pub(crate) struct ArchiveRef {
     pub identificativo_sdi: u64,
     pub file_name: String,
 }
 
 /// What every message says about the invoice file it concerns.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileRef {
+pub(crate) struct FileRef {
     pub identificativo_sdi: u64,
     pub file_name: String,
     /// SHA-256 of the invoice file, lowercase hex: B2B `Hash` and PA AT `HashFileOriginale`.
@@ -35,7 +35,7 @@ pub struct FileRef {
 
 /// `RiferimentoFattura`: one invoice of the file; absent means the whole file (lotto).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvoiceRef {
+pub(crate) struct InvoiceRef {
     pub number: String,
     pub year: i16,
     /// Position of the body within a lotto, from 1.
@@ -44,7 +44,7 @@ pub struct InvoiceRef {
 
 /// One `Errore` of a NotificaScarto / RicevutaScarto.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScartoError {
+pub(crate) struct ScartoError {
     /// `00001`..`00476`: five characters.
     pub code: String,
     pub description: String,
@@ -55,7 +55,7 @@ pub struct ScartoError {
 
 /// `Esito` of an EC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Esito {
+pub(crate) enum Esito {
     /// EC01.
     Accettazione,
     /// EC02.
@@ -63,14 +63,14 @@ pub enum Esito {
 }
 
 impl Esito {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Accettazione => "EC01",
             Self::Rifiuto => "EC02",
         }
     }
 
-    pub fn from_code(code: &str) -> Option<Self> {
+    pub(crate) fn from_code(code: &str) -> Option<Self> {
         match code {
             "EC01" => Some(Self::Accettazione),
             "EC02" => Some(Self::Rifiuto),
@@ -81,7 +81,7 @@ impl Esito {
 
 /// `Scarto` of an SE: why SDI refused the recipient's EC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Scarto {
+pub(crate) enum Scarto {
     /// EN00: the EC does not conform to the format.
     NonConforme,
     /// EN01: the EC is not admissible (late, duplicate, unknown invoice...).
@@ -89,7 +89,7 @@ pub enum Scarto {
 }
 
 impl Scarto {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::NonConforme => "EN00",
             Self::NonAmmissibile => "EN01",
@@ -99,7 +99,7 @@ impl Scarto {
 
 /// The recipient's outcome: the content of an EC, and of the `EsitoCommittente` inside NE.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EsitoCommittente {
+pub(crate) struct EsitoCommittente {
     pub identificativo_sdi: u64,
     pub invoice: Option<InvoiceRef>,
     pub esito: Esito,
@@ -109,7 +109,7 @@ pub struct EsitoCommittente {
 
 /// What a notification says beyond the file it concerns; the variant decides the message type.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Body {
+pub(crate) enum Body {
     /// RC, both families.
     RicevutaConsegna {
         delivered_at: Timestamp,
@@ -157,7 +157,7 @@ pub enum Body {
 }
 
 impl Body {
-    pub fn message_type(&self) -> MessageType {
+    pub(crate) fn message_type(&self) -> MessageType {
         match self {
             Self::RicevutaConsegna { .. } => MessageType::RC,
             Self::Scarto { .. } => MessageType::NS,
@@ -174,7 +174,7 @@ impl Body {
 
 /// One SDI message about one invoice file.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notification {
+pub(crate) struct Notification {
     pub family: Family,
     pub file: FileRef,
     /// `MessageId`: SDI's identifier of this message (PA at most 14 characters, B2B 36).
@@ -186,7 +186,7 @@ pub struct Notification {
 }
 
 impl Notification {
-    pub fn message_type(&self) -> MessageType {
+    pub(crate) fn message_type(&self) -> MessageType {
         self.body.message_type()
     }
 }

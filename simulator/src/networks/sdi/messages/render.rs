@@ -25,7 +25,7 @@ use crate::xmldsig::XmlElement;
 impl Notification {
     /// The message as a complete XML document, signed with `signer` (XAdES `SigningTime` =
     /// `signing_time`) when the schema requires a signature.
-    pub fn to_xml(
+    pub(crate) fn to_xml(
         &self,
         signer: &SdiSigner,
         signing_time: Timestamp,
@@ -226,7 +226,7 @@ impl Notification {
 
 /// `xsd:dateTime` in Italian local time with milliseconds, e.g.
 /// `2026-11-21T10:15:00.000+01:00`. Sub-millisecond digits are truncated.
-pub fn italian_date_time(at: Timestamp) -> String {
+pub(crate) fn italian_date_time(at: Timestamp) -> String {
     at.to_zoned(crate::civil_time::central_european())
         .strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
         .to_string()

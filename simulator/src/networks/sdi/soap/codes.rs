@@ -3,7 +3,7 @@
 
 /// `erroreInvio_Type`: why SDI did not accept an upload (`RiceviFile` response).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErroreInvio {
+pub(crate) enum ErroreInvio {
     /// EI01 FILE VUOTO
     FileVuoto,
     /// EI02 SERVIZIO NON DISPONIBILE
@@ -13,7 +13,7 @@ pub enum ErroreInvio {
 }
 
 impl ErroreInvio {
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Self::FileVuoto => "EI01",
             Self::ServizioNonDisponibile => "EI02",
@@ -21,7 +21,7 @@ impl ErroreInvio {
         }
     }
 
-    pub fn from_code(code: &str) -> Option<Self> {
+    pub(crate) fn from_code(code: &str) -> Option<Self> {
         [
             Self::FileVuoto,
             Self::ServizioNonDisponibile,
@@ -34,7 +34,7 @@ impl ErroreInvio {
 
 /// `esitoNotifica_Type`: SDI's answer to a recipient's EC (`NotificaEsito` response).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EsitoNotifica {
+pub(crate) enum EsitoNotifica {
     /// ES00 NOTIFICA NON ACCETTATA (comes with the SE message in `ScartoEsito`)
     NotificaNonAccettata,
     /// ES01 NOTIFICA ACCETTATA
@@ -44,7 +44,7 @@ pub enum EsitoNotifica {
 }
 
 impl EsitoNotifica {
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Self::NotificaNonAccettata => "ES00",
             Self::NotificaAccettata => "ES01",
@@ -52,7 +52,7 @@ impl EsitoNotifica {
         }
     }
 
-    pub fn from_code(code: &str) -> Option<Self> {
+    pub(crate) fn from_code(code: &str) -> Option<Self> {
         [
             Self::NotificaNonAccettata,
             Self::NotificaAccettata,
@@ -65,19 +65,19 @@ impl EsitoNotifica {
 
 /// `esitoRicezione_Type`: the recipient's answer to `RiceviFatture`; ER01 is the only value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EsitoRicezione {
+pub(crate) enum EsitoRicezione {
     /// ER01 PRESA IN CARICO
     PresaInCarico,
 }
 
 impl EsitoRicezione {
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Self::PresaInCarico => "ER01",
         }
     }
 
-    pub fn from_code(code: &str) -> Option<Self> {
+    pub(crate) fn from_code(code: &str) -> Option<Self> {
         (code == "ER01").then_some(Self::PresaInCarico)
     }
 }

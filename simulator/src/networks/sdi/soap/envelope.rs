@@ -16,7 +16,7 @@ use crate::xml::{self, Element, Limits, XmlError};
 
 /// Upper bound on any message this codec reads. An SDI file is at most 5 MB (check 00003) and
 /// a ZIP or AT a few times that; base64 inflates by 4/3. The HTTP layer should cap earlier.
-pub const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
 
 /// Deepest element nesting accepted in an envelope (real messages use 5), and most elements
 /// (real messages have under 20).

@@ -9,7 +9,7 @@ use crate::networks::sdi::mtom::MimeError;
 /// Why a SOAP message could not be read. Every variant is the sender's fault (`soap:Client`)
 /// except a received [`SoapError::Fault`], which reports the peer's own fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SoapError {
+pub(crate) enum SoapError {
     #[error("message of {size} bytes exceeds the limit of {limit} bytes")]
     TooLarge { size: usize, limit: usize },
     #[error("unsupported Content-Type {0:?} (expected text/xml or multipart/related MTOM)")]
@@ -62,7 +62,7 @@ pub enum SoapError {
 
 impl SoapError {
     /// The SOAP 1.1 faultcode a server should answer with when it cannot read a request.
-    pub fn faultcode(&self) -> &'static str {
+    pub(crate) fn faultcode(&self) -> &'static str {
         match self {
             Self::MustUnderstand(_) => "soap:MustUnderstand",
             Self::NotSoap11(_) => "soap:VersionMismatch",

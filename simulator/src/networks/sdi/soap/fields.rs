@@ -76,7 +76,7 @@ pub(super) const RISPOSTA_NOTIFICA_ESITO: &[FieldSpec] = &[
 
 /// The value of one leaf field as received.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldValue {
+pub(crate) enum FieldValue {
     /// Element text, trimmed (for binary fields: the inline base64, not yet decoded).
     Text(String),
     /// The bytes of the MIME part an `xop:Include` pointed at.
@@ -85,7 +85,7 @@ pub enum FieldValue {
 
 /// A leaf field. Fields inside a group are named by path, e.g. `ScartoEsito/NomeFile`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field {
+pub(crate) struct Field {
     pub name: String,
     pub value: FieldValue,
 }

@@ -48,38 +48,49 @@ mod write;
 mod write_request;
 mod write_response;
 
-pub use codes::{ErroreInvio, EsitoNotifica, EsitoRicezione};
-pub use envelope::MAX_MESSAGE_BYTES;
-pub use error::SoapError;
-pub use fields::{Field, FieldValue};
-pub use operations::{Operation, TrasmissioneOp};
-pub use read_request::{SoapRequest, parse_request, parse_request_with_action};
-pub use read_response::{
-    RispostaNotificaEsito, RispostaRiceviFile, parse_notifica_esito_response,
-    parse_one_way_response, parse_ricevi_fatture_response, parse_ricevi_file_response,
+pub(crate) use codes::{ErroreInvio, EsitoNotifica};
+pub(crate) use operations::{Operation, TrasmissioneOp};
+pub(crate) use read_request::parse_request_with_action;
+pub(crate) use read_response::{
+    parse_notifica_esito_response, parse_one_way_response, parse_ricevi_fatture_response,
+    parse_ricevi_file_response,
 };
-pub use write_request::{
+pub(crate) use write_request::{
     OutboundCall, notifica_decorrenza_termini, notifica_esito_request, ricevi_fatture,
     ricevi_file_request, trasmissione_fatture,
 };
-pub use write_response::{
+pub(crate) use write_response::{
     SoapMessage, fault, risposta_notifica_esito, risposta_ricevi_fatture, risposta_ricevi_file,
 };
+// What only the tests of this folder name, through `super::*`.
+#[cfg(test)]
+use codes::EsitoRicezione;
+#[cfg(test)]
+use envelope::MAX_MESSAGE_BYTES;
+#[cfg(test)]
+use error::SoapError;
+#[cfg(test)]
+use fields::FieldValue;
+#[cfg(test)]
+use read_request::{SoapRequest, parse_request};
+#[cfg(test)]
+use read_response::{RispostaNotificaEsito, RispostaRiceviFile};
 
 /// SOAP 1.1 envelope namespace; SDICoop is SOAP 1.1 only.
-pub const SOAP_ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+pub(crate) const SOAP_ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 /// SOAP 1.2 envelope namespace, recognised only to give a precise refusal.
 const SOAP12_ENVELOPE_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
 /// Types namespace of `SdIRiceviFile` and `TrasmissioneFatture`.
-pub const TRASMISSIONE_TYPES_NS: &str =
+pub(crate) const TRASMISSIONE_TYPES_NS: &str =
     "http://www.fatturapa.gov.it/sdi/ws/trasmissione/v1.0/types";
 /// Types namespace of `RicezioneFatture` and `SdIRiceviNotifica`.
-pub const RICEZIONE_TYPES_NS: &str = "http://www.fatturapa.gov.it/sdi/ws/ricezione/v1.0/types";
+pub(crate) const RICEZIONE_TYPES_NS: &str =
+    "http://www.fatturapa.gov.it/sdi/ws/ricezione/v1.0/types";
 /// XOP include namespace (MTOM).
-pub const XOP_NS: &str = "http://www.w3.org/2004/08/xop/include";
+pub(crate) const XOP_NS: &str = "http://www.w3.org/2004/08/xop/include";
 
 /// Content type of a plain SOAP 1.1 message.
-pub const PLAIN_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+pub(crate) const PLAIN_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 
 #[cfg(test)]
 mod tests;

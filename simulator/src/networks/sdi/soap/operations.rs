@@ -11,7 +11,7 @@ use super::{RICEZIONE_TYPES_NS, TRASMISSIONE_TYPES_NS};
 /// The six one-way operations of `TrasmissioneFatture` (WSDL v1.1), by which SDI delivers
 /// notifications to the transmitter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TrasmissioneOp {
+pub(crate) enum TrasmissioneOp {
     RicevutaConsegna,
     NotificaMancataConsegna,
     NotificaScarto,
@@ -21,7 +21,7 @@ pub enum TrasmissioneOp {
 }
 
 impl TrasmissioneOp {
-    pub const ALL: [Self; 6] = [
+    pub(crate) const ALL: [Self; 6] = [
         Self::RicevutaConsegna,
         Self::NotificaMancataConsegna,
         Self::NotificaScarto,
@@ -31,7 +31,7 @@ impl TrasmissioneOp {
     ];
 
     /// WSDL operation name.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::RicevutaConsegna => "RicevutaConsegna",
             Self::NotificaMancataConsegna => "NotificaMancataConsegna",
@@ -43,7 +43,7 @@ impl TrasmissioneOp {
     }
 
     /// Wrapper element (types namespace `trasmissione`), type `fileSdI_Type`.
-    pub fn element(self) -> &'static str {
+    pub(crate) fn element(self) -> &'static str {
         match self {
             Self::RicevutaConsegna => "ricevutaConsegna",
             Self::NotificaMancataConsegna => "notificaMancataConsegna",
@@ -54,7 +54,7 @@ impl TrasmissioneOp {
         }
     }
 
-    pub fn soap_action(self) -> &'static str {
+    pub(crate) fn soap_action(self) -> &'static str {
         match self {
             Self::RicevutaConsegna => {
                 "http://www.fatturapa.it/TrasmissioneFatture/RicevutaConsegna"
@@ -76,7 +76,7 @@ impl TrasmissioneOp {
 
 /// Every SDICoop request operation, whoever exposes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Operation {
+pub(crate) enum Operation {
     /// `SdIRiceviFile.RiceviFile`: a transmitter uploads an invoice file to SDI.
     RiceviFile,
     /// `SdIRiceviNotifica.NotificaEsito`: a PA recipient sends its outcome (EC) to SDI.
@@ -91,7 +91,7 @@ pub enum Operation {
 
 impl Operation {
     /// All ten operations, for tables and exhaustive tests.
-    pub fn all() -> impl Iterator<Item = Self> {
+    pub(crate) fn all() -> impl Iterator<Item = Self> {
         [Self::RiceviFile, Self::NotificaEsito]
             .into_iter()
             .chain(
@@ -103,7 +103,7 @@ impl Operation {
     }
 
     /// The SOAPAction from the WSDL binding (unquoted).
-    pub fn soap_action(self) -> &'static str {
+    pub(crate) fn soap_action(self) -> &'static str {
         match self {
             Self::RiceviFile => "http://www.fatturapa.it/SdIRiceviFile/RiceviFile",
             Self::NotificaEsito => "http://www.fatturapa.it/SdIRicezioneNotifiche/NotificaEsito",
@@ -116,7 +116,7 @@ impl Operation {
     }
 
     /// Namespace of the wrapper element.
-    pub fn namespace(self) -> &'static str {
+    pub(crate) fn namespace(self) -> &'static str {
         match self {
             Self::RiceviFile | Self::TrasmissioneFatture(_) => TRASMISSIONE_TYPES_NS,
             Self::NotificaEsito | Self::RiceviFatture | Self::NotificaDecorrenzaTermini => {
@@ -127,7 +127,7 @@ impl Operation {
 
     /// Local name of the wrapper element. `NotificaEsito` and `NotificaDecorrenzaTermini`
     /// share `fileSdI` (ricezione): the WSDLs say so, only the SOAPAction tells them apart.
-    pub fn element(self) -> &'static str {
+    pub(crate) fn element(self) -> &'static str {
         match self {
             Self::RiceviFile => "fileSdIAccoglienza",
             Self::NotificaEsito | Self::NotificaDecorrenzaTermini => "fileSdI",
@@ -148,7 +148,7 @@ impl Operation {
 
     /// Finds the operation a SOAPAction header names; accepts the header value as sent
     /// (double quotes and surrounding spaces are removed).
-    pub fn from_soap_action(action: &str) -> Option<Self> {
+    pub(crate) fn from_soap_action(action: &str) -> Option<Self> {
         let action = unquote_action(action);
         Self::all().find(|op| op.soap_action() == action)
     }

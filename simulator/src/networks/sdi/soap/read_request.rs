@@ -7,14 +7,14 @@
 
 use super::envelope::read_envelope;
 use super::error::SoapError;
-use super::fields::{
-    Field, collect_fields, field_binary, field_identificativo_sdi, field_text, required_text,
-};
+#[cfg(test)]
+use super::fields::required_text;
+use super::fields::{Field, collect_fields, field_binary, field_identificativo_sdi, field_text};
 use super::operations::{Operation, unquote_action};
 
 /// A request that matched one of the SDICoop operations and its XSD sequence.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SoapRequest {
+pub(crate) struct SoapRequest {
     pub operation: Operation,
     /// In document order; every required field is present, nothing else is.
     pub fields: Vec<Field>,
@@ -22,22 +22,23 @@ pub struct SoapRequest {
 
 impl SoapRequest {
     /// Text of a text field; `None` if absent or if it came as an attachment.
-    pub fn text(&self, name: &str) -> Option<&str> {
+    pub(crate) fn text(&self, name: &str) -> Option<&str> {
         field_text(&self.fields, name)
     }
 
     /// Bytes of a binary field: the decoded inline base64 or the referenced MTOM part.
-    pub fn binary(&self, name: &str) -> Result<Vec<u8>, SoapError> {
+    pub(crate) fn binary(&self, name: &str) -> Result<Vec<u8>, SoapError> {
         field_binary(&self.fields, name)
     }
 
     /// `IdentificativoSdI` as a number (`xsd:integer`, at most 12 digits).
-    pub fn identificativo_sdi(&self) -> Result<u64, SoapError> {
+    pub(crate) fn identificativo_sdi(&self) -> Result<u64, SoapError> {
         field_identificativo_sdi(&self.fields)
     }
 
     /// `NomeFile`, present in every request.
-    pub fn nome_file(&self) -> Result<&str, SoapError> {
+    #[cfg(test)]
+    pub(crate) fn nome_file(&self) -> Result<&str, SoapError> {
         required_text(&self.fields, "NomeFile")
     }
 }
@@ -45,13 +46,17 @@ impl SoapRequest {
 /// Reads an SDICoop request (plain SOAP 1.1 or MTOM) and identifies the operation by the
 /// body's wrapper element. Use [`parse_request_with_action`] when the SOAPAction is known
 /// and `RicezioneFatture.NotificaDecorrenzaTermini` must be told apart from `NotificaEsito`.
-pub fn parse_request(content_type: Option<&str>, body: &[u8]) -> Result<SoapRequest, SoapError> {
+#[cfg(test)]
+pub(crate) fn parse_request(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<SoapRequest, SoapError> {
     parse_request_with_action(content_type, None, body)
 }
 
 /// Like [`parse_request`], but when a (non-empty) SOAPAction header value is given the
 /// operation comes from it and the body's wrapper element must match it.
-pub fn parse_request_with_action(
+pub(crate) fn parse_request_with_action(
     content_type: Option<&str>,
     soap_action: Option<&str>,
     body: &[u8],

@@ -15,7 +15,7 @@ use super::{RICEZIONE_TYPES_NS, SOAP_ENVELOPE_NS, TRASMISSIONE_TYPES_NS};
 
 /// What SDI answers to `RiceviFile`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RispostaRiceviFile {
+pub(crate) struct RispostaRiceviFile {
     pub identificativo_sdi: u64,
     /// `xsd:dateTime` as written by the sender.
     pub data_ora_ricezione: String,
@@ -24,14 +24,14 @@ pub struct RispostaRiceviFile {
 
 /// What SDI answers to `NotificaEsito`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RispostaNotificaEsito {
+pub(crate) struct RispostaNotificaEsito {
     pub esito: EsitoNotifica,
     /// `ScartoEsito`: the SE message's file name and bytes.
     pub scarto: Option<(String, Vec<u8>)>,
 }
 
 /// Reads SDI's answer to `RiceviFile`.
-pub fn parse_ricevi_file_response(
+pub(crate) fn parse_ricevi_file_response(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<RispostaRiceviFile, SoapError> {
@@ -61,7 +61,7 @@ pub fn parse_ricevi_file_response(
 }
 
 /// Reads SDI's answer to `NotificaEsito`.
-pub fn parse_notifica_esito_response(
+pub(crate) fn parse_notifica_esito_response(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<RispostaNotificaEsito, SoapError> {
@@ -89,7 +89,7 @@ pub fn parse_notifica_esito_response(
 }
 
 /// Reads a recipient's answer to `RiceviFatture`; anything but ER01 is an error.
-pub fn parse_ricevi_fatture_response(
+pub(crate) fn parse_ricevi_fatture_response(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<EsitoRicezione, SoapError> {
@@ -111,7 +111,10 @@ pub fn parse_ricevi_fatture_response(
 /// ([`SoapError::Fault`]). An empty HTTP body, an empty Body or anything else is accepted:
 /// the WSDL defines no output, real receivers answer 200/202 with whatever their stack
 /// produces, and the HTTP status is the caller's primary signal.
-pub fn parse_one_way_response(content_type: Option<&str>, body: &[u8]) -> Result<(), SoapError> {
+pub(crate) fn parse_one_way_response(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<(), SoapError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }

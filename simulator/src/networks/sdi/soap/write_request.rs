@@ -7,7 +7,7 @@ use super::write::{Out, write_message};
 
 /// A request eisim sends to an integrator (or, in tests, to itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboundCall {
+pub(crate) struct OutboundCall {
     /// The SOAPAction URI, unquoted; send it with [`OutboundCall::soap_action_header`].
     pub soap_action: String,
     pub content_type: String,
@@ -16,7 +16,7 @@ pub struct OutboundCall {
 
 impl OutboundCall {
     /// The SOAPAction HTTP header value: SOAP 1.1 §6.1.1 wants the URI in double quotes.
-    pub fn soap_action_header(&self) -> String {
+    pub(crate) fn soap_action_header(&self) -> String {
         format!("\"{}\"", self.soap_action)
     }
 }
@@ -41,7 +41,7 @@ fn file_sdi<'a>(identificativo_sdi: u64, name: &str, file: &'a [u8]) -> Vec<Out<
 
 /// SDI → transmitter: one of the six `TrasmissioneFatture` notifications. `message_name` and
 /// `message` are the notification file (e.g. `IT01234567890_11111_RC_001.xml`, or the AT ZIP).
-pub fn trasmissione_fatture(
+pub(crate) fn trasmissione_fatture(
     op: TrasmissioneOp,
     identificativo_sdi: u64,
     message_name: &str,
@@ -56,7 +56,7 @@ pub fn trasmissione_fatture(
 }
 
 /// SDI → recipient: the invoice file and its metadata file (MT).
-pub fn ricevi_fatture(
+pub(crate) fn ricevi_fatture(
     identificativo_sdi: u64,
     invoice_name: &str,
     invoice: &[u8],
@@ -75,7 +75,7 @@ pub fn ricevi_fatture(
 }
 
 /// SDI → PA recipient: the DT message.
-pub fn notifica_decorrenza_termini(
+pub(crate) fn notifica_decorrenza_termini(
     identificativo_sdi: u64,
     name: &str,
     dt_xml: &[u8],
@@ -89,7 +89,7 @@ pub fn notifica_decorrenza_termini(
 }
 
 /// Transmitter → SDI upload (used by eisim's tests to play the integrator).
-pub fn ricevi_file_request(name: &str, file: &[u8], mtom: bool) -> OutboundCall {
+pub(crate) fn ricevi_file_request(name: &str, file: &[u8], mtom: bool) -> OutboundCall {
     let children = [
         Out::Text("NomeFile", name.to_string()),
         Out::Binary("File", file),
@@ -98,7 +98,7 @@ pub fn ricevi_file_request(name: &str, file: &[u8], mtom: bool) -> OutboundCall 
 }
 
 /// PA recipient → SDI outcome (EC) (used by eisim's tests to play the integrator).
-pub fn notifica_esito_request(
+pub(crate) fn notifica_esito_request(
     identificativo_sdi: u64,
     ec_name: &str,
     ec_xml: &[u8],

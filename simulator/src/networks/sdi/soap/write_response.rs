@@ -10,7 +10,7 @@ use super::{PLAIN_CONTENT_TYPE, RICEZIONE_TYPES_NS, SOAP_ENVELOPE_NS, TRASMISSIO
 
 /// A message eisim sends as an HTTP response.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SoapMessage {
+pub(crate) struct SoapMessage {
     pub content_type: String,
     pub body: Vec<u8>,
 }
@@ -19,7 +19,7 @@ pub struct SoapMessage {
 /// `IdentificativoSdI` and `DataOraRicezione` are mandatory even with an `Errore`. There is
 /// no binary field, so the MTOM form is just the envelope in a one-part package (what SDI's
 /// stack sends by default).
-pub fn risposta_ricevi_file(
+pub(crate) fn risposta_ricevi_file(
     identificativo_sdi: u64,
     received_at: &str,
     errore: Option<ErroreInvio>,
@@ -42,7 +42,7 @@ pub fn risposta_ricevi_file(
 }
 
 /// SDI's answer to `NotificaEsito`; `scarto` (SE file name and XML) belongs with ES00.
-pub fn risposta_notifica_esito(
+pub(crate) fn risposta_notifica_esito(
     esito: EsitoNotifica,
     scarto: Option<(String, Vec<u8>)>,
     mtom: bool,
@@ -68,7 +68,7 @@ pub fn risposta_notifica_esito(
 
 /// A recipient's answer to `RiceviFatture` (ER01); eisim uses it to play the integrator in
 /// tests.
-pub fn risposta_ricevi_fatture(mtom: bool) -> SoapMessage {
+pub(crate) fn risposta_ricevi_fatture(mtom: bool) -> SoapMessage {
     let children = [Out::Text(
         "Esito",
         EsitoRicezione::PresaInCarico.code().to_string(),
@@ -80,7 +80,7 @@ pub fn risposta_ricevi_fatture(mtom: bool) -> SoapMessage {
 
 /// A SOAP 1.1 Fault; the caller sends it with HTTP 500. `faultcode` is a QName in the
 /// envelope's `soap` prefix, e.g. `soap:Client` or `soap:Server`.
-pub fn fault(faultcode: &str, faultstring: &str) -> SoapMessage {
+pub(crate) fn fault(faultcode: &str, faultstring: &str) -> SoapMessage {
     let mut xml = String::new();
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(xml, "<soap:Envelope xmlns:soap=\"{SOAP_ENVELOPE_NS}\">");

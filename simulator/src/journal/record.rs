@@ -88,7 +88,7 @@ pub enum Record {
     DocumentTaken(DocumentTaken),
 }
 
-/// A document entering eisim's books, fingerprinted by its exact bytes. Ids differ between
+/// A document entering eisim's store, fingerprinted by its exact bytes. Ids differ between
 /// eisim and the integration under test; the content digest is what both sides share, so the
 /// conformance suite pairs the integration's documents with eisim's through it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,9 @@
-//! The gateway's books: documents, submissions and idempotency keys, one book per tenant.
+//! The gateway's ledger: documents, submissions and idempotency keys, kept per tenant.
 //!
-//! Duplicate detection and idempotency are check-then-insert operations, so each book sits
-//! behind one lock and [`Ledger::admit`] checks and inserts in one step: two identical
+//! Duplicate detection and idempotency are check-then-insert operations, so the tenants' ledgers
+//! sit behind one lock and [`Ledger::admit`] checks and inserts in one step: two identical
 //! submissions racing each other cannot both get in. Every method takes a [`TenantId`] and
-//! touches only that tenant's book.
+//! touches only that tenant's own ledger.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -151,24 +151,25 @@ impl Ledger {
     /// Stores a document unless it duplicates one still standing. Documents that failed
     /// validation are stored (the integrator can read why) but never block later ones.
     pub(crate) fn admit(&self, tenant: &TenantId, doc: DocumentRecord) -> Result<(), Duplicate> {
-        let mut books = self.tenants();
-        let book = books.entry(tenant.clone()).or_default();
+        let mut tenants = self.tenants();
+        let tenant_ledger = tenants.entry(tenant.clone()).or_default();
         let counts = !doc.state.is_final();
         let keys = doc.business_keys();
-        if counts && let Some(duplicate) = duplicate_in(book, &doc.content_hash, &keys) {
+        if counts && let Some(duplicate) = duplicate_in(tenant_ledger, &doc.content_hash, &keys) {
             return Err(duplicate);
         }
-        let seq = book.next_seq;
-        book.next_seq += 1;
+        let seq = tenant_ledger.next_seq;
+        tenant_ledger.next_seq += 1;
         if counts {
-            book.by_hash
+            tenant_ledger
+                .by_hash
                 .insert(doc.content_hash.clone(), doc.id.clone());
             for key in keys {
-                book.by_key.insert(key, doc.id.clone());
+                tenant_ledger.by_key.insert(key, doc.id.clone());
             }
         }
-        book.by_id.insert(doc.id.clone(), seq);
-        book.documents.insert(seq, doc);
+        tenant_ledger.by_id.insert(doc.id.clone(), seq);
+        tenant_ledger.documents.insert(seq, doc);
         Ok(())
     }
 
@@ -176,17 +177,17 @@ impl Ledger {
     /// invoice sent in an online session): KSeF judges duplicates itself (440), so the
     /// gateway's duplicate keys neither refuse nor remember it.
     pub(crate) fn record(&self, tenant: &TenantId, doc: DocumentRecord) {
-        let mut books = self.tenants();
-        let book = books.entry(tenant.clone()).or_default();
-        let seq = book.next_seq;
-        book.next_seq += 1;
-        book.by_id.insert(doc.id.clone(), seq);
-        book.documents.insert(seq, doc);
+        let mut tenants = self.tenants();
+        let tenant_ledger = tenants.entry(tenant.clone()).or_default();
+        let seq = tenant_ledger.next_seq;
+        tenant_ledger.next_seq += 1;
+        tenant_ledger.by_id.insert(doc.id.clone(), seq);
+        tenant_ledger.documents.insert(seq, doc);
     }
 
     pub(crate) fn insert_submission(&self, tenant: &TenantId, submission: SubmissionRecord) {
-        let mut books = self.tenants();
-        books
+        let mut tenants = self.tenants();
+        tenants
             .entry(tenant.clone())
             .or_default()
             .submissions
@@ -194,11 +195,12 @@ impl Ledger {
     }
 
     pub(crate) fn document(&self, tenant: &TenantId, id: &str) -> Option<DocumentRecord> {
-        let books = self.tenants();
-        let book = books.get(tenant)?;
-        book.by_id
+        let tenants = self.tenants();
+        let tenant_ledger = tenants.get(tenant)?;
+        tenant_ledger
+            .by_id
             .get(id)
-            .and_then(|seq| book.documents.get(seq))
+            .and_then(|seq| tenant_ledger.documents.get(seq))
             .cloned()
     }
 
@@ -208,17 +210,17 @@ impl Ledger {
         tenant: &TenantId,
         id: &str,
     ) -> Option<(SubmissionRecord, Vec<DocumentRecord>)> {
-        let books = self.tenants();
-        let book = books.get(tenant)?;
-        let submission = book.submissions.get(id)?.clone();
+        let tenants = self.tenants();
+        let tenant_ledger = tenants.get(tenant)?;
+        let submission = tenant_ledger.submissions.get(id)?.clone();
         let documents = submission
             .items
             .iter()
             .filter_map(|item| match item {
-                super::documents::SubmissionItem::Document { document_id } => book
+                super::documents::SubmissionItem::Document { document_id } => tenant_ledger
                     .by_id
                     .get(document_id)
-                    .and_then(|seq| book.documents.get(seq))
+                    .and_then(|seq| tenant_ledger.documents.get(seq))
                     .cloned(),
                 _ => None,
             })
@@ -236,10 +238,10 @@ impl Ledger {
         detail: Option<NetworkDetail>,
         at: Timestamp,
     ) -> Option<DocumentChange> {
-        let mut books = self.tenants();
-        let book = books.get_mut(tenant)?;
-        let seq = *book.by_id.get(id)?;
-        let doc = book.documents.get_mut(&seq)?;
+        let mut tenants = self.tenants();
+        let tenant_ledger = tenants.get_mut(tenant)?;
+        let seq = *tenant_ledger.by_id.get(id)?;
+        let doc = tenant_ledger.documents.get_mut(&seq)?;
         // After delivery only the recipient's word can still change things: its refusal (SDI
         // NE with EC02, a Peppol Invoice Response RE) or news that keeps the state (SDI NE
         // with EC01, DT). Everything else about a final document is settled.
@@ -264,12 +266,12 @@ impl Ledger {
             let hash = doc.content_hash.clone();
             let keys = doc.business_keys();
             let id = doc.id.clone();
-            if book.by_hash.get(&hash) == Some(&id) {
-                book.by_hash.remove(&hash);
+            if tenant_ledger.by_hash.get(&hash) == Some(&id) {
+                tenant_ledger.by_hash.remove(&hash);
             }
             for key in keys {
-                if book.by_key.get(&key) == Some(&id) {
-                    book.by_key.remove(&key);
+                if tenant_ledger.by_key.get(&key) == Some(&id) {
+                    tenant_ledger.by_key.remove(&key);
                 }
             }
         }
@@ -285,15 +287,15 @@ impl Ledger {
         after: Option<u64>,
         limit: usize,
     ) -> (Vec<DocumentRecord>, Option<u64>) {
-        let books = self.tenants();
-        let Some(book) = books.get(tenant) else {
+        let tenants = self.tenants();
+        let Some(tenant_ledger) = tenants.get(tenant) else {
             return (Vec::new(), None);
         };
         let start = after.map_or(0, |seq| seq.saturating_add(1));
         let mut page = Vec::new();
         let mut last_seq = None;
         let mut more = false;
-        for (seq, doc) in book.documents.range(start..) {
+        for (seq, doc) in tenant_ledger.documents.range(start..) {
             if !filter.matches(doc) {
                 continue;
             }
@@ -309,11 +311,11 @@ impl Ledger {
 
     /// The `n` most recently changed documents, newest first.
     pub(crate) fn recent(&self, tenant: &TenantId, n: usize) -> Vec<DocumentRecord> {
-        let books = self.tenants();
-        let Some(book) = books.get(tenant) else {
+        let tenants = self.tenants();
+        let Some(tenant_ledger) = tenants.get(tenant) else {
             return Vec::new();
         };
-        let mut docs: Vec<&DocumentRecord> = book.documents.values().collect();
+        let mut docs: Vec<&DocumentRecord> = tenant_ledger.documents.values().collect();
         docs.sort_by_key(|doc| std::cmp::Reverse(doc.updated_at));
         docs.into_iter().take(n).cloned().collect()
     }
@@ -327,12 +329,12 @@ impl Ledger {
         fingerprint: &str,
         now: Timestamp,
     ) -> IdempotencyCheck {
-        let mut books = self.tenants();
-        let book = books.entry(tenant.clone()).or_default();
-        book.expire_idempotency_keys(now);
-        match book.idempotency.get(key) {
+        let mut tenants = self.tenants();
+        let tenant_ledger = tenants.entry(tenant.clone()).or_default();
+        tenant_ledger.expire_idempotency_keys(now);
+        match tenant_ledger.idempotency.get(key) {
             None => {
-                book.idempotency.insert(
+                tenant_ledger.idempotency.insert(
                     key.to_owned(),
                     IdempotencyEntry {
                         claimed_at: now,
@@ -340,7 +342,9 @@ impl Ledger {
                         response: None,
                     },
                 );
-                book.idempotency_claims.push_back((now, key.to_owned()));
+                tenant_ledger
+                    .idempotency_claims
+                    .push_back((now, key.to_owned()));
                 IdempotencyCheck::Proceed
             }
             Some(entry) if entry.fingerprint != fingerprint => IdempotencyCheck::Mismatch,
@@ -359,9 +363,9 @@ impl Ledger {
         key: &str,
         response: StoredResponse,
     ) {
-        let mut books = self.tenants();
-        let book = books.entry(tenant.clone()).or_default();
-        if let Some(entry) = book.idempotency.get_mut(key) {
+        let mut tenants = self.tenants();
+        let tenant_ledger = tenants.entry(tenant.clone()).or_default();
+        if let Some(entry) = tenant_ledger.idempotency.get_mut(key) {
             entry.response = Some(response);
         }
     }
@@ -371,43 +375,43 @@ impl Ledger {
     pub(crate) fn count(&self, tenant: &TenantId) -> usize {
         self.tenants()
             .get(tenant)
-            .map_or(0, |book| book.documents.len())
+            .map_or(0, |tenant_ledger| tenant_ledger.documents.len())
     }
 
     pub(crate) fn idempotency_keys(&self, tenant: &TenantId) -> usize {
         self.tenants()
             .get(tenant)
-            .map_or(0, |book| book.idempotency.len())
+            .map_or(0, |tenant_ledger| tenant_ledger.idempotency.len())
     }
 
     /// Frees a key whose request ended without an answer worth replaying (a rate limit, a
     /// server error), so a retry is treated as new.
     pub(crate) fn idempotency_abandon(&self, tenant: &TenantId, key: &str) {
-        let mut books = self.tenants();
-        if let Some(book) = books.get_mut(tenant)
-            && book
+        let mut tenants = self.tenants();
+        if let Some(tenant_ledger) = tenants.get_mut(tenant)
+            && tenant_ledger
                 .idempotency
                 .get(key)
                 .is_some_and(|entry| entry.response.is_none())
         {
-            book.idempotency.remove(key);
+            tenant_ledger.idempotency.remove(key);
         }
     }
 }
 
 fn duplicate_in(
-    book: &TenantLedger,
+    tenant_ledger: &TenantLedger,
     content_hash: &str,
     keys: &[BusinessKey],
 ) -> Option<Duplicate> {
-    if let Some(original) = book.by_hash.get(content_hash) {
+    if let Some(original) = tenant_ledger.by_hash.get(content_hash) {
         return Some(Duplicate {
             original_id: original.clone(),
             reason: "the same document (identical content) was already submitted".into(),
         });
     }
     keys.iter().find_map(|key| {
-        book.by_key.get(key).map(|original| Duplicate {
+        tenant_ledger.by_key.get(key).map(|original| Duplicate {
             original_id: original.clone(),
             reason: format!("an invoice with the same {key} was already submitted"),
         })

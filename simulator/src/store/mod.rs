@@ -2,7 +2,7 @@
 //!
 //! Each integrator (or each parallel CI job) is a tenant with its own client credentials, and
 //! a real provider never lets one customer see another's invoices. eisim enforces that by
-//! construction: per-tenant data lives in the [`Ledger`]'s per-tenant books, whose every read
+//! construction: per-tenant data lives in the [`Ledger`], whose every read
 //! and write takes a [`TenantId`], so there is no call that could return another tenant's
 //! rows.
 //!

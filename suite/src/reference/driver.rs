@@ -170,7 +170,7 @@ pub(crate) async fn submit_native_ksef(
         _work: integration.pending_work(),
     };
     integration
-        .native_desks()
+        .ksef_contexts()
         .enqueue(
             integration,
             &request.simulator.base_url,

@@ -72,7 +72,7 @@ pub struct Integration {
     connections: Mutex<Vec<Arc<Connection>>>,
     file_names: Mutex<FileNames>,
     /// KSeF contexts invoices are sent to natively.
-    native: native::Desks,
+    native: native::KsefContexts,
     /// Submissions queued, in flight or in backoff (status polling does not count): what
     /// `GET /` reports as `pending`, so the suite knows the integration still has work.
     pending: AtomicU64,
@@ -112,7 +112,7 @@ impl Integration {
             book: Mutex::new(Book::default()),
             connections: Mutex::new(Vec::new()),
             file_names: Mutex::new(FileNames::default()),
-            native: native::Desks::default(),
+            native: native::KsefContexts::default(),
             pending: AtomicU64::new(0),
             duplicated: std::sync::atomic::AtomicBool::new(false),
             refreshed: Mutex::new(std::collections::HashMap::new()),

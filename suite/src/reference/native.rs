@@ -64,15 +64,15 @@ pub(crate) struct Queued {
     pub(crate) _work: Pending,
 }
 
-/// The KSeF contexts the integration sends for, one desk per (simulator, NIP).
+/// The KSeF contexts the integration sends for, one context per (simulator, NIP).
 #[derive(Debug, Default)]
-pub(crate) struct Desks {
-    desks: Mutex<HashMap<(String, String), Arc<Desk>>>,
+pub(crate) struct KsefContexts {
+    contexts: Mutex<HashMap<(String, String), Arc<KsefContext>>>,
 }
 
 /// One taxpayer context: its client (tokens, keys) and the invoices gathering for a session.
 #[derive(Debug)]
-pub(crate) struct Desk {
+pub(crate) struct KsefContext {
     client: tokio::sync::Mutex<KsefClient>,
     waiting: Mutex<Vec<Queued>>,
     /// Set when KSeF announced an outage longer than the integration waits: until then
@@ -80,7 +80,7 @@ pub(crate) struct Desk {
     closed_until: Mutex<Option<Instant>>,
 }
 
-impl Desk {
+impl KsefContext {
     /// Whether KSeF is known to be down now.
     fn closed(&self) -> bool {
         lock(&self.closed_until).is_some_and(|until| Instant::now() < until)
@@ -99,7 +99,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl Desks {
+impl KsefContexts {
     /// Queues an invoice; the first one of a window starts the task that sends the window.
     pub(crate) fn enqueue(
         &self,
@@ -110,10 +110,10 @@ impl Desks {
         queued: Queued,
     ) -> Result<(), KsefError> {
         let key = (base_url.to_owned(), nip.to_owned());
-        let desk = {
-            let mut desks = lock(&self.desks);
-            match desks.get(&key) {
-                Some(desk) => Arc::clone(desk),
+        let context = {
+            let mut contexts = lock(&self.contexts);
+            match contexts.get(&key) {
+                Some(context) => Arc::clone(context),
                 None => {
                     let http = reqwest::Client::builder()
                         .no_proxy()
@@ -121,41 +121,41 @@ impl Desks {
                         .build()
                         .map_err(|e| KsefError::Protocol(format!("no HTTP client: {e}")))?;
                     let api = format!("{}/v2", base_url.trim_end_matches('/'));
-                    let desk = Arc::new(Desk {
+                    let context = Arc::new(KsefContext {
                         client: tokio::sync::Mutex::new(KsefClient::new(http, &api, nip, token)),
                         waiting: Mutex::new(Vec::new()),
                         closed_until: Mutex::new(None),
                     });
-                    desks.insert(key, Arc::clone(&desk));
-                    desk
+                    contexts.insert(key, Arc::clone(&context));
+                    context
                 }
             }
         };
         let first = {
-            let mut waiting = lock(&desk.waiting);
+            let mut waiting = lock(&context.waiting);
             waiting.push(queued);
             waiting.len() == 1
         };
         if first {
-            integration.spawn(send_window(Arc::clone(integration), desk));
+            integration.spawn(send_window(Arc::clone(integration), context));
         }
         Ok(())
     }
 }
 
-async fn send_window(integration: Arc<Integration>, desk: Arc<Desk>) {
+async fn send_window(integration: Arc<Integration>, context: Arc<KsefContext>) {
     tokio::time::sleep(GATHER).await;
-    let window: Vec<Queued> = std::mem::take(&mut *lock(&desk.waiting));
+    let window: Vec<Queued> = std::mem::take(&mut *lock(&context.waiting));
     if window.is_empty() {
         return;
     }
-    let mut client = desk.client.lock().await;
-    if desk.closed() {
+    let mut client = context.client.lock().await;
+    if context.closed() {
         fail_all(&integration, &window);
         return;
     }
     if let Err(error) = retrying!(client.authenticate()) {
-        desk.note_outage(&error);
+        context.note_outage(&error);
         tracing::warn!(%error, "KSeF authentication failed; the invoices are not sent");
         fail_all(&integration, &window);
         return;
@@ -172,14 +172,14 @@ async fn send_window(integration: Arc<Integration>, desk: Arc<Desk>) {
         let session = match retrying!(client.open_online_session()) {
             Ok(session) => session,
             Err(error) => {
-                desk.note_outage(&error);
+                context.note_outage(&error);
                 tracing::warn!(%error, "KSeF refused to open an online session");
                 fail_all(&integration, &group);
                 continue;
             }
         };
         for queued in &group {
-            match send(&integration, &desk, &mut client, &session, &queued.bytes).await {
+            match send(&integration, &context, &mut client, &session, &queued.bytes).await {
                 Some(invoice) => {
                     integration.native_apply(&queued.reference, "sent", None);
                     sent.push((session.clone(), queued.reference.clone(), invoice));
@@ -201,7 +201,7 @@ async fn send_window(integration: Arc<Integration>, desk: Arc<Desk>) {
     for (session, reference, invoice) in sent {
         follow(
             &integration,
-            &desk,
+            &context,
             &mut client,
             &session,
             &reference,
@@ -216,7 +216,7 @@ async fn send_window(integration: Arc<Integration>, desk: Arc<Desk>) {
 /// again. Returns the invoice reference number.
 async fn send(
     integration: &Arc<Integration>,
-    desk: &Desk,
+    context: &KsefContext,
     client: &mut KsefClient,
     session: &OnlineSession,
     bytes: &[u8],
@@ -228,7 +228,7 @@ async fn send(
             Ok(invoice) => return Some(invoice),
             Err(error) if retryable(&error) => {
                 if outage(&error).is_some() {
-                    desk.note_outage(&error);
+                    context.note_outage(&error);
                     return None;
                 }
                 if let Some(wait) = error.retry_after() {
@@ -257,7 +257,7 @@ async fn send(
 /// Reads an invoice's status until it is final, applying each state to the book.
 async fn follow(
     integration: &Arc<Integration>,
-    desk: &Desk,
+    context: &KsefContext,
     client: &mut KsefClient,
     session: &OnlineSession,
     reference: &str,
@@ -268,8 +268,8 @@ async fn follow(
         let status = match client.invoice_status(session, invoice).await {
             Ok(status) => status,
             Err(error) => {
-                desk.note_outage(&error);
-                if desk.closed() {
+                context.note_outage(&error);
+                if context.closed() {
                     return; // KSeF is down for longer than the integration waits
                 }
                 if let Some(wait) = error.retry_after() {
@@ -328,7 +328,7 @@ impl Integration {
 }
 
 impl Integration {
-    pub(crate) fn native_desks(&self) -> &Desks {
+    pub(crate) fn ksef_contexts(&self) -> &KsefContexts {
         &self.native
     }
 }

@@ -162,10 +162,10 @@ fn render_answer(
 ) -> Result<Option<PeppolMessage>, String> {
     let seller = party(peppol, transmission.sender.as_ref());
     let buyer = party(peppol, Some(&transmission.receiver));
-    let mut books = peppol.books();
+    let mut records = peppol.records();
     if let Some(code) = outcome.mls.as_deref() {
         let code = MlsCode::parse(code).ok_or("not an MLS code")?;
-        let name = books.message_name(MessageKind::Mls);
+        let name = records.message_name(MessageKind::Mls);
         let lines = outcome
             .errors
             .iter()
@@ -197,7 +197,7 @@ fn render_answer(
     }
     if let Some(code) = outcome.mlr.as_deref() {
         let code = MlrCode::parse(code).ok_or("not an MLR code")?;
-        let name = books.message_name(MessageKind::Mlr);
+        let name = records.message_name(MessageKind::Mlr);
         let lines = outcome
             .errors
             .iter()
@@ -232,7 +232,7 @@ fn render_answer(
     if let Some(code) = outcome.peppol.as_deref() {
         let code = InvoiceResponseCode::parse(code).ok_or("not an Invoice Response code")?;
         let reason = outcome.reason.as_deref().and_then(StatusReason::parse);
-        let name = books.message_name(MessageKind::InvoiceResponse);
+        let name = records.message_name(MessageKind::InvoiceResponse);
         let xml = render_invoice_response(&invoice_response(
             doc,
             name.trim_end_matches(".xml"),
@@ -244,7 +244,7 @@ fn render_answer(
             outcome.text.clone(),
             outcome.action.as_deref().and_then(StatusAction::parse),
         ));
-        if let Some(t) = books.transmissions.get_mut(&doc.id) {
+        if let Some(t) = records.transmissions.get_mut(&doc.id) {
             t.responses.push(Sent { code, reason });
         }
         return Ok(Some(message(
@@ -371,7 +371,7 @@ pub(crate) fn keep(
         }),
     );
     if let Some(t) = peppol
-        .books()
+        .records()
         .transmissions
         .get_mut(&transmission.document_id)
     {

@@ -124,7 +124,7 @@ fn receive_inbound(
         responses: Vec::new(),
     };
     peppol
-        .books()
+        .records()
         .transmissions
         .insert(id.clone(), transmission);
     ctx.journal.append(

@@ -143,7 +143,7 @@ pub(super) fn respond(
         });
     }
     let now = ctx.now;
-    let name = peppol.books().message_name(MessageKind::InvoiceResponse);
+    let name = peppol.records().message_name(MessageKind::InvoiceResponse);
     let response = invoice_response(
         &doc,
         name.trim_end_matches(".xml"),
@@ -173,7 +173,7 @@ pub(super) fn respond(
         xml: render_invoice_response(&response).into(),
     };
     keep(peppol, ctx, tenant, &transmission, message, "sent", now);
-    if let Some(t) = peppol.books().transmissions.get_mut(id) {
+    if let Some(t) = peppol.records().transmissions.get_mut(id) {
         t.responses.push(next);
     }
     let state_after = if code == InvoiceResponseCode::RE {

@@ -72,7 +72,7 @@ pub(super) fn submit(
         responses: Vec::new(),
     };
     peppol
-        .books()
+        .records()
         .transmissions
         .insert(doc.id.clone(), transmission);
     let at = later(now, peppol.settings.send());
@@ -118,8 +118,8 @@ fn attempt(peppol: &Arc<Peppol>, ctx: &Context<'_>, tenant: &TenantId, id: &str,
         now,
     };
     let Some(transmission) = ({
-        let mut books = peppol.books();
-        books.transmissions.get_mut(id).map(|t| {
+        let mut records = peppol.records();
+        records.transmissions.get_mut(id).map(|t| {
             t.attempts += 1;
             t.clone()
         })
@@ -226,11 +226,11 @@ fn attempt(peppol: &Arc<Peppol>, ctx: &Context<'_>, tenant: &TenantId, id: &str,
     let key = transmission.message_id.to_ascii_lowercase();
     let window = peppol.settings.duplicate_window();
     let duplicate_of = {
-        let mut books = peppol.books();
-        match books.seen_message_ids.get(&key) {
+        let mut records = peppol.records();
+        match records.seen_message_ids.get(&key) {
             Some(seen) if later(*seen, window) > now => Some(*seen),
             _ => {
-                books.seen_message_ids.insert(key, now);
+                records.seen_message_ids.insert(key, now);
                 None
             }
         }

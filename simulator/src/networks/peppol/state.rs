@@ -26,7 +26,7 @@ pub(crate) struct Peppol {
     signer: Result<SmpSigner, String>,
     /// The receiving access point's certificate the SMP publishes, or why it could not be made.
     access_point_certificate: Result<Vec<u8>, String>,
-    books: Mutex<Books>,
+    records: Mutex<Records>,
 }
 
 /// A participant as the SML and its SMP know it.
@@ -39,7 +39,7 @@ pub(crate) struct Registration {
 }
 
 #[derive(Debug, Default)]
-pub(crate) struct Books {
+pub(crate) struct Records {
     /// Gateway document id -> what happened to it on the network.
     pub(crate) transmissions: HashMap<String, Transmission>,
     /// AS4 MessageIds the receiving access point has seen, with when (lower-cased).
@@ -196,12 +196,12 @@ impl Peppol {
             signer: SmpSigner::new(valid_from, valid_to).map_err(|e| e.to_string()),
             access_point_certificate: access_point_certificate_der(valid_from, valid_to)
                 .map_err(|e| e.to_string()),
-            books: Mutex::new(Books::default()),
+            records: Mutex::new(Records::default()),
         }
     }
 
-    pub(crate) fn books(&self) -> MutexGuard<'_, Books> {
-        self.books.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(crate) fn records(&self) -> MutexGuard<'_, Records> {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn signer(&self) -> Result<&SmpSigner, String> {
@@ -265,11 +265,11 @@ impl Peppol {
 
     /// The transmission of gateway document `id`.
     pub(crate) fn transmission(&self, document_id: &str) -> Option<Transmission> {
-        self.books().transmissions.get(document_id).cloned()
+        self.records().transmissions.get(document_id).cloned()
     }
 }
 
-impl Books {
+impl Records {
     /// A name no other message of the run has: `<kind>-<n>.xml`.
     pub(crate) fn message_name(&mut self, kind: MessageKind) -> String {
         self.next_message += 1;

@@ -86,9 +86,9 @@ pub(super) fn checks(
             .map_err(|e| e.to_string()),
     };
     if file.prior.is_some()
-        && let Some(kept) = sdi.books().files.get_mut(&id)
+        && let Some(kept) = sdi.records().files.get_mut(&id)
     {
-        // Used once: the file's memory goes back to its bytes and books.
+        // Used once: the file's memory goes back to its bytes and records.
         kept.prior = None;
     }
     match inspected {
@@ -127,7 +127,7 @@ pub(super) fn checks(
         }
     }
     if conforms {
-        let duplicates = sdi.books().registry.duplicates(&file.identities);
+        let duplicates = sdi.records().registry.duplicates(&file.identities);
         for (position, original) in duplicates {
             let number = file
                 .identities
@@ -173,8 +173,8 @@ pub(super) fn checks(
         return false;
     }
     {
-        let mut books = sdi.books();
-        books.registry.admit(id, &file.identities);
+        let mut records = sdi.records();
+        records.registry.admit(id, &file.identities);
     }
     set_state(sdi, ctx, id, FileState::DeliveryPending, now);
     update_gateway(sdi, ctx, id, DocumentState::Accepted, None, Vec::new(), now);

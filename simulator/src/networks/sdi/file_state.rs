@@ -38,8 +38,8 @@ pub(super) fn set_state_at(
     also: impl FnOnce(&mut SdiFile),
 ) {
     let (from, tenant) = {
-        let mut books = sdi.books();
-        let Some(file) = books.files.get_mut(&id) else {
+        let mut records = sdi.records();
+        let Some(file) = records.files.get_mut(&id) else {
             return;
         };
         let from = file.state;

@@ -68,8 +68,8 @@ pub(crate) fn attempt_inbound_delivery(
 ) {
     let endpoint = sdi.endpoints();
     let attempts = {
-        let mut books = sdi.books();
-        let Some(file) = books.files.get_mut(&id) else {
+        let mut records = sdi.records();
+        let Some(file) = records.files.get_mut(&id) else {
             return;
         };
         if !matches!(
@@ -213,9 +213,9 @@ fn record_inbound_document(sdi: &Arc<Sdi>, ctx: &Context<'_>, file: &SdiFile, no
     );
     crate::lifecycle::file_inbound(&ctx.at(now), &tenant, &record, file.file_name.clone());
     {
-        let mut books = sdi.books();
-        books.by_document.insert(id, file.identificativo_sdi);
-        if let Some(f) = books.files.get_mut(&file.identificativo_sdi) {
+        let mut records = sdi.records();
+        records.by_document.insert(id, file.identificativo_sdi);
+        if let Some(f) = records.files.get_mut(&file.identificativo_sdi) {
             f.document_id = Some(record.id.clone());
         }
     }

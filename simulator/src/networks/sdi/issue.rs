@@ -58,9 +58,9 @@ fn keep(
     now: Timestamp,
 ) -> Option<(StoredMessage, SdiFile)> {
     let (rendered, kind, file) = {
-        let mut books = sdi.books();
-        let message_id = books.mint_message_id();
-        let file = books.files.get_mut(&id)?;
+        let mut records = sdi.records();
+        let message_id = records.mint_message_id();
+        let file = records.files.get_mut(&id)?;
         let counter = file.next_counter();
         let notification = Notification {
             family: file.family,

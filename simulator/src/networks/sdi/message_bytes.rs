@@ -2,10 +2,10 @@
 //!
 //! Every SDI notification carries an RSA (XAdES) signature, and signing is the costliest step
 //! of a file's life: 85 % of the SDI lifecycle bench's cycles before this, two signatures per
-//! invoice, made under the lock of SDI's books. Most notifications are never read: a gateway
+//! invoice, made under the lock of SDI's records. Most notifications are never read: a gateway
 //! integration learns the outcome from the document's state and downloads a notification only
 //! when it wants it. So a message keeps what it is made of and is rendered, signed and (for
-//! the AT) zipped on first download or SDICoop send, once, outside the books' lock.
+//! the AT) zipped on first download or SDICoop send, once, outside the records' lock.
 //!
 //! Nothing a client sees changes: the signing time is the message's own, fixed when SDI
 //! issued it, and a PKCS#1 v1.5 signature depends only on the key and the bytes, so the

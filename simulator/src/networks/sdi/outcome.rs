@@ -173,7 +173,7 @@ pub(crate) fn accept_outcome(
         now,
     );
     if refused {
-        sdi.books().registry.release(id);
+        sdi.records().registry.release(id);
     }
     issue(
         sdi,
@@ -301,8 +301,8 @@ fn keep_received(sdi: &Sdi, ctx: &Context<'_>, file: &SdiFile, name: &str, bytes
         bytes: MessageBytes::ready(bytes.into()),
     };
     {
-        let mut books = sdi.books();
-        if let Some(f) = books.files.get_mut(&file.identificativo_sdi) {
+        let mut records = sdi.records();
+        if let Some(f) = records.files.get_mut(&file.identificativo_sdi) {
             f.next_counter();
             f.messages.push(message.clone());
         }

@@ -174,17 +174,17 @@ pub(crate) fn receive(
         .collect();
 
     let (id, name_reused, file_name) = {
-        let mut books = sdi.books();
+        let mut records = sdi.records();
         let file_name = arrival.file_name.clone().unwrap_or_else(|| {
             let key = format!("{}:{}", ctx.seed, subject_key(&arrival));
-            fresh_file_name(&books.registry, root, &key)
+            fresh_file_name(&records.registry, root, &key)
         });
-        let id = books.mint_file_id();
-        let name_reused = books.registry.take_name(&file_name);
+        let id = records.mint_file_id();
+        let name_reused = records.registry.take_name(&file_name);
         if let Some(document) = &arrival.document_id {
-            books.by_document.insert(document.clone(), id);
+            records.by_document.insert(document.clone(), id);
         }
-        books.files.insert(
+        records.files.insert(
             id,
             SdiFile {
                 identificativo_sdi: id,

@@ -33,11 +33,11 @@ pub(crate) struct Sdi {
     signer: Result<Arc<SdiSigner>, String>,
     pub(crate) outbox: Outbox,
     pub(crate) run: u64,
-    books: Mutex<Books>,
+    records: Mutex<Records>,
 }
 
 #[derive(Debug)]
-pub(crate) struct Books {
+pub(crate) struct Records {
     pub(crate) registry: Registry,
     pub(crate) files: BTreeMap<FileId, SdiFile>,
     /// Gateway document id -> its SDI file.
@@ -217,7 +217,7 @@ impl Sdi {
             channel_tenant,
             outbox,
             run: RUNS.fetch_add(1, Ordering::Relaxed),
-            books: Mutex::new(Books {
+            records: Mutex::new(Records {
                 registry: Registry::default(),
                 files: BTreeMap::new(),
                 by_document: HashMap::new(),
@@ -229,8 +229,8 @@ impl Sdi {
         }
     }
 
-    pub(crate) fn books(&self) -> MutexGuard<'_, Books> {
-        self.books.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(crate) fn records(&self) -> MutexGuard<'_, Records> {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn signer(&self) -> Result<&Arc<SdiSigner>, String> {
@@ -243,31 +243,31 @@ impl Sdi {
     }
 
     pub(crate) fn endpoints(&self) -> Endpoints {
-        self.books().endpoints.clone()
+        self.records().endpoints.clone()
     }
 
     /// The integrator's registration call: it names its SDICoop services.
     pub(crate) fn register(&self, endpoints: Endpoints) {
-        self.books().endpoints = endpoints;
+        self.records().endpoints = endpoints;
     }
 
     pub(crate) fn file(&self, id: FileId) -> Option<SdiFile> {
-        self.books().files.get(&id).cloned()
+        self.records().files.get(&id).cloned()
     }
 
     pub(crate) fn files(&self) -> Vec<SdiFile> {
-        self.books().files.values().cloned().collect()
+        self.records().files.values().cloned().collect()
     }
 
     /// The file that carries gateway document `document_id`.
     pub(crate) fn file_of_document(&self, document_id: &str) -> Option<SdiFile> {
-        let books = self.books();
-        let id = books.by_document.get(document_id)?;
-        books.files.get(id).cloned()
+        let records = self.records();
+        let id = records.by_document.get(document_id)?;
+        records.files.get(id).cloned()
     }
 }
 
-impl Books {
+impl Records {
     pub(crate) fn mint_file_id(&mut self) -> FileId {
         let id = self.next_file;
         self.next_file += 1;

@@ -74,6 +74,7 @@ async fn call(
     body: Option<Value>,
     problem: bool,
 ) -> Answer {
+    let verb = method.to_string();
     let mut request = t.http.request(method, t.url(path));
     if let Some(token) = bearer {
         request = request.bearer_auth(token);
@@ -88,6 +89,10 @@ async fn call(
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    crate::ksef_openapi::check(&verb, path, status, content_type, &text);
     let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()));
     Answer {
         status,

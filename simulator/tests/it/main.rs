@@ -17,6 +17,7 @@ mod journal_file;
 mod ksef;
 mod ksef_client_crypto;
 mod ksef_numbers;
+mod ksef_openapi;
 mod peppol;
 mod schemas;
 mod sdi;

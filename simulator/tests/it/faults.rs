@@ -48,11 +48,23 @@ fn minutes(n: u64) -> Duration {
 }
 
 /// Status, headers and body text of a request.
+/// Sends `request`; a KSeF answer must keep MF's OpenAPI even when a fault shaped it.
 async fn call(request: reqwest::RequestBuilder) -> (StatusCode, HeaderMap, String) {
-    let response = request.send().await.unwrap();
+    let (client, request) = request.build_split();
+    let request = request.unwrap();
+    let (method, path) = (
+        request.method().to_string(),
+        request.url().path().to_owned(),
+    );
+    let response = client.execute(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    (status, headers, response.text().await.unwrap())
+    let text = response.text().await.unwrap();
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    crate::ksef_openapi::check(&method, &path, status.as_u16(), content_type, &text);
+    (status, headers, text)
 }
 
 fn header(headers: &HeaderMap, name: impl reqwest::header::AsHeaderName) -> &str {

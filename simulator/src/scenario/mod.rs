@@ -45,6 +45,7 @@ pub use error::{ScenarioError, ScenarioErrorKind, ScenarioErrors};
 pub use faults::{Fault, FaultKind};
 pub use glob::glob_matches;
 pub use ksef::{KsefGroupLimit, KsefRateLimits, KsefSettings, KsefTiming, KsefToken};
+pub(crate) use ksef::storage_base;
 pub use limits::{DuplicateSubmissionLimit, EndpointGroup, Limits, RateLimit, parse_byte_size};
 pub use model::*;
 pub use parse::parse;

@@ -17,6 +17,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use jiff::Timestamp;
+use sha2::{Digest as _, Sha256};
 
 use super::crypto::{aes256_cbc_decrypt, sha256_base64};
 use super::error::KsefError;
@@ -311,11 +312,12 @@ pub(crate) fn upload(
     Ok(())
 }
 
-/// An invoice file out of the package: its name, and its bytes or, over the size limit, the
-/// size it has.
+/// An invoice file out of the package: its name, its SHA-256 (Base64), and its bytes or, over
+/// the size limit, the size it has.
 #[derive(Debug)]
 pub(crate) struct PackedFile {
     pub(crate) name: String,
+    pub(crate) hash: String,
     pub(crate) content: Result<Vec<u8>, u64>,
 }
 
@@ -409,31 +411,50 @@ fn read_zip(zip: &[u8]) -> Result<Vec<PackedFile>, Failure> {
     let mut expanded: u64 = 0;
     let mut out = Vec::with_capacity(files);
     for index in 0..archive.len() {
-        let entry = archive.by_index(index).map_err(|e| unreadable(&e))?;
+        let mut entry = archive.by_index(index).map_err(|e| unreadable(&e))?;
         if entry.is_dir() {
             continue;
         }
         let name = entry.name().map_err(|e| unreadable(&e))?.into_owned();
-        let mut bytes = Vec::new();
-        entry
-            .take(MAX_INVOICE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| unreadable(&format!("{name}: {e}")))?;
-        expanded = expanded.saturating_add(bytes.len() as u64);
-        if expanded > MAX_EXPANDED_BYTES {
-            return Err(failure(
-                430,
-                format!(
-                    "Archiwum rozpakowuje się do ponad {MAX_EXPANDED_BYTES} B (limit eisim)."
-                ),
-            ));
+        // Read through, hashing all of it but keeping no more than the limit, so that an
+        // oversized file still has its real hash and size to report.
+        let mut hasher = Sha256::new();
+        let mut kept = Vec::new();
+        let mut size: u64 = 0;
+        let mut buffer = [0_u8; 64 * 1024];
+        loop {
+            let read = entry
+                .read(&mut buffer)
+                .map_err(|e| unreadable(&format!("{name}: {e}")))?;
+            let Some(chunk) = buffer.get(..read).filter(|c| !c.is_empty()) else {
+                break;
+            };
+            hasher.update(chunk);
+            size = size.saturating_add(read as u64);
+            expanded = expanded.saturating_add(read as u64);
+            if expanded > MAX_EXPANDED_BYTES {
+                return Err(failure(
+                    430,
+                    format!(
+                        "Archiwum rozpakowuje się do ponad {MAX_EXPANDED_BYTES} B (limit eisim)."
+                    ),
+                ));
+            }
+            if size <= MAX_INVOICE_BYTES {
+                kept.extend_from_slice(chunk);
+            }
         }
-        let content = if bytes.len() as u64 > MAX_INVOICE_BYTES {
-            Err(bytes.len() as u64)
+        let content = if size > MAX_INVOICE_BYTES {
+            Err(size)
         } else {
-            Ok(bytes)
+            Ok(kept)
         };
-        out.push(PackedFile { name, content });
+        let hash = B64.encode(hasher.finalize());
+        out.push(PackedFile {
+            name,
+            hash,
+            content,
+        });
     }
     Ok(out)
 }
@@ -573,7 +594,7 @@ pub(crate) fn close(
             grant,
             reference,
             Received {
-                invoice_hash: sha256_base64(&content),
+                invoice_hash: file.hash,
                 content: Ok(content),
                 offline,
                 file_name: Some(file.name),

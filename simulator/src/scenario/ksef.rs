@@ -248,3 +248,30 @@ pub(crate) fn storage_base(url: &str) -> Result<&str, String> {
     }
     Ok(trimmed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::storage_base;
+
+    #[test]
+    fn a_storage_base_is_a_scheme_and_a_host() {
+        assert_eq!(
+            storage_base("https://storage.example.test/"),
+            Ok("https://storage.example.test")
+        );
+        assert_eq!(
+            storage_base("http://127.0.0.1:8080"),
+            Ok("http://127.0.0.1:8080")
+        );
+        for bad in [
+            "storage.example.test",
+            "ftp://storage.example.test",
+            "https://",
+            "https://host/path",
+            "https://host?x=1",
+            "https://user@host",
+        ] {
+            assert!(storage_base(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -80,7 +80,13 @@ fn package(count: usize, run: usize) -> Package {
     }
 }
 
-async fn json_call(app: &Router, method: &str, path: &str, bearer: Option<&str>, body: Value) -> (StatusCode, Value) {
+async fn json_call(
+    app: &Router,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
     let mut request = Request::builder()
         .method(method)
         .uri(path)
@@ -111,17 +117,28 @@ async fn logged_in() -> (Router, Arc<Simulation>, String, RsaPublicKey, String) 
         eisim::Journal::default(),
     ));
     let app = eisim::app(world.clone(), eisim::ServerSettings::default());
-    let (_, certificates) = json_call(&app, "GET", "/v2/security/public-key-certificates", None, Value::Null).await;
+    let (_, certificates) = json_call(
+        &app,
+        "GET",
+        "/v2/security/public-key-certificates",
+        None,
+        Value::Null,
+    )
+    .await;
     let entry = certificates
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["usage"].to_string().contains("SymmetricKeyEncryption"))
         .unwrap();
-    let key = public_key_from_certificate(&B64.decode(entry["certificate"].as_str().unwrap()).unwrap());
+    let key =
+        public_key_from_certificate(&B64.decode(entry["certificate"].as_str().unwrap()).unwrap());
     let key_id = entry["publicKeyId"].as_str().unwrap().to_owned();
     let (_, challenge) = json_call(&app, "POST", "/v2/auth/challenge", None, Value::Null).await;
-    let secret = format!("{KSEF_TOKEN}|{}", challenge["timestampMs"].as_i64().unwrap());
+    let secret = format!(
+        "{KSEF_TOKEN}|{}",
+        challenge["timestampMs"].as_i64().unwrap()
+    );
     let (_, started) = json_call(
         &app,
         "POST",
@@ -135,10 +152,23 @@ async fn logged_in() -> (Router, Arc<Simulation>, String, RsaPublicKey, String) 
         }),
     )
     .await;
-    let operation = started["authenticationToken"]["token"].as_str().unwrap().to_owned();
-    let (status, redeemed) = json_call(&app, "POST", "/v2/auth/token/redeem", Some(&operation), Value::Null).await;
+    let operation = started["authenticationToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, redeemed) = json_call(
+        &app,
+        "POST",
+        "/v2/auth/token/redeem",
+        Some(&operation),
+        Value::Null,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{redeemed}");
-    let access = redeemed["accessToken"]["token"].as_str().unwrap().to_owned();
+    let access = redeemed["accessToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     (app, world, access, key, key_id)
 }
 
@@ -179,7 +209,12 @@ async fn batch_close(package: &Package) -> Closed {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{opened}");
     let reference = opened["referenceNumber"].as_str().unwrap().to_owned();
-    for (request, part) in opened["partUploadRequests"].as_array().unwrap().iter().zip(&package.parts) {
+    for (request, part) in opened["partUploadRequests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&package.parts)
+    {
         let url = request["url"].as_str().unwrap();
         let path = &url[url.find("/ksef-storage/").unwrap()..];
         let upload = Request::put(path)
@@ -187,7 +222,12 @@ async fn batch_close(package: &Package) -> Closed {
             .body(Body::from(part.clone()))
             .unwrap();
         let (status, body) = call(&app, upload).await;
-        assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
     }
     let started = Instant::now();
     let (status, body) = json_call(
@@ -205,9 +245,20 @@ async fn batch_close(package: &Package) -> Closed {
     world.advance(Duration::from_secs(60)).unwrap();
     let processing = started.elapsed();
     // The access token outlives a minute of simulated time (15 minutes).
-    let (_, session) = json_call(&app, "GET", &format!("/v2/sessions/{reference}"), Some(&access), Value::Null).await;
+    let (_, session) = json_call(
+        &app,
+        "GET",
+        &format!("/v2/sessions/{reference}"),
+        Some(&access),
+        Value::Null,
+    )
+    .await;
     assert_eq!(session["status"]["code"], 200, "{session}");
-    assert_eq!(session["successfulInvoiceCount"], package.invoices.len(), "{session}");
+    assert_eq!(
+        session["successfulInvoiceCount"],
+        package.invoices.len(),
+        "{session}"
+    );
     Closed { close, processing }
 }
 
@@ -277,7 +328,12 @@ async fn online(package: &Package) -> Duration {
             .body(Body::from(body))
             .unwrap();
         let (status, answer) = call(&app, request).await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{}", String::from_utf8_lossy(&answer));
+        assert_eq!(
+            status,
+            StatusCode::ACCEPTED,
+            "{}",
+            String::from_utf8_lossy(&answer)
+        );
     }
     started.elapsed()
 }
@@ -344,7 +400,11 @@ fn main() {
         ms(sent),
         close.as_secs_f64() / sent.as_secs_f64(),
         if invoices == 10_000 {
-            if close < Duration::from_secs(2) { "met" } else { "not met" }
+            if close < Duration::from_secs(2) {
+                "met"
+            } else {
+                "not met"
+            }
         } else {
             "n/a (not 10,000)"
         }

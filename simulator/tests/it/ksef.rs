@@ -303,7 +303,12 @@ impl<'a> Client<'a> {
     /// `PUT` of a batch part to the upload URL KSeF handed out: the URL is absolute, carries
     /// no token, and the body is raw bytes, so this is the one call that does not go through
     /// [`call`] (it is storage, not an operation of the OpenAPI).
-    pub(crate) async fn put_part(&self, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
+    pub(crate) async fn put_part(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Answer {
         let mut request = self.t.http.put(url).body(body);
         for (name, value) in headers {
             request = request.header(*name, *value);

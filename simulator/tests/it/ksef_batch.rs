@@ -161,7 +161,11 @@ async fn a_batch_of_three_runs_end_to_end_with_real_cryptography() {
     assert_eq!(*exception_code(&again), 21180, "{}", again.text);
 
     let processing = client.get(&format!("/sessions/{reference}")).await;
-    assert_eq!(processing.body["status"]["code"], 150, "{}", processing.text);
+    assert_eq!(
+        processing.body["status"]["code"], 150,
+        "{}",
+        processing.text
+    );
     insta::assert_json_snapshot!("ksef_batch_processing", redact(processing.body));
 
     step(&t, 1).await;
@@ -203,7 +207,9 @@ async fn a_batch_of_three_runs_end_to_end_with_real_cryptography() {
     assert!(upo.text.contains(&reference), "{}", upo.text);
     assert!(upo.text.contains("<TrybWysylki>Online</TrybWysylki>"));
 
-    let page = done.body["upo"]["pages"][0]["downloadUrl"].as_str().unwrap();
+    let page = done.body["upo"]["pages"][0]["downloadUrl"]
+        .as_str()
+        .unwrap();
     let collective = t.http.get(page).send().await.unwrap().text().await.unwrap();
     for invoice in invoices {
         assert!(collective.contains(invoice["ksefNumber"].as_str().unwrap()));
@@ -273,7 +279,11 @@ async fn offline_mode_marks_the_invoices_and_their_upos() {
             invoice["referenceNumber"].as_str().unwrap()
         ))
         .await;
-    assert!(upo.text.contains("<TrybWysylki>Offline</TrybWysylki>"), "{}", upo.text);
+    assert!(
+        upo.text.contains("<TrybWysylki>Offline</TrybWysylki>"),
+        "{}",
+        upo.text
+    );
 }
 
 #[tokio::test]
@@ -354,7 +364,12 @@ async fn broken_packages_show_their_status_after_processing() {
 
     for (name, package, declared, code) in [
         ("corrupt_zip", &garbage, garbage.declaration(), 430),
-        ("undecryptable_part", &other_key, other_key.declaration(), 435),
+        (
+            "undecryptable_part",
+            &other_key,
+            other_key.declaration(),
+            435,
+        ),
         ("too_many_invoices", &too_many, too_many.declaration(), 420),
         ("zip_hash", &wrong_zip, wrong_zip_declared, 405),
     ] {
@@ -364,7 +379,11 @@ async fn broken_packages_show_their_status_after_processing() {
         assert_eq!(closed.status, 204, "{name}: {}", closed.text);
         step(&t, 1).await;
         let status = client.get(&format!("/sessions/{reference}")).await;
-        assert_eq!(status.body["status"]["code"], code, "{name}: {}", status.text);
+        assert_eq!(
+            status.body["status"]["code"], code,
+            "{name}: {}",
+            status.text
+        );
         insta::assert_json_snapshot!(format!("ksef_batch_broken_{name}"), redact(status.body));
     }
 }
@@ -376,7 +395,8 @@ async fn close_refuses_missing_short_and_empty_packages() {
     let package = Package::of(zip_of(&invoices(3, "FV/M")), 2, &KEY);
 
     // Part 2 never sent.
-    let (reference, urls, _) = open(&client, open_body(&client, package.declaration(), false)).await;
+    let (reference, urls, _) =
+        open(&client, open_body(&client, package.declaration(), false)).await;
     let put = client
         .put_part(&urls[0], &[BLOCK_BLOB], package.parts[0].clone())
         .await;
@@ -388,7 +408,10 @@ async fn close_refuses_missing_short_and_empty_packages() {
 
     // Part 2 sent short of its declared size.
     let short = package.parts[1][..16].to_vec();
-    assert_eq!(client.put_part(&urls[1], &[BLOCK_BLOB], short).await.status, 201);
+    assert_eq!(
+        client.put_part(&urls[1], &[BLOCK_BLOB], short).await.status,
+        201
+    );
     let wrong_size = close(&client, &reference).await;
     assert_eq!(*exception_code(&wrong_size), 21157, "{}", wrong_size.text);
     insta::assert_json_snapshot!("ksef_batch_close_part_size", redact(wrong_size.body));
@@ -424,7 +447,8 @@ async fn the_upload_window_is_twenty_minutes_per_part_on_the_simulated_clock() {
     let t = TestSim::with_scenario(&scenario("")).await;
     let mut client = logged_in(&t).await;
     let package = Package::of(zip_of(&invoices(2, "FV/T")), 2, &KEY);
-    let (reference, urls, _) = open(&client, open_body(&client, package.declaration(), false)).await;
+    let (reference, urls, _) =
+        open(&client, open_body(&client, package.declaration(), false)).await;
     let first = client
         .put_part(&urls[0], &[BLOCK_BLOB], package.parts[0].clone())
         .await;
@@ -433,7 +457,11 @@ async fn the_upload_window_is_twenty_minutes_per_part_on_the_simulated_clock() {
     let still = client
         .put_part(&urls[0], &[BLOCK_BLOB], package.parts[0].clone())
         .await;
-    assert_eq!(still.status, 201, "two parts have 40 minutes: {}", still.text);
+    assert_eq!(
+        still.status, 201,
+        "two parts have 40 minutes: {}",
+        still.text
+    );
     step(&t, 1).await;
     let expired = client
         .put_part(&urls[1], &[BLOCK_BLOB], package.parts[1].clone())
@@ -468,7 +496,9 @@ async fn uploads_need_the_blob_header_and_a_url_eisim_handed_out() {
     let client = logged_in(&t).await;
     let package = Package::of(zip_of(&invoices(1, "FV/U")), 1, &KEY);
     let (_, urls, _) = open(&client, open_body(&client, package.declaration(), false)).await;
-    let no_header = client.put_part(&urls[0], &[], package.parts[0].clone()).await;
+    let no_header = client
+        .put_part(&urls[0], &[], package.parts[0].clone())
+        .await;
     assert_eq!(no_header.status, 400, "{}", no_header.text);
     insta::assert_json_snapshot!("ksef_batch_upload_no_blob_type", redact(no_header.body));
     let append = client
@@ -561,10 +591,7 @@ async fn the_opening_checks_the_declaration() {
 
 #[tokio::test]
 async fn the_upload_urls_carry_the_scenarios_storage_host() {
-    let t = TestSim::with_scenario(&scenario(
-        "  storage_url: https://storage.example.test/",
-    ))
-    .await;
+    let t = TestSim::with_scenario(&scenario("  storage_url: https://storage.example.test/")).await;
     let client = logged_in(&t).await;
     let package = Package::of(zip_of(&invoices(1, "FV/S")), 1, &KEY);
     let (_, urls, _) = open(&client, open_body(&client, package.declaration(), false)).await;

@@ -64,7 +64,12 @@ pub(crate) async fn open(caller: Caller, body: Bytes) -> Result<Response, KsefEr
     let grant = caller.access(RateGroup::BatchSession)?;
     let request: OpenRequest = json_body(&body)?;
     check_form(&request.form_code)?;
-    match request.batch_file.compression_type.as_deref().map(str::trim) {
+    match request
+        .batch_file
+        .compression_type
+        .as_deref()
+        .map(str::trim)
+    {
         None => {}
         Some(kind) if kind.eq_ignore_ascii_case("zip") => {}
         Some(kind) if kind.eq_ignore_ascii_case("targz") => {

@@ -21,9 +21,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::crypto::{aes256_cbc_decrypt, sha256_base64};
 use super::error::KsefError;
-use super::sessions::{
-    self, MAX_INVOICES_PER_SESSION, Received, Session, SessionStatus, take_in,
-};
+use super::sessions::{self, MAX_INVOICES_PER_SESSION, Received, Session, SessionStatus, take_in};
 use super::state::{Grant, Ksef};
 use crate::digest::sha256_hex;
 use crate::journal::Record;
@@ -297,9 +295,7 @@ pub(crate) fn upload(
     if closed {
         return Err(KsefError::Forbidden {
             reason: "session-closed",
-            detail: format!(
-                "Sesja {reference} została zamknięta; części nie można już przesyłać."
-            ),
+            detail: format!("Sesja {reference} została zamknięta; części nie można już przesyłać."),
         });
     }
     if !blob_type.is_some_and(|t| t.trim() == "BlockBlob") {
@@ -390,10 +386,7 @@ pub(crate) fn unpack(
 /// 430; more than 10,000 files is 420.
 fn read_zip(zip: &[u8]) -> Result<Vec<PackedFile>, Failure> {
     let unreadable = |error: &dyn std::fmt::Display| {
-        failure(
-            430,
-            format!("Archiwum ZIP nie daje się odczytać: {error}."),
-        )
+        failure(430, format!("Archiwum ZIP nie daje się odczytać: {error}."))
     };
     let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(|e| unreadable(&e))?;
     let files = archive

@@ -232,7 +232,11 @@ pub(crate) fn tally(ksef: &Ksef, session: &Session) -> ((usize, usize, usize), T
     let mut counts = (0, 0, 0);
     let mut last_activity = session.updated;
     let mut pending = false;
-    for invoice in session.invoices.iter().filter_map(|r| records.invoices.get(r)) {
+    for invoice in session
+        .invoices
+        .iter()
+        .filter_map(|r| records.invoices.get(r))
+    {
         counts.0 += 1;
         if invoice.pending() {
             pending = true;
@@ -250,7 +254,12 @@ pub(crate) fn tally(ksef: &Ksef, session: &Session) -> ((usize, usize, usize), T
 
 /// The references of the collective UPO's pages, for `ok` numbered invoices, the UPO being
 /// ready at `ready`: stable for a session, so a page's link works whenever it is asked for.
-pub(crate) fn upo_page_refs(ksef: &Ksef, session_ref: &str, ready: Timestamp, ok: usize) -> Vec<String> {
+pub(crate) fn upo_page_refs(
+    ksef: &Ksef,
+    session_ref: &str,
+    ready: Timestamp,
+    ok: usize,
+) -> Vec<String> {
     let pages = ok.div_ceil(upo::MAX_DOCUMENTS_PER_PAGE);
     (0..pages)
         .map(|page| {

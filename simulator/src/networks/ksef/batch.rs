@@ -298,7 +298,7 @@ pub(crate) fn upload(
             detail: format!("Sesja {reference} została zamknięta; części nie można już przesyłać."),
         });
     }
-    if !blob_type.is_some_and(|t| t.trim() == "BlockBlob") {
+    if blob_type.is_none_or(|t| t.trim() != "BlockBlob") {
         return Err(KsefError::invalid_input(format!(
             "x-ms-blob-type: the upload request lists `x-ms-blob-type: BlockBlob`, found {}",
             blob_type.map_or_else(|| "no such header".to_owned(), |t| format!("`{t}`"))

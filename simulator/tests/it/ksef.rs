@@ -899,9 +899,11 @@ async fn errors_come_in_the_legacy_shape_unless_problem_details_are_asked_for() 
     );
     client.key_id = client_key;
 
-    let batch = client.post("/sessions/batch", Some(json!({}))).await;
-    assert_eq!(batch.status, 501, "{}", batch.text);
-    assert_eq!(batch.body["type"], "urn:eisim:problem:not-supported");
+    let permissions = client
+        .post("/permissions/persons/grants", Some(json!({})))
+        .await;
+    assert_eq!(permissions.status, 501, "{}", permissions.text);
+    assert_eq!(permissions.body["type"], "urn:eisim:problem:not-supported");
 }
 
 #[tokio::test]

@@ -607,3 +607,39 @@ async fn the_upload_urls_carry_the_scenarios_storage_host() {
         .await;
     assert_eq!(put.status, 201, "{}", put.text);
 }
+
+#[tokio::test]
+async fn batch_calls_need_an_access_token_and_count_against_the_batch_session_group() {
+    let t = TestSim::with_scenario(&scenario(
+        "  rate_limits: { groups: { batchSession: { per_second: 2 } } }",
+    ))
+    .await;
+    let client = logged_in(&t).await;
+    let package = Package::of(zip_of(&invoices(1, "FV/R")), 1, &KEY);
+    let anonymous = Client::connect(&t, "/v2").await;
+    let refused = anonymous
+        .post(
+            "/sessions/batch",
+            Some(open_body(&client, package.declaration(), false)),
+        )
+        .await;
+    assert_eq!(refused.status, 401, "{}", refused.text);
+    let (reference, urls, _) =
+        open(&client, open_body(&client, package.declaration(), false)).await;
+    upload_all(&client, &urls, &package).await;
+    let anonymous_close = anonymous
+        .post(&format!("/sessions/batch/{reference}/close"), None)
+        .await;
+    assert_eq!(anonymous_close.status, 401);
+    // The opening and this close are the group's two calls in this second; uploads do not
+    // count.
+    assert_eq!(close(&client, &reference).await.status, 204);
+    let limited = client
+        .post(
+            "/sessions/batch",
+            Some(open_body(&client, package.declaration(), false)),
+        )
+        .await;
+    assert_eq!(limited.status, 429, "{}", limited.text);
+    insta::assert_json_snapshot!("ksef_batch_rate_limited", redact(limited.body));
+}

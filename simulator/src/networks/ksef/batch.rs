@@ -686,3 +686,138 @@ pub(crate) fn status(ksef: &Ksef, session: &Session, now: Timestamp) -> SessionS
     status.upo_pages = sessions::upo_page_refs(ksef, &session.reference, ready, ok);
     status
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::io::Write as _;
+
+    use zip::write::SimpleFileOptions;
+
+    use super::*;
+    use crate::networks::ksef::crypto::aes256_cbc_encrypt;
+
+    const KEY: [u8; 32] = [5; 32];
+    const IV: [u8; 16] = [6; 16];
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes) in files {
+            if name.ends_with('/') {
+                writer
+                    .add_directory(*name, SimpleFileOptions::default())
+                    .unwrap();
+            } else {
+                writer
+                    .start_file(*name, SimpleFileOptions::default())
+                    .unwrap();
+                writer.write_all(bytes).unwrap();
+            }
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    /// The package and its parts as a client declares and uploads them.
+    fn packed(zip: &[u8], parts: usize) -> (Package, Vec<(PartDeclaration, Arc<[u8]>)>) {
+        let chunk = zip.len().div_ceil(parts).max(1);
+        let uploaded: Vec<(PartDeclaration, Arc<[u8]>)> = zip
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, plain)| {
+                let bytes = aes256_cbc_encrypt(&KEY, &IV, plain).unwrap();
+                let declared = PartDeclaration {
+                    ordinal: u32::try_from(i + 1).unwrap(),
+                    size: bytes.len() as u64,
+                    hash: sha256_base64(&bytes),
+                };
+                (declared, Arc::from(bytes))
+            })
+            .collect();
+        let package = Package {
+            size: zip.len() as u64,
+            hash: sha256_base64(zip),
+            parts: uploaded.iter().map(|(d, _)| d.clone()).collect(),
+        };
+        (package, uploaded)
+    }
+
+    #[test]
+    fn a_package_unpacks_into_its_files_in_order_without_directories() {
+        let big = vec![b'x'; usize::try_from(MAX_INVOICE_BYTES).unwrap() + 1];
+        let zip = zip_of(&[
+            ("a.xml", b"<a/>"),
+            ("dir/", b""),
+            ("dir/b.xml", b"<b/>"),
+            ("big.xml", &big),
+        ]);
+        let (package, parts) = packed(&zip, 3);
+        check_package(&package).unwrap();
+        let files = unpack(&KEY, &IV, &package, &parts).unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a.xml", "dir/b.xml", "big.xml"]);
+        assert_eq!(files[0].content.as_deref().unwrap(), b"<a/>");
+        assert_eq!(files[0].hash, sha256_base64(b"<a/>"));
+        assert_eq!(files[2].content, Err(MAX_INVOICE_BYTES + 1));
+        assert_eq!(files[2].hash, sha256_base64(&big));
+    }
+
+    #[test]
+    fn each_broken_package_fails_with_its_status() {
+        let zip = zip_of(&[("a.xml", b"<a/>")]);
+        let (package, parts) = packed(&zip, 1);
+
+        let mut wrong_part_hash = parts.clone();
+        wrong_part_hash[0].0.hash = sha256_base64(b"other");
+        assert_eq!(
+            unpack(&KEY, &IV, &package, &wrong_part_hash)
+                .unwrap_err()
+                .code,
+            405
+        );
+
+        assert_eq!(
+            unpack(&[9; 32], &IV, &package, &parts).unwrap_err().code,
+            435
+        );
+
+        let mut wrong_size = package.clone();
+        wrong_size.size += 1;
+        assert_eq!(
+            unpack(&KEY, &IV, &wrong_size, &parts).unwrap_err().code,
+            405
+        );
+
+        let garbage = b"definitely not a zip archive".repeat(3);
+        let (package, parts) = packed(&garbage, 1);
+        assert_eq!(unpack(&KEY, &IV, &package, &parts).unwrap_err().code, 430);
+    }
+
+    #[test]
+    fn the_declaration_is_checked_before_anything_is_stored() {
+        let (package, _) = packed(&zip_of(&[("a.xml", b"<a/>")]), 1);
+        let code = |package: &Package| match check_package(package) {
+            Err(KsefError::Exception { code, .. }) => code,
+            other => panic!("{other:?}"),
+        };
+        let mut many = package.clone();
+        many.parts = (1..=51)
+            .map(|n| PartDeclaration {
+                ordinal: n,
+                ..package.parts[0].clone()
+            })
+            .collect();
+        assert_eq!(code(&many), 21161);
+        let mut odd = package.clone();
+        odd.parts[0].size = 15;
+        assert_eq!(code(&odd), 21157);
+        let mut none = package.clone();
+        none.parts.clear();
+        assert_eq!(code(&none), 21405);
+        let mut repeated = package.clone();
+        repeated.parts.push(package.parts[0].clone());
+        assert_eq!(code(&repeated), 21405);
+        let mut huge = package;
+        huge.size = MAX_PACKAGE + 1;
+        assert_eq!(code(&huge), 21405);
+    }
+}

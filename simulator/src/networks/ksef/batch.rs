@@ -51,6 +51,9 @@ pub(crate) struct PartDeclaration {
     pub(crate) hash: String,
 }
 
+/// A declared part and the bytes uploaded for it.
+pub(crate) type UploadedPart = (PartDeclaration, Arc<[u8]>);
+
 /// What the client declared about its package: the ZIP's size and SHA-256 before splitting
 /// and encryption, and its parts.
 #[derive(Debug, Clone)]
@@ -338,7 +341,7 @@ pub(crate) fn unpack(
     key: &[u8],
     iv: &[u8],
     package: &Package,
-    parts: &[(PartDeclaration, Arc<[u8]>)],
+    parts: &[UploadedPart],
 ) -> Result<Vec<PackedFile>, Failure> {
     let mut zip = Vec::with_capacity(usize::try_from(package.size).unwrap_or(0).min(1 << 30));
     for (declared, bytes) in parts {
@@ -718,9 +721,9 @@ mod tests {
     }
 
     /// The package and its parts as a client declares and uploads them.
-    fn packed(zip: &[u8], parts: usize) -> (Package, Vec<(PartDeclaration, Arc<[u8]>)>) {
+    fn packed(zip: &[u8], parts: usize) -> (Package, Vec<UploadedPart>) {
         let chunk = zip.len().div_ceil(parts).max(1);
-        let uploaded: Vec<(PartDeclaration, Arc<[u8]>)> = zip
+        let uploaded: Vec<UploadedPart> = zip
             .chunks(chunk)
             .enumerate()
             .map(|(i, plain)| {

@@ -387,7 +387,7 @@ pub(crate) fn unpack(
 /// The files of the ZIP, each an invoice; directories are skipped. Anything the ZIP reader
 /// cannot read (a damaged archive, an entry's CRC, an encrypted or unknown compression) is
 /// 430; more than 10,000 files is 420.
-fn read_zip(zip: &[u8]) -> Result<Vec<PackedFile>, Failure> {
+pub(crate) fn read_zip(zip: &[u8]) -> Result<Vec<PackedFile>, Failure> {
     let unreadable = |error: &dyn std::fmt::Display| {
         failure(430, format!("Archiwum ZIP nie daje się odczytać: {error}."))
     };

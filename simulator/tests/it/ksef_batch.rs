@@ -643,3 +643,20 @@ async fn batch_calls_need_an_access_token_and_count_against_the_batch_session_gr
     assert_eq!(limited.status, 429, "{}", limited.text);
     insta::assert_json_snapshot!("ksef_batch_rate_limited", redact(limited.body));
 }
+
+#[tokio::test]
+async fn a_batch_without_one_valid_invoice_ends_with_445() {
+    let t = TestSim::with_scenario(&scenario("")).await;
+    let client = logged_in(&t).await;
+    let files = vec![("invalid.xml".to_owned(), fixture("450.kod-systemowy.xml"))];
+    let reference = send_batch(&client, &files, 1).await;
+    step(&t, 20).await;
+    let status = client.get(&format!("/sessions/{reference}")).await;
+    assert_eq!(status.body["status"]["code"], 445, "{}", status.text);
+    insta::assert_json_snapshot!("ksef_batch_no_valid_invoice", redact(status.body));
+    // An online send to a batch session does not find an online session.
+    let sent = client
+        .send(&reference, Client::send_body(b"<Faktura/>", &KEY))
+        .await;
+    assert_eq!(*exception_code(&sent), 21173, "{}", sent.text);
+}

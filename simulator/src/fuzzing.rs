@@ -42,10 +42,13 @@ pub enum Target {
     KsefJson,
     /// KSeF `POST /auth/xades-signature` body (a signed `AuthTokenRequest`).
     KsefXades,
+    /// A KSeF batch package once its parts are decrypted and put together: the ZIP read as a
+    /// batch close reads it (file count, sizes, each file's bytes and hash).
+    KsefBatchZip,
 }
 
 impl Target {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Ubl,
         Self::FatturaPa,
         Self::Fa3,
@@ -53,6 +56,7 @@ impl Target {
         Self::SdiSoap,
         Self::KsefJson,
         Self::KsefXades,
+        Self::KsefBatchZip,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -64,6 +68,7 @@ impl Target {
             Self::SdiSoap => "sdi_soap",
             Self::KsefJson => "ksef_json",
             Self::KsefXades => "ksef_xades",
+            Self::KsefBatchZip => "ksef_batch_zip",
         }
     }
 
@@ -101,6 +106,9 @@ impl Target {
                 ksef::read_request_body(RequestBody::XadesAuth, data, &KSEF_KEY, &KSEF_IV)
                     .map_err(|e| format!("{e:?}"))
             }
+            Self::KsefBatchZip => crate::networks::ksef::batch::read_zip(data)
+                .map(drop)
+                .map_err(|e| format!("{e:?}")),
         }
     }
 
@@ -116,6 +124,7 @@ impl Target {
             Self::SdiSoap => Ok(sdi_soap_seeds(&files(&fixtures.join("sdi"), "xml")?)),
             Self::KsefJson => ksef_json_seeds(&files(&fixtures.join("ksef"), "xml")?),
             Self::KsefXades => ksef_xades_seeds(),
+            Self::KsefBatchZip => ksef_batch_zip_seeds(&files(&fixtures.join("ksef"), "xml")?),
         }
     }
 }
@@ -353,4 +362,25 @@ fn collect(dir: &Path, extension: &str, paths: &mut Vec<PathBuf>) -> io::Result<
         }
     }
     Ok(())
+}
+
+/// Packages of FA(3) fixtures as clients pack them, stored and deflated, one invoice per file.
+fn ksef_batch_zip_seeds(invoices: &[Vec<u8>]) -> io::Result<Vec<Vec<u8>>> {
+    use std::io::Write as _;
+    let mut seeds = Vec::new();
+    for method in [
+        zip::CompressionMethod::Stored,
+        zip::CompressionMethod::Deflated,
+    ] {
+        let mut writer = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        for (n, invoice) in invoices.iter().take(4).enumerate() {
+            writer
+                .start_file(format!("faktura_{n}.xml"), options)
+                .map_err(io::Error::other)?;
+            writer.write_all(invoice)?;
+        }
+        seeds.push(writer.finish().map_err(io::Error::other)?.into_inner());
+    }
+    Ok(seeds)
 }

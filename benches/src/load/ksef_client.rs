@@ -20,24 +20,24 @@ use x509_cert::der::Decode as _;
 /// `rsaEncryption`: the RSA-OAEP branch needs an RSA key in the certificate.
 const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 
-pub(super) fn sha256_base64(bytes: &[u8]) -> String {
+pub fn sha256_base64(bytes: &[u8]) -> String {
     B64.encode(sha2::Sha256::digest(bytes))
 }
 
 /// The bare ciphertext, as `encryptedInvoiceContent` carries it (the IV went with the open).
-pub(super) fn aes256_cbc_encrypt(key: &[u8; 32], iv: &[u8; 16], plaintext: &[u8]) -> Vec<u8> {
+pub fn aes256_cbc_encrypt(key: &[u8; 32], iv: &[u8; 16], plaintext: &[u8]) -> Vec<u8> {
     cbc::Encryptor::<Aes256>::new(key.into(), iv.into()).encrypt_padded_vec_mut::<Pkcs7>(plaintext)
 }
 
 /// SHA-256 named for both digests, since a library default for MGF1 may be SHA-1.
-pub(super) fn rsa_oaep_encrypt(key: &RsaPublicKey, plaintext: &[u8]) -> Vec<u8> {
+pub fn rsa_oaep_encrypt(key: &RsaPublicKey, plaintext: &[u8]) -> Vec<u8> {
     let padding = Oaep::new_with_mgf_hash::<sha2_010::Sha256, sha2_010::Sha256>();
     key.encrypt(&mut rand::rngs::OsRng, padding, plaintext)
         .expect("RSA-OAEP encryption (is the message longer than the key allows?)")
 }
 
 /// The PKCS #1 key in the SubjectPublicKeyInfo of a certificate KSeF lists.
-pub(super) fn public_key_from_certificate(der: &[u8]) -> RsaPublicKey {
+pub fn public_key_from_certificate(der: &[u8]) -> RsaPublicKey {
     let certificate = Certificate::from_der(der).expect("KSeF lists a DER X.509 certificate");
     let spki = certificate.tbs_certificate.subject_public_key_info;
     assert_eq!(

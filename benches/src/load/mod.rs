@@ -26,7 +26,7 @@
 pub mod burst;
 pub mod cases;
 pub mod generator;
-mod ksef_client;
+pub mod ksef_client;
 pub mod report;
 pub mod servers;
 

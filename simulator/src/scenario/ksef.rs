@@ -20,6 +20,7 @@
 //!   rate_limits:
 //!     enabled: true     # false switches every KSeF limit off
 //!     groups: { invoiceSend: { per_second: 10, per_minute: 30, per_hour: 180 } }
+//!   storage_url: https://storage.example.test   # base of the batch part upload URLs
 //! ```
 //!
 //! Contexts are NIPs of KSeF participants that belong to a tenant (`tenant:` in
@@ -61,6 +62,10 @@ pub struct KsefSettings {
     pub session_ttl: Option<Duration>,
     #[serde(default)]
     pub rate_limits: KsefRateLimits,
+    /// Scheme and host the batch sessions' part upload URLs carry (`https://storage.example.test`),
+    /// for SDKs that refuse a loopback or plain-http URL and are pointed at a proxy; without it
+    /// the URLs name the host the client reached eisim on.
+    pub storage_url: Option<String>,
 }
 
 /// A KSeF token as `POST /tokens` would have created it: opaque to eisim, bound to a context.
@@ -168,6 +173,15 @@ impl KsefSettings {
                 ));
             }
         }
+        if let Some(url) = &self.storage_url
+            && let Err(why) = storage_base(url)
+        {
+            problems.push((
+                "storage_url".to_owned(),
+                why,
+                "write a scheme and a host only, such as `https://storage.example.test` or `http://127.0.0.1:8080`",
+            ));
+        }
         for (group, limit) in &self.rate_limits.groups {
             if [limit.per_second, limit.per_minute, limit.per_hour].contains(&Some(0)) {
                 problems.push((
@@ -211,4 +225,53 @@ pub struct KsefGroupLimit {
     pub per_second: Option<u32>,
     pub per_minute: Option<u32>,
     pub per_hour: Option<u32>,
+}
+
+/// The storage base without a trailing slash, or why it cannot be one: `http` or `https`, a
+/// host (and port), and nothing after it, since eisim appends its own path.
+pub(crate) fn storage_base(url: &str) -> Result<&str, String> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let authority = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| format!("expected an `http://` or `https://` URL, found `{url}`"))?;
+    if authority.is_empty() {
+        return Err(format!("expected a host after the scheme, found `{url}`"));
+    }
+    if let Some(bad) = authority
+        .chars()
+        .find(|c| matches!(c, '/' | '?' | '#' | '@') || c.is_whitespace())
+    {
+        return Err(format!(
+            "expected only a scheme and a host, found `{bad}` in `{url}`"
+        ));
+    }
+    Ok(trimmed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::storage_base;
+
+    #[test]
+    fn a_storage_base_is_a_scheme_and_a_host() {
+        assert_eq!(
+            storage_base("https://storage.example.test/"),
+            Ok("https://storage.example.test")
+        );
+        assert_eq!(
+            storage_base("http://127.0.0.1:8080"),
+            Ok("http://127.0.0.1:8080")
+        );
+        for bad in [
+            "storage.example.test",
+            "ftp://storage.example.test",
+            "https://",
+            "https://host/path",
+            "https://host?x=1",
+            "https://user@host",
+        ] {
+            assert!(storage_base(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -25,7 +25,7 @@ use crate::ksef_numbers::{is_ksef_number, is_reference_number};
 const NIP: &str = "5265877635";
 const TOKEN: &str = "20261101-EC-1A2B3C4D5E-6F7A8B9C0D-00|nip-5265877635|7f3a9c";
 pub(crate) const KEY: [u8; 32] = [7; 32];
-const IV: [u8; 16] = [9; 16];
+pub(crate) const IV: [u8; 16] = [9; 16];
 
 pub(crate) fn scenario(extra: &str) -> String {
     format!(
@@ -142,7 +142,7 @@ impl<'a> Client<'a> {
         .await
     }
 
-    async fn post(&self, rest: &str, body: Option<Value>) -> Answer {
+    pub(crate) async fn post(&self, rest: &str, body: Option<Value>) -> Answer {
         call(
             self.t,
             reqwest::Method::POST,
@@ -263,7 +263,7 @@ impl<'a> Client<'a> {
     }
 
     /// A new access token from the refresh token, as clients do after a 401.
-    async fn refresh_access(&mut self) {
+    pub(crate) async fn refresh_access(&mut self) {
         let refreshed = call(
             self.t,
             reqwest::Method::POST,
@@ -295,6 +295,42 @@ impl<'a> Client<'a> {
         .await
     }
 
+    /// The session key wrapped for KSeF's certificate, and that certificate's id, as a batch
+    /// opening carries them.
+    pub(crate) fn encryption(&self, key: &[u8; 32]) -> Value {
+        json!({
+            "encryptedSymmetricKey": B64.encode(rsa_oaep_encrypt(&self.key, key)),
+            "initializationVector": B64.encode(IV),
+            "publicKeyId": self.key_id,
+        })
+    }
+
+    /// `PUT` of a batch part to the upload URL KSeF handed out: the URL is absolute, carries
+    /// no token, and the body is raw bytes, so this is the one call that does not go through
+    /// [`call`] (it is storage, not an operation of the OpenAPI).
+    pub(crate) async fn put_part(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Answer {
+        let mut request = self.t.http.put(url).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()));
+        Answer {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
     pub(crate) async fn open(&self) -> String {
         let wrapped = rsa_oaep_encrypt(&self.key, &KEY);
         let opened = self.open_session(wrapped).await;
@@ -322,7 +358,7 @@ impl<'a> Client<'a> {
     }
 }
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
         "{}/../fixtures/ksef/{name}",
         env!("CARGO_MANIFEST_DIR")
@@ -330,7 +366,7 @@ fn fixture(name: &str) -> Vec<u8> {
     .unwrap()
 }
 
-fn with_number(invoice: &[u8], number: &str) -> Vec<u8> {
+pub(crate) fn with_number(invoice: &[u8], number: &str) -> Vec<u8> {
     String::from_utf8(invoice.to_vec())
         .unwrap()
         .replace("FV/2026/10/001", number)
@@ -338,7 +374,7 @@ fn with_number(invoice: &[u8], number: &str) -> Vec<u8> {
 }
 
 /// Tokens are long and say nothing to a reader of a snapshot; the port changes every run.
-fn redact(mut value: Value) -> Value {
+pub(crate) fn redact(mut value: Value) -> Value {
     match &mut value {
         Value::String(text) if text.starts_with("http://127.0.0.1:") => {
             let path = text.splitn(4, '/').nth(3).unwrap_or_default();
@@ -868,9 +904,11 @@ async fn errors_come_in_the_legacy_shape_unless_problem_details_are_asked_for() 
     );
     client.key_id = client_key;
 
-    let batch = client.post("/sessions/batch", Some(json!({}))).await;
-    assert_eq!(batch.status, 501, "{}", batch.text);
-    assert_eq!(batch.body["type"], "urn:eisim:problem:not-supported");
+    let permissions = client
+        .post("/permissions/persons/grants", Some(json!({})))
+        .await;
+    assert_eq!(permissions.status, 501, "{}", permissions.text);
+    assert_eq!(permissions.body["type"], "urn:eisim:problem:not-supported");
 }
 
 #[tokio::test]

@@ -77,6 +77,9 @@ fn invoice_json(caller: &Caller, invoice: &Invoice) -> Value {
     if let Some(facts) = &invoice.facts {
         body["invoiceNumber"] = Value::from(facts.number.clone());
     }
+    if let Some(name) = &invoice.file_name {
+        body["invoiceFileName"] = Value::from(name.clone());
+    }
     if let (Some(number), Some(acquired)) = (&invoice.ksef_number, invoice.acquisition) {
         body["ksefNumber"] = Value::from(number.clone());
         body["acquisitionDate"] = Value::from(ksef_time(acquired));

@@ -5,6 +5,7 @@
 //! `render_errors` writes to suit the request.
 
 mod auth;
+mod batch;
 pub(crate) mod error;
 mod invoices;
 mod security;
@@ -20,7 +21,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 
@@ -54,8 +55,8 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             post(sessions::send),
         )
         .route("/sessions/online/{reference}/close", post(sessions::close))
-        .route("/sessions/batch", post(sessions::batch))
-        .route("/sessions/batch/{reference}/close", post(sessions::batch))
+        .route("/sessions/batch", post(batch::open))
+        .route("/sessions/batch/{reference}/close", post(batch::close))
         .route("/sessions", get(sessions::list))
         .route("/sessions/{reference}", get(sessions::status))
         .route("/sessions/{reference}/invoices", get(invoices::list))
@@ -89,6 +90,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             "/ksef-storage/{reference}/invoices/{invoice}/upo",
             get(invoices::stored_upo),
         )
+        .route(
+            &format!("{}/{{secret}}", batch::UPLOAD_PATH),
+            put(batch::upload),
+        )
         .layer(middleware::from_fn_with_state(state, render_errors));
     Router::new()
         .nest("/v2", api.clone())
@@ -99,7 +104,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
 /// Endpoints of the real API that eisim does not simulate yet answer 501 saying so; any
 /// other path is simply not there.
 async fn unsupported(method: Method, OriginalUri(uri): OriginalUri) -> Response {
-    const KNOWN: [&str; 10] = [
+    const KNOWN: [&str; 9] = [
         "/tokens",
         "/permissions",
         "/certificates",
@@ -109,7 +114,6 @@ async fn unsupported(method: Method, OriginalUri(uri): OriginalUri) -> Response 
         "/limits",
         "/peppol",
         "/auth/sessions",
-        "/sessions/batch",
     ];
     let path = uri.path();
     let relative = path

@@ -25,7 +25,7 @@ pub(super) struct OpenRequest {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct FormCode {
+pub(super) struct FormCode {
     system_code: String,
     schema_version: String,
     value: String,
@@ -36,13 +36,18 @@ struct FormCode {
 pub(super) struct Encryption {
     encrypted_symmetric_key: String,
     initialization_vector: String,
-    public_key_id: Option<String>,
+    pub(super) public_key_id: Option<String>,
 }
 
 /// Reads a session opening's body and refuses any form but FA (3).
 pub(super) fn read_open(body: &[u8]) -> Result<OpenRequest, KsefError> {
     let request: OpenRequest = json_body(body)?;
-    let form = &request.form_code;
+    check_form(&request.form_code)?;
+    Ok(request)
+}
+
+/// Refuses any form but FA (3), online and batch alike.
+pub(super) fn check_form(form: &FormCode) -> Result<(), KsefError> {
     let fa3 = form.system_code.trim() == "FA (3)"
         && form.schema_version.trim() == "1-0E"
         && form.value.trim() == "FA";
@@ -52,7 +57,7 @@ pub(super) fn read_open(body: &[u8]) -> Result<OpenRequest, KsefError> {
             form.system_code, form.schema_version, form.value
         )));
     }
-    Ok(request)
+    Ok(())
 }
 
 /// The wrapped key and the IV, Base64-decoded; read after the key id is checked, so a client
@@ -147,15 +152,6 @@ pub(crate) async fn close(
     let grant = caller.access(RateGroup::OnlineSession)?;
     sessions::close(caller.ksef(), &caller.context(), &grant, &reference)?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// Batch sessions are not simulated yet: every batch endpoint says so (501).
-pub(crate) async fn batch(caller: Caller) -> Result<Response, KsefError> {
-    caller.access(RateGroup::BatchSession)?;
-    Err(KsefError::NotSupported(
-        "KSeF batch sessions (POST /v2/sessions/batch); send invoices in an online session"
-            .to_owned(),
-    ))
 }
 
 /// The session status body; `upo` only at 200.
@@ -260,18 +256,14 @@ pub(crate) async fn list(
         .map(|s| s.trim().to_ascii_lowercase())
         .filter(|s| !s.is_empty())
         .collect();
-    let mut mine: Vec<Session> = if online {
-        caller
-            .ksef()
-            .records()
-            .sessions
-            .values()
-            .filter(|s| s.context == grant.context)
-            .cloned()
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let mut mine: Vec<Session> = caller
+        .ksef()
+        .records()
+        .sessions
+        .values()
+        .filter(|s| s.context == grant.context && s.batch != online)
+        .cloned()
+        .collect();
     mine.sort_by(|a, b| {
         b.created
             .cmp(&a.created)
@@ -282,7 +274,7 @@ pub(crate) async fn list(
         .filter_map(|session| {
             let status = sessions::status(caller.ksef(), session, caller.now);
             let group = match status.code {
-                100 | 170 => "inprogress",
+                100 | 150 | 170 => "inprogress",
                 200 => "succeeded",
                 440 => "cancelled",
                 _ => "failed",

@@ -6,10 +6,13 @@
 //! plan); its wire API (`http/ksef/`) also calls the session operations of `sessions.rs` and
 //! the authentication of `state.rs` directly. `state.rs` holds what one run knows
 //! (challenges, authentications, tokens, sessions, invoices); `sessions.rs` opens and closes
-//! online sessions and takes invoices in; `lifecycle.rs` runs every invoice's statuses on the
+//! online sessions and takes invoices in; `batch.rs` does the same for batch sessions (a ZIP in
+//! encrypted parts uploaded to pre-signed URLs), handing each file to the same intake;
+//! `lifecycle.rs` runs every invoice's statuses on the
 //! clock, whichever way it came; the other files are the protocol's building blocks (keys and
 //! crypto, JWTs, XAdES requests, UPO documents, rate limits, errors, numbers).
 
+pub(crate) mod batch;
 pub(crate) mod crypto;
 pub(crate) mod error;
 pub(crate) mod jwt;

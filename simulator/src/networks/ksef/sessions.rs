@@ -44,6 +44,8 @@ pub(crate) struct Session {
     pub(crate) closed: Option<Timestamp>,
     /// Invoice references in ordinal order.
     pub(crate) invoices: Vec<String>,
+    /// A batch session (`batch.rs` holds its package); online otherwise.
+    pub(crate) batch: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +66,8 @@ pub(crate) struct Invoice {
     pub(crate) bytes: Arc<[u8]>,
     pub(crate) facts: Option<InvoiceKey>,
     pub(crate) offline: bool,
+    /// The file's name in a batch package (`invoiceFileName`).
+    pub(crate) file_name: Option<String>,
 }
 
 /// What KSeF reads from a valid invoice: its duplicate key and the UPO's fields.
@@ -126,6 +130,7 @@ pub(crate) fn open(
             iv,
             closed: None,
             invoices: Vec::new(),
+            batch: false,
         },
     );
     ctx.journal.append(
@@ -167,24 +172,11 @@ pub(crate) fn stored_session(ksef: &Ksef, reference: &str) -> Result<Session, Ks
 
 /// Works out a session's status at `now` from its invoices and the clock.
 pub(crate) fn status(ksef: &Ksef, session: &Session, now: Timestamp) -> SessionStatus {
-    let records = ksef.records();
-    let invoices: Vec<&Invoice> = session
-        .invoices
-        .iter()
-        .filter_map(|r| records.invoices.get(r))
-        .collect();
-    let ok = invoices.iter().filter(|i| i.code == 200).count();
-    let failed = invoices
-        .iter()
-        .filter(|i| !i.pending() && i.code != 200)
-        .count();
-    let counts = (invoices.len(), ok, failed);
-    let last_activity = invoices
-        .iter()
-        .filter_map(|i| i.settled)
-        .chain([session.updated])
-        .max()
-        .unwrap_or(session.updated);
+    if session.batch {
+        return super::batch::status(ksef, session, now);
+    }
+    let (counts, last_activity, pending) = tally(ksef, session);
+    let (total, ok, _) = counts;
     let mut status = SessionStatus {
         code: 100,
         description: "Sesja interaktywna otwarta",
@@ -206,7 +198,7 @@ pub(crate) fn status(ksef: &Ksef, session: &Session, now: Timestamp) -> SessionS
         return status;
     };
     status.updated = last_activity.max(closed);
-    if invoices.is_empty() {
+    if total == 0 {
         status.code = 440;
         status.description = "Sesja anulowana";
         status.details = vec!["Nie przesłano faktur".to_owned()];
@@ -216,7 +208,7 @@ pub(crate) fn status(ksef: &Ksef, session: &Session, now: Timestamp) -> SessionS
         .checked_add(ksef.settings.session_upo())
         .unwrap_or(Timestamp::MAX)
         .max(last_activity);
-    if invoices.iter().any(|i| i.pending()) || now < ready {
+    if pending || now < ready {
         status.code = 170;
         status.description = "Sesja interaktywna zamknięta";
         return status;
@@ -229,17 +221,55 @@ pub(crate) fn status(ksef: &Ksef, session: &Session, now: Timestamp) -> SessionS
     }
     status.code = 200;
     status.description = "Sesja interaktywna przetworzona pomyślnie";
+    status.upo_pages = upo_page_refs(ksef, &session.reference, ready, ok);
+    status
+}
+
+/// A session's invoice counts (all, successful, failed), its last activity (the latest
+/// settled invoice, or the session's own last update), and whether any invoice is pending.
+pub(crate) fn tally(ksef: &Ksef, session: &Session) -> ((usize, usize, usize), Timestamp, bool) {
+    let records = ksef.records();
+    let mut counts = (0, 0, 0);
+    let mut last_activity = session.updated;
+    let mut pending = false;
+    for invoice in session
+        .invoices
+        .iter()
+        .filter_map(|r| records.invoices.get(r))
+    {
+        counts.0 += 1;
+        if invoice.pending() {
+            pending = true;
+        } else if invoice.code == 200 {
+            counts.1 += 1;
+        } else {
+            counts.2 += 1;
+        }
+        if let Some(settled) = invoice.settled {
+            last_activity = last_activity.max(settled);
+        }
+    }
+    (counts, last_activity, pending)
+}
+
+/// The references of the collective UPO's pages, for `ok` numbered invoices, the UPO being
+/// ready at `ready`: stable for a session, so a page's link works whenever it is asked for.
+pub(crate) fn upo_page_refs(
+    ksef: &Ksef,
+    session_ref: &str,
+    ready: Timestamp,
+    ok: usize,
+) -> Vec<String> {
     let pages = ok.div_ceil(upo::MAX_DOCUMENTS_PER_PAGE);
-    status.upo_pages = (0..pages)
+    (0..pages)
         .map(|page| {
             super::number::reference_number(
                 date_of(ready),
                 "EU",
-                &format!("{}:{}:upo:{page}", ksef.seed(), session.reference),
+                &format!("{}:{session_ref}:upo:{page}", ksef.seed()),
             )
         })
-        .collect();
-    status
+        .collect()
 }
 
 /// What the client declared about an invoice it sends.
@@ -309,7 +339,7 @@ pub(crate) fn send(
         let session = records
             .sessions
             .get(reference)
-            .filter(|s| s.context == grant.context)
+            .filter(|s| s.context == grant.context && !s.batch)
             .ok_or_else(|| KsefError::no_session(reference))?;
         let open = session.closed.is_none() && now < session.valid_until;
         session
@@ -338,17 +368,64 @@ pub(crate) fn send(
         ));
     }
     let plain = unseal(Some(&key), &iv, &declared)?;
-    let inspected = plain
-        .as_deref()
-        .map(|plain| documents::inspect(plain, &documents::InspectionContext::new(date_of(now))));
-    let verdict = match &inspected {
-        None => Verdict::Refuse(435, vec!["Plik niepoprawnie zaszyfrowany".to_owned()]),
-        Some(inspected) => judge(inspected),
+    Ok(take_in(
+        ksef,
+        ctx,
+        grant,
+        reference,
+        Received {
+            content: plain.ok_or(declared.content),
+            invoice_hash: declared.invoice_hash,
+            offline: declared.offline,
+            file_name: None,
+            refused: None,
+        },
+    ))
+}
+
+/// One invoice as it reached KSeF, by either channel, before its checks.
+#[derive(Debug)]
+pub(crate) struct Received {
+    /// The plaintext, or the content that did not decrypt (then refused with 435).
+    pub(crate) content: Result<Vec<u8>, Vec<u8>>,
+    pub(crate) invoice_hash: String,
+    pub(crate) offline: bool,
+    /// The file's name in a batch package.
+    pub(crate) file_name: Option<String>,
+    /// A refusal decided before validation (a batch file over the size limit).
+    pub(crate) refused: Option<(u16, Vec<String>)>,
+}
+
+/// The per-invoice intake both channels share: validation, the gateway document that mirrors
+/// the invoice, its place in the session, the journal, status 100, and its processing planned
+/// on the clock. The session must exist (callers have checked it); returns the invoice's
+/// reference number.
+pub(crate) fn take_in(
+    ksef: &Arc<Ksef>,
+    ctx: &Context<'_>,
+    grant: &Grant,
+    reference: &str,
+    received: Received,
+) -> String {
+    let now = ctx.now;
+    let inspected = match (&received.refused, &received.content) {
+        (None, Ok(plain)) => Some(documents::inspect(
+            plain,
+            &documents::InspectionContext::new(date_of(now)),
+        )),
+        _ => None,
+    };
+    let verdict = match (&received.refused, &inspected) {
+        (Some((code, details)), _) => Verdict::Refuse(*code, details.clone()),
+        (None, None) => Verdict::Refuse(435, vec!["Plik niepoprawnie zaszyfrowany".to_owned()]),
+        (None, Some(inspected)) => judge(inspected),
     };
     let inspection = inspected.and_then(Result::ok);
 
     let invoice_ref = ksef.mint("EE", now);
-    let bytes: Arc<[u8]> = Arc::from(plain.unwrap_or(declared.content));
+    let bytes: Arc<[u8]> = match received.content {
+        Ok(bytes) | Err(bytes) => Arc::from(bytes),
+    };
     let facts = match &verdict {
         Verdict::Accept(key) => Some(key.clone()),
         Verdict::Refuse(..) => None,
@@ -357,12 +434,14 @@ pub(crate) fn send(
     let document_id = record.id.clone();
     let ordinal = {
         let mut records = ksef.records();
-        let Some(session) = records.sessions.get_mut(reference) else {
-            return Err(KsefError::no_session(reference));
+        let ordinal = match records.sessions.get_mut(reference) {
+            Some(session) => {
+                session.invoices.push(invoice_ref.clone());
+                session.updated = now;
+                u32::try_from(session.invoices.len()).unwrap_or(u32::MAX)
+            }
+            None => 0,
         };
-        session.invoices.push(invoice_ref.clone());
-        session.updated = now;
-        let ordinal = u32::try_from(session.invoices.len()).unwrap_or(u32::MAX);
         records.invoices.insert(
             invoice_ref.clone(),
             Invoice {
@@ -370,7 +449,7 @@ pub(crate) fn send(
                 session: reference.to_owned(),
                 ordinal,
                 document_id: document_id.clone(),
-                invoice_hash: declared.invoice_hash.clone(),
+                invoice_hash: received.invoice_hash,
                 invoicing_date: now,
                 code: 100,
                 details: Vec::new(),
@@ -380,7 +459,8 @@ pub(crate) fn send(
                 acquisition: None,
                 bytes: bytes.clone(),
                 facts: facts.clone(),
-                offline: declared.offline,
+                offline: received.offline,
+                file_name: received.file_name,
             },
         );
         ordinal
@@ -404,7 +484,7 @@ pub(crate) fn send(
         )),
     );
     plan_processing(ksef, ctx, &grant.tenant, &invoice_ref, &record, verdict);
-    Ok(invoice_ref)
+    invoice_ref
 }
 
 /// What processing will make of an invoice.
@@ -518,6 +598,9 @@ pub(crate) fn close(
 ) -> Result<(), KsefError> {
     let now = ctx.now;
     let session = session_of(ksef, grant, reference)?;
+    if session.batch {
+        return Err(KsefError::no_session(reference));
+    }
     let current = status(ksef, &session, now);
     if current.code != 100 {
         return Err(KsefError::exception(

@@ -40,6 +40,8 @@ pub(crate) struct Ksef {
     owners: HashMap<String, TenantId>,
     minted: AtomicU64,
     records: Mutex<Records>,
+    /// Batch sessions' packages and uploads (`batch.rs`).
+    pub(crate) batches: super::batch::Batches,
 }
 
 /// What one run's KSeF has on record, behind one lock.
@@ -155,6 +157,7 @@ impl Ksef {
             owners,
             minted: AtomicU64::new(0),
             records: Mutex::new(Records::default()),
+            batches: super::batch::Batches::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use crate::scenario::error::{ScenarioError, ScenarioErrorKind as Kind};
 use crate::scenario::model::Scenario;
-use crate::scenario::positions::top_level_key;
+use crate::scenario::positions::{Position, top_level_key};
 use crate::vocabulary::Network;
 
 /// KSeF tokens must open a context some tenant owns, or nobody could see what is sent with
@@ -41,10 +41,35 @@ pub(super) fn check_ksef(scenario: &Scenario, source: &str, errors: &mut Vec<Sce
         }
     }
     for (key, message, suggestion) in problems {
+        let at = if key == "storage_url" {
+            key_in_section(source, "ksef", "storage_url")
+        } else {
+            None
+        };
         errors.push(
             ScenarioError::new(Kind::BadValue, format!("`ksef.{key}`: {message}"))
-                .at_position(top_level_key(source, "ksef"))
+                .at_position(at.or_else(|| top_level_key(source, "ksef")))
                 .with_suggestion(Some(suggestion.to_owned())),
         );
     }
+}
+
+/// Where `key:` is written inside the top-level `section`: the first line after the section's
+/// own that names it, before the next top-level key. Block style only, as scenario files are
+/// written; a flow-style section falls back to the section's line.
+fn key_in_section(source: &str, section: &str, key: &str) -> Option<Position> {
+    let start = top_level_key(source, section)?.line;
+    source
+        .lines()
+        .zip(1_u64..)
+        .skip(usize::try_from(start).ok()?)
+        .take_while(|(line, _)| line.is_empty() || line.starts_with([' ', '\t', '#']))
+        .find_map(|(line, number)| {
+            let indent = u64::try_from(line.len() - line.trim_start().len()).ok()?;
+            let rest = line.trim_start().strip_prefix(key)?;
+            rest.trim_start().starts_with(':').then_some(Position {
+                line: number,
+                column: indent + 1,
+            })
+        })
 }

@@ -46,6 +46,18 @@ pub(crate) fn gateway_state(code: u16) -> Option<DocumentState> {
     }
 }
 
+/// The permissions a KSeF token may carry (`TokenPermissionType`), which scenario tokens
+/// name too.
+pub(crate) const TOKEN_PERMISSIONS: [&str; 7] = [
+    "InvoiceRead",
+    "InvoiceWrite",
+    "CredentialsRead",
+    "CredentialsManage",
+    "SubunitManage",
+    "EnforcementOperations",
+    "Introspection",
+];
+
 /// The endpoint groups of KSeF's `x-rate-limits`; each has its own counters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

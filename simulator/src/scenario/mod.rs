@@ -44,7 +44,10 @@ pub use duration::{Duration, DurationError};
 pub use error::{ScenarioError, ScenarioErrorKind, ScenarioErrors};
 pub use faults::{Fault, FaultKind};
 pub use glob::glob_matches;
-pub use ksef::{KsefGroupLimit, KsefRateLimits, KsefSettings, KsefTiming, KsefToken};
+pub use ksef::{
+    KsefGroupLimit, KsefLimits, KsefRateLimits, KsefSessionLimits, KsefSettings, KsefTiming,
+    KsefToken,
+};
 pub use limits::{DuplicateSubmissionLimit, EndpointGroup, Limits, RateLimit, parse_byte_size};
 pub use model::*;
 pub use parse::parse;

@@ -155,6 +155,9 @@ pub(crate) fn exception_description(code: u32) -> &'static str {
         21406 => "Konflikt podpisu i typu uwierzytelnienia.",
         21418 => "Przekazany token kontynuacji ma nieprawidłowy format.",
         21470 => "Przesłany identyfikator klucza jest nieznany lub wskazuje na wycofany klucz.",
+        26001 => "Nie można nadać tokenowi uprawnień których nie posiadasz.",
+        26002 => "Nie można wygenerować tokena dla obecnego typu kontekstu.",
+        30001 => "Podmiot lub uprawnienie już istnieje.",
         _ => "Błąd przetwarzania żądania.",
     }
 }

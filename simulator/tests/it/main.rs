@@ -17,6 +17,8 @@ mod journal_file;
 mod ksef;
 mod ksef_client_crypto;
 mod ksef_numbers;
+mod ksef_testdata;
+mod ksef_tokens;
 mod peppol;
 mod schemas;
 mod sdi;

@@ -162,7 +162,10 @@ impl KsefSettings {
             .as_std()
     }
     pub fn token_activation(&self) -> std::time::Duration {
-        self.timing.token.unwrap_or(DEFAULT_TOKEN_ACTIVATION).as_std()
+        self.timing
+            .token
+            .unwrap_or(DEFAULT_TOKEN_ACTIVATION)
+            .as_std()
     }
     /// Whether `/testdata` is served.
     pub fn testdata_enabled(&self) -> bool {
@@ -253,14 +256,20 @@ impl KsefSettings {
                 if value.is_some_and(|v| v > max) {
                     problems.push((
                         format!("limits.{which}.{field}"),
-                        format!("expected at most {max}, found {}", value.unwrap_or_default()),
+                        format!(
+                            "expected at most {max}, found {}",
+                            value.unwrap_or_default()
+                        ),
                         "KSeF's test data API takes no more than that either",
                     ));
                 }
             }
         }
         for (index, nip) in self.attachments.iter().enumerate() {
-            if !(nip.len() == 10 && nip.bytes().all(|b| b.is_ascii_digit()) && crate::documents::nip_checksum_ok(nip)) {
+            if !(nip.len() == 10
+                && nip.bytes().all(|b| b.is_ascii_digit())
+                && crate::documents::nip_checksum_ok(nip))
+            {
                 problems.push((
                     format!("attachments[{index}]"),
                     format!("expected a NIP (ten digits, check digit holding), found `{nip}`"),

@@ -209,8 +209,12 @@ impl<'a> Client<'a> {
             false,
         )
         .await;
-        let xml = auth_token_request(challenge.body["challenge"].as_str().unwrap(), &certificate, true)
-            .replace(&format!("<Nip>{NIP}</Nip>"), &format!("<Nip>{nip}</Nip>"));
+        let xml = auth_token_request(
+            challenge.body["challenge"].as_str().unwrap(),
+            &certificate,
+            true,
+        )
+        .replace(&format!("<Nip>{NIP}</Nip>"), &format!("<Nip>{nip}</Nip>"));
         let response = self
             .t
             .http

@@ -193,9 +193,7 @@ async fn a_subject_created_at_run_time_logs_in_sends_and_goes_away() {
 #[tokio::test]
 async fn a_person_owns_their_nip_s_context_until_removed() {
     let t = TestSim::with_scenario(&scenario("")).await;
-    let person = |nip: &str, pesel: &str| {
-        json!({"nip": nip, "pesel": pesel, "isBailiff": false, "description": "Osoba testowa"})
-    };
+    let person = |nip: &str, pesel: &str| json!({"nip": nip, "pesel": pesel, "isBailiff": false, "description": "Osoba testowa"});
     let bad_pesel = testdata(&t, "/person", person(PERSON_NIP, "80010112341")).await;
     let bad_nip = testdata(&t, "/person", person("3334445555", PESEL)).await;
     let missing = testdata(&t, "/person", json!({"nip": PERSON_NIP, "pesel": PESEL})).await;
@@ -214,7 +212,10 @@ async fn a_person_owns_their_nip_s_context_until_removed() {
 
     let removed = testdata(&t, "/person/remove", json!({"nip": PERSON_NIP})).await;
     assert_eq!(removed.status, 200);
-    let gone = Client::connect(&t, "/v2").await.xades_login(PERSON_NIP).await;
+    let gone = Client::connect(&t, "/v2")
+        .await
+        .xades_login(PERSON_NIP)
+        .await;
     assert_eq!(gone.body["status"]["code"], 415);
     let unknown = testdata(&t, "/person/remove", json!({"nip": PERSON_NIP})).await;
     assert_eq!(code(&unknown), 21405);
@@ -343,14 +344,20 @@ async fn a_blocked_context_ends_authentication_with_480() {
     let context = json!({"contextIdentifier": {"type": "Nip", "value": NIP}});
     let blocked = testdata(&t, "/context/block", context.clone()).await;
     assert_eq!(blocked.status, 200, "{}", blocked.text);
-    let by_token = Client::connect(&t, "/v2").await.token_login(TOKEN, NIP).await;
+    let by_token = Client::connect(&t, "/v2")
+        .await
+        .token_login(TOKEN, NIP)
+        .await;
     assert_eq!(by_token.body["status"]["code"], 480);
     let by_seal = Client::connect(&t, "/v2").await.xades_login(NIP).await;
     assert_eq!(by_seal.body["status"]["code"], 480);
 
     let unblocked = testdata(&t, "/context/unblock", context).await;
     assert_eq!(unblocked.status, 200);
-    let again = Client::connect(&t, "/v2").await.token_login(TOKEN, NIP).await;
+    let again = Client::connect(&t, "/v2")
+        .await
+        .token_login(TOKEN, NIP)
+        .await;
     assert_eq!(again.body["status"]["code"], 200);
 
     let empty = testdata(&t, "/context/block", json!({})).await;

@@ -27,7 +27,11 @@ async fn owner(t: &TestSim) -> Client<'_> {
 }
 
 /// Creates a token and returns (reference, token).
-async fn create_token(client: &Client<'_>, permissions: &[&str], description: &str) -> (String, String) {
+async fn create_token(
+    client: &Client<'_>,
+    permissions: &[&str],
+    description: &str,
+) -> (String, String) {
     let created = client
         .call_as(
             Method::POST,
@@ -52,7 +56,9 @@ async fn get_auth_sessions_lists_sessions_instead_of_looking_for_an_operation() 
     assert_eq!(listed.status, 200, "{}", listed.text);
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(listed.body["items"][0]["isCurrent"], true);
-    let legacy = client.call_as(Method::GET, "/auth/sessions", None, None, false).await;
+    let legacy = client
+        .call_as(Method::GET, "/auth/sessions", None, None, false)
+        .await;
     assert_eq!(legacy.status, 200);
 }
 
@@ -92,15 +98,18 @@ async fn the_gateway_takes_a_ksef_invoice_for_an_unregistered_buyer_with_a_valid
         .unwrap();
     assert_eq!(status["state"], "delivered", "{status}");
     assert!(
-        crate::ksef_numbers::is_ksef_number(status["network_detail"]["network_id"].as_str().unwrap()),
+        crate::ksef_numbers::is_ksef_number(
+            status["network_detail"]["network_id"].as_str().unwrap()
+        ),
         "{status}"
     );
 
     // Without an envelope recipient the document's own buyer is taken, registered or not.
     let again = invoice.replace("FV/2026/10/001", "FV/2026/10/002");
-    let created = submit(json!({"document": base64::engine::general_purpose::STANDARD.encode(&again)}))
-        .await
-        .unwrap();
+    let created =
+        submit(json!({"document": base64::engine::general_purpose::STANDARD.encode(&again)}))
+            .await
+            .unwrap();
     assert_eq!(created.status(), 201);
 
     // A NIP whose check digit fails cannot be anybody's.
@@ -117,7 +126,10 @@ async fn a_token_is_created_activated_used_within_its_permissions_and_revoked() 
     let t = TestSim::with_scenario(&scenario("")).await;
     let admin = owner(&t).await;
     let (reference, token) = create_token(&admin, &["InvoiceRead"], "Tylko odczyt faktur").await;
-    assert!(token.starts_with(&format!("{reference}|nip-{NIP}|")), "{token}");
+    assert!(
+        token.starts_with(&format!("{reference}|nip-{NIP}|")),
+        "{token}"
+    );
 
     let pending = admin.get(&format!("/tokens/{reference}")).await;
     assert_eq!(pending.status, 200, "{}", pending.text);
@@ -157,8 +169,15 @@ async fn a_token_is_created_activated_used_within_its_permissions_and_revoked() 
 
     // Without CredentialsRead a token login sees only its own token.
     let own = reader.get("/tokens").await;
-    assert_eq!(own.body["tokens"].as_array().unwrap().len(), 1, "{}", own.text);
-    let scenario_token = admin.get("/tokens?status=Active&description=scenariusza").await;
+    assert_eq!(
+        own.body["tokens"].as_array().unwrap().len(),
+        1,
+        "{}",
+        own.text
+    );
+    let scenario_token = admin
+        .get("/tokens?status=Active&description=scenariusza")
+        .await;
     let scenario_reference = scenario_token.body["tokens"][0]["referenceNumber"]
         .as_str()
         .unwrap()
@@ -168,17 +187,32 @@ async fn a_token_is_created_activated_used_within_its_permissions_and_revoked() 
 
     // Revoking: Revoking at once, Revoked a moment later; the token no longer logs in.
     let revoked = admin
-        .call_as(Method::DELETE, &format!("/tokens/{reference}"), None, None, false)
+        .call_as(
+            Method::DELETE,
+            &format!("/tokens/{reference}"),
+            None,
+            None,
+            false,
+        )
         .await;
     assert_eq!(revoked.status, 204, "{}", revoked.text);
     let revoking = admin.get(&format!("/tokens/{reference}")).await;
     assert_eq!(revoking.body["status"], "Revoking");
-    let refused = Client::connect(&t, "/v2").await.token_login(&token, NIP).await;
+    let refused = Client::connect(&t, "/v2")
+        .await
+        .token_login(&token, NIP)
+        .await;
     step(&t, 1).await;
     let done = admin.get(&format!("/tokens/{reference}")).await;
     assert_eq!(done.body["status"], "Revoked");
     let again = admin
-        .call_as(Method::DELETE, &format!("/tokens/{reference}"), None, None, false)
+        .call_as(
+            Method::DELETE,
+            &format!("/tokens/{reference}"),
+            None,
+            None,
+            false,
+        )
         .await;
     assert_eq!(again.status, 204);
 
@@ -205,7 +239,8 @@ async fn token_creation_and_listing_refuse_what_the_openapi_refuses() {
     let admin = owner(&t).await;
     let post = |body: Value| admin.call_as(Method::POST, "/tokens", None, Some(body), false);
     let short = post(json!({"permissions": ["InvoiceRead"], "description": "abc"})).await;
-    let unknown = post(json!({"permissions": ["VatUeManage"], "description": "Nieznane uprawnienie"})).await;
+    let unknown =
+        post(json!({"permissions": ["VatUeManage"], "description": "Nieznane uprawnienie"})).await;
     let none = post(json!({"permissions": [], "description": "Bez uprawnień"})).await;
     let missing = post(json!({"description": "Bez listy uprawnień"})).await;
     for answer in [&short, &unknown, &none, &missing] {
@@ -213,7 +248,12 @@ async fn token_creation_and_listing_refuse_what_the_openapi_refuses() {
     }
 
     // A token with CredentialsManage cannot hand out what it does not hold itself.
-    let (_, manager) = create_token(&admin, &["CredentialsManage", "InvoiceRead"], "Zarządzanie tokenami").await;
+    let (_, manager) = create_token(
+        &admin,
+        &["CredentialsManage", "InvoiceRead"],
+        "Zarządzanie tokenami",
+    )
+    .await;
     step(&t, 1).await;
     let mut delegate = Client::connect(&t, "/v2").await;
     delegate.token_login(&manager, NIP).await;
@@ -260,7 +300,9 @@ async fn token_creation_and_listing_refuse_what_the_openapi_refuses() {
     assert_eq!(second["tokens"].as_array().unwrap().len(), 2);
     assert!(second.get("continuationToken").is_none());
     // The twelve and the delegate's, none active yet.
-    let pending = admin.get("/tokens?status=Pending&status=Revoked&pageSize=100").await;
+    let pending = admin
+        .get("/tokens?status=Pending&status=Revoked&pageSize=100")
+        .await;
     assert_eq!(pending.body["tokens"].as_array().unwrap().len(), 13);
     let by_author = admin
         .get("/tokens?authorIdentifier=52658&authorIdentifierType=Nip&pageSize=100")
@@ -276,7 +318,9 @@ async fn token_creation_and_listing_refuse_what_the_openapi_refuses() {
     for answer in [&small_page, &bad_status, &short_filter, &bad_type] {
         assert_eq!(code(answer), 21405, "{}", answer.text);
     }
-    let unknown_ref = admin.get("/tokens/20261102-EC-0000000000-0000000000-00").await;
+    let unknown_ref = admin
+        .get("/tokens/20261102-EC-0000000000-0000000000-00")
+        .await;
     assert_eq!(code(&unknown_ref), 21405);
     let unknown_delete = admin
         .call_as(
@@ -402,7 +446,15 @@ async fn authentication_sessions_are_listed_and_revoked() {
     assert_eq!(code(&unknown), 21405);
     let small_page = second.get("/auth/sessions?pageSize=5").await;
     assert_eq!(code(&small_page), 21405);
-    let anonymous = call(&t, Method::DELETE, "/v2/auth/sessions/current", None, None, false).await;
+    let anonymous = call(
+        &t,
+        Method::DELETE,
+        "/v2/auth/sessions/current",
+        None,
+        None,
+        false,
+    )
+    .await;
     assert_eq!(anonymous.status, 401);
 
     // Another session than one's own takes CredentialsManage.
@@ -460,7 +512,13 @@ async fn limits_are_reported_changed_enforced_and_restored() {
         "batchSession": {"maxInvoiceSizeInMB": 2, "maxInvoiceWithAttachmentSizeInMB": 4, "maxInvoices": 7},
     });
     let set = admin
-        .call_as(Method::POST, "/testdata/limits/context/session", None, Some(one_invoice), false)
+        .call_as(
+            Method::POST,
+            "/testdata/limits/context/session",
+            None,
+            Some(one_invoice),
+            false,
+        )
         .await;
     assert_eq!(set.status, 200, "{}", set.text);
     let changed = admin.get("/limits/context").await;
@@ -469,10 +527,15 @@ async fn limits_are_reported_changed_enforced_and_restored() {
 
     let session = admin.open().await;
     let invoice = fixture("fa3-minimal.xml");
-    let sent = admin.send(&session, Client::send_body(&invoice, &KEY)).await;
+    let sent = admin
+        .send(&session, Client::send_body(&invoice, &KEY))
+        .await;
     assert_eq!(sent.status, 202, "{}", sent.text);
     let second = admin
-        .send(&session, Client::send_body(&with_number(&invoice, "FV/2"), &KEY))
+        .send(
+            &session,
+            Client::send_body(&with_number(&invoice, "FV/2"), &KEY),
+        )
         .await;
     assert_eq!(code(&second), 21155, "{}", second.text);
 
@@ -481,7 +544,13 @@ async fn limits_are_reported_changed_enforced_and_restored() {
         "batchSession": {"maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 3, "maxInvoices": 1},
     });
     let refused = admin
-        .call_as(Method::POST, "/testdata/limits/context/session", None, Some(too_big), false)
+        .call_as(
+            Method::POST,
+            "/testdata/limits/context/session",
+            None,
+            Some(too_big),
+            false,
+        )
         .await;
     assert_eq!(code(&refused), 21405);
     let half = admin
@@ -496,7 +565,13 @@ async fn limits_are_reported_changed_enforced_and_restored() {
     assert_eq!(code(&half), 21405);
 
     let reset = admin
-        .call_as(Method::DELETE, "/testdata/limits/context/session", None, None, false)
+        .call_as(
+            Method::DELETE,
+            "/testdata/limits/context/session",
+            None,
+            None,
+            false,
+        )
         .await;
     assert_eq!(reset.status, 200);
     assert_eq!(admin.get("/limits/context").await.body, context.body);
@@ -515,7 +590,13 @@ async fn limits_are_reported_changed_enforced_and_restored() {
     assert_eq!(changed_subject.body["certificate"]["maxCertificates"], 9);
     assert_eq!(changed_subject.body["enrollment"]["maxEnrollments"], 12);
     admin
-        .call_as(Method::DELETE, "/testdata/limits/subject/certificate", None, None, false)
+        .call_as(
+            Method::DELETE,
+            "/testdata/limits/subject/certificate",
+            None,
+            None,
+            false,
+        )
         .await;
     assert_eq!(admin.get("/limits/subject").await.body, subject.body);
 
@@ -575,7 +656,13 @@ async fn rate_limits_change_per_context_at_run_time_and_come_back() {
     assert_eq!(published.body["sessionList"]["perSecond"], 5);
 
     let set = admin
-        .call_as(Method::POST, "/testdata/rate-limits", None, Some(all_groups(2)), false)
+        .call_as(
+            Method::POST,
+            "/testdata/rate-limits",
+            None,
+            Some(all_groups(2)),
+            false,
+        )
         .await;
     assert_eq!(set.status, 200, "{}", set.text);
     let changed = admin.get("/rate-limits").await;
@@ -589,15 +676,30 @@ async fn rate_limits_change_per_context_at_run_time_and_come_back() {
     assert_eq!(limited.status, 429, "{}", limited.text);
 
     let mut partial = all_groups(2);
-    partial["rateLimits"].as_object_mut().unwrap().remove("other");
+    partial["rateLimits"]
+        .as_object_mut()
+        .unwrap()
+        .remove("other");
     let missing = admin
-        .call_as(Method::POST, "/testdata/rate-limits", None, Some(partial), false)
+        .call_as(
+            Method::POST,
+            "/testdata/rate-limits",
+            None,
+            Some(partial),
+            false,
+        )
         .await;
     assert_eq!(code(&missing), 21405);
     let mut unknown = all_groups(2);
     unknown["rateLimits"]["telepathy"] = json!({"perSecond": 1, "perMinute": 1, "perHour": 1});
     let unknown = admin
-        .call_as(Method::POST, "/testdata/rate-limits", None, Some(unknown), false)
+        .call_as(
+            Method::POST,
+            "/testdata/rate-limits",
+            None,
+            Some(unknown),
+            false,
+        )
         .await;
     assert_eq!(code(&unknown), 21405);
 
@@ -609,7 +711,13 @@ async fn rate_limits_change_per_context_at_run_time_and_come_back() {
     assert_eq!(admin.get("/rate-limits").await.body, published.body);
 
     let production = admin
-        .call_as(Method::POST, "/testdata/rate-limits/production", None, None, false)
+        .call_as(
+            Method::POST,
+            "/testdata/rate-limits/production",
+            None,
+            None,
+            false,
+        )
         .await;
     assert_eq!(production.status, 200);
     assert_eq!(admin.get("/rate-limits").await.body, published.body);

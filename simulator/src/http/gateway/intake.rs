@@ -366,7 +366,8 @@ fn check_ksef_buyer(recipient: Option<&str>) -> Result<(), AppError> {
         .filter(|prefix| prefix.eq_ignore_ascii_case("KSEF:"))
         .and_then(|_| recipient.get(5..))
         .unwrap_or(recipient);
-    if nip.len() == 10 && nip.bytes().all(|b| b.is_ascii_digit()) && documents::nip_checksum_ok(nip) {
+    if nip.len() == 10 && nip.bytes().all(|b| b.is_ascii_digit()) && documents::nip_checksum_ok(nip)
+    {
         Ok(())
     } else {
         Err(AppError::RecipientNotReachable(format!(

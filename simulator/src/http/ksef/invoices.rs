@@ -10,11 +10,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde_json::{Value, json};
 
 use crate::codelists::ksef::RateGroup;
-use crate::networks::ksef::permissions::{self, Permission};
 use crate::codelists::ksef::invoice_description;
 use crate::http::ksef::sessions::ListQuery;
 use crate::http::ksef::{Caller, LINK_TTL, reply, xml_download};
 use crate::networks::ksef::error::KsefError;
+use crate::networks::ksef::permissions::{self, Permission};
 use crate::networks::ksef::sessions::{self, Invoice};
 use crate::networks::ksef::wire::ksef_time;
 

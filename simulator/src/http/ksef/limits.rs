@@ -218,7 +218,10 @@ pub(crate) async fn set_rates(caller: Caller, body: Bytes) -> Result<Response, K
             },
         );
     }
-    caller.ksef().limiter.set_context(&grant.context, Some(groups));
+    caller
+        .ksef()
+        .limiter
+        .set_context(&grant.context, Some(groups));
     Ok(StatusCode::OK.into_response())
 }
 
@@ -234,6 +237,9 @@ pub(crate) async fn reset_rates(caller: Caller) -> Result<Response, KsefError> {
 pub(crate) async fn production_rates(caller: Caller) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::Other)?;
     let groups = overridable().map(|g| (g, published(g))).collect();
-    caller.ksef().limiter.set_context(&grant.context, Some(groups));
+    caller
+        .ksef()
+        .limiter
+        .set_context(&grant.context, Some(groups));
     Ok(StatusCode::OK.into_response())
 }

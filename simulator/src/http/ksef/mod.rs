@@ -52,7 +52,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/auth/token/redeem", post(auth::redeem))
         .route("/auth/token/refresh", post(auth::refresh))
         .route("/auth/sessions", get(auth_sessions::list))
-        .route("/auth/sessions/current", delete(auth_sessions::revoke_current))
+        .route(
+            "/auth/sessions/current",
+            delete(auth_sessions::revoke_current),
+        )
         .route("/auth/sessions/{reference}", delete(auth_sessions::revoke))
         .route("/auth/{reference}", get(auth::status))
         .route("/sessions/online", post(sessions::open))

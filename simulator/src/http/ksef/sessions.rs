@@ -10,10 +10,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::codelists::ksef::RateGroup;
-use crate::networks::ksef::permissions;
 use crate::http::ksef::auth::check_key_id;
 use crate::http::ksef::{Caller, LINK_TTL, json_body, reply, xml_download};
 use crate::networks::ksef::error::KsefError;
+use crate::networks::ksef::permissions;
 use crate::networks::ksef::sessions::{self, Declared, Session};
 use crate::networks::ksef::wire::ksef_time;
 

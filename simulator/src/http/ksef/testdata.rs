@@ -181,7 +181,9 @@ struct ByNip {
 async fn remove_person(caller: Caller, body: Bytes) -> Result<Response, KsefError> {
     caller.limit(RateGroup::Public, "")?;
     let request: ByNip = json_body(&body)?;
-    caller.ksef().remove_person(request.nip.trim(), caller.now)?;
+    caller
+        .ksef()
+        .remove_person(request.nip.trim(), caller.now)?;
     Ok(ok())
 }
 

@@ -110,7 +110,9 @@ fn read_filter(query: Option<&str>) -> Result<TokenFilter, KsefError> {
     let mut filter = TokenFilter::default();
     for (key, value) in pairs {
         match key.as_str() {
-            "status" => filter.statuses.push(TokenStatus::from_name(&value).ok_or_else(|| {
+            "status" => filter
+                .statuses
+                .push(TokenStatus::from_name(&value).ok_or_else(|| {
                 KsefError::invalid_input(format!(
                     "status: expected Pending, Active, Revoking, Revoked or Failed, found `{value}`"
                 ))

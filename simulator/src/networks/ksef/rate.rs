@@ -406,10 +406,7 @@ impl RateLimiter {
         let Some(horizon) = thresholds.horizon_nanos() else {
             return RateVerdict::Allowed;
         };
-        let counter = state
-            .counters
-            .entry(key)
-            .or_default();
+        let counter = state.counters.entry(key).or_default();
         counter.prune(now, horizon);
         if let Some(block) = counter.block.as_mut() {
             block.penalty_nanos = if block.penalty_nanos == 0 {

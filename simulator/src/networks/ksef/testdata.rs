@@ -213,7 +213,10 @@ impl Ksef {
                 person.pesel
             )));
         }
-        self.registry.testdata().persons.insert(nip.to_owned(), person);
+        self.registry
+            .testdata()
+            .persons
+            .insert(nip.to_owned(), person);
         Ok(())
     }
 
@@ -306,9 +309,7 @@ impl Ksef {
         let reference = Some(token.reference.clone());
         let verdict = match token.status(now) {
             TokenStatus::Pending | TokenStatus::Failed => Err(refused(450, "Token nieaktywny")),
-            TokenStatus::Revoking | TokenStatus::Revoked => {
-                Err(refused(450, "Token unieważniony"))
-            }
+            TokenStatus::Revoking | TokenStatus::Revoked => Err(refused(450, "Token unieważniony")),
             TokenStatus::Active if token.context != context => {
                 Err(refused(415, "Brak przypisanych uprawnień"))
             }
@@ -395,7 +396,11 @@ impl Ksef {
                 token: None,
             });
         }
-        if nip.is_none() && !testdata.persons.values().any(|p| Some(p.pesel.as_str()) == pesel)
+        if nip.is_none()
+            && !testdata
+                .persons
+                .values()
+                .any(|p| Some(p.pesel.as_str()) == pesel)
         {
             return owner(subject);
         }
@@ -419,6 +424,69 @@ fn default_details(code: u16) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::networks::ksef::permissions::Permission;
+
+    const CONTEXT: &str = "5265877635";
+    const PESEL: &str = "15062788702";
+
+    fn ksef() -> Ksef {
+        let scenario = crate::scenario::parse(
+            "name: t\ntenants: [{ id: acme, credentials: [{ client_id: a, client_secret: b }] }]\nparticipants:\n  - { id: \"KSEF:5265877635\", network: ksef, tenant: acme }\n",
+            "t.yaml",
+        )
+        .unwrap();
+        Ksef::new(&scenario, 1, Timestamp::UNIX_EPOCH)
+    }
+
+    fn code(verdict: &LoginVerdict) -> u16 {
+        verdict.as_ref().map_or_else(|(code, _)| *code, |_| 200)
+    }
+
+    #[test]
+    fn xades_logins_follow_owners_persons_grants_and_blocks() {
+        let ksef = ksef();
+        let seal =
+            |nip: Option<&str>, pesel: Option<&str>| ksef.xades_login(CONTEXT, nip, pesel, "AB12");
+        // The context's own NIP is its owner; another NIP has nothing; a PESEL nobody knows
+        // keeps TEST's leniency.
+        assert_eq!(
+            seal(Some(CONTEXT), None).unwrap().permissions,
+            Permissions::all()
+        );
+        assert_eq!(code(&seal(Some("7762811692"), None)), 415);
+        assert_eq!(code(&seal(None, Some(PESEL))), 200);
+        // A context nobody owns cannot be logged into.
+        assert_eq!(
+            code(&ksef.xades_login("7762811692", Some("7762811692"), None, "AB12")),
+            415
+        );
+
+        // A grant to another NIP gives exactly its permissions.
+        let read: Permissions = [Permission::InvoiceRead].into_iter().collect();
+        ksef.grant(CONTEXT, Identifier::nip("7762811692"), read);
+        assert_eq!(seal(Some("7762811692"), None).unwrap().permissions, read);
+
+        // A person owns the context of their NIP, unless deceased (470).
+        ksef.create_person(
+            "7762811692",
+            Person {
+                pesel: PESEL.to_owned(),
+                deceased: true,
+            },
+        )
+        .unwrap();
+        let by_pesel = ksef.xades_login("7762811692", None, Some(PESEL), "AB12");
+        assert_eq!(code(&by_pesel), 470);
+        ksef.remove_person("7762811692", Timestamp::UNIX_EPOCH)
+            .unwrap();
+        // Removing the person took their grants with them.
+        assert_eq!(code(&seal(Some("7762811692"), None)), 415);
+
+        ksef.block_context(CONTEXT, true);
+        assert_eq!(code(&seal(Some(CONTEXT), None)), 480);
+        ksef.block_context(CONTEXT, false);
+        assert_eq!(code(&seal(Some(CONTEXT), None)), 200);
+    }
 
     #[test]
     fn pesel_and_nip_check_digits() {
@@ -428,9 +496,15 @@ mod tests {
         assert!(nip_ok("5265877635"));
         assert!(!nip_ok("5265877636"));
         assert!(!nip_ok("526-587-76-35"));
-        assert!(has_attachment(b"<Faktura><Zalacznik><BlokDanych/></Zalacznik></Faktura>"));
-        assert!(has_attachment(b"<a:Faktura><a:Zalacznik>x</a:Zalacznik></a:Faktura>"));
+        assert!(has_attachment(
+            b"<Faktura><Zalacznik><BlokDanych/></Zalacznik></Faktura>"
+        ));
+        assert!(has_attachment(
+            b"<a:Faktura><a:Zalacznik>x</a:Zalacznik></a:Faktura>"
+        ));
         assert!(!has_attachment(b"<Faktura><P_2>Zalacznik</P_2></Faktura>"));
-        assert!(!has_attachment(b"<Faktura><P_2>x:Zalacznik></P_2></Faktura>"));
+        assert!(!has_attachment(
+            b"<Faktura><P_2>x:Zalacznik></P_2></Faktura>"
+        ));
     }
 }

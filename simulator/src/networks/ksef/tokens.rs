@@ -159,7 +159,10 @@ impl TokenBook {
         &'a self,
         context: &'a str,
     ) -> impl Iterator<Item = &'a KsefToken> + 'a {
-        self.tokens.iter().rev().filter(move |t| t.context == context)
+        self.tokens
+            .iter()
+            .rev()
+            .filter(move |t| t.context == context)
     }
 
     /// A removed context's tokens stop working: pending ones fail, the others are revoked.
@@ -193,7 +196,12 @@ pub(crate) fn reference_of(token: &str, now: Timestamp) -> String {
 /// What a caller may see and revoke of the context's tokens (the rules of `GET` and
 /// `DELETE /tokens`): everything with CredentialsManage (CredentialsRead for seeing);
 /// otherwise a token login only its own token, any other login the tokens it authored.
-fn in_scope(token: &KsefToken, grant: &Grant, login: &super::registry::Login, manage: bool) -> bool {
+fn in_scope(
+    token: &KsefToken,
+    grant: &Grant,
+    login: &super::registry::Login,
+    manage: bool,
+) -> bool {
     let broad = if manage {
         grant.permissions.contains(Permission::CredentialsManage)
     } else {

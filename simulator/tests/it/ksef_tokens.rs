@@ -539,6 +539,36 @@ async fn limits_are_reported_changed_enforced_and_restored() {
         .await;
     assert_eq!(code(&second), 21155, "{}", second.text);
 
+    // A size limit below the invoice's refuses it once processed (450).
+    let tiny = json!({
+        "onlineSession": {"maxInvoiceSizeInMB": 0, "maxInvoiceWithAttachmentSizeInMB": 0, "maxInvoices": 100},
+        "batchSession": {"maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 3, "maxInvoices": 100},
+    });
+    let set = admin
+        .call_as(
+            Method::POST,
+            "/testdata/limits/context/session",
+            None,
+            Some(tiny),
+            false,
+        )
+        .await;
+    assert_eq!(set.status, 200);
+    let session = admin.open().await;
+    let sent = admin
+        .send(
+            &session,
+            Client::send_body(&with_number(&invoice, "FV/3"), &KEY),
+        )
+        .await;
+    assert_eq!(sent.status, 202, "{}", sent.text);
+    step(&t, 3).await;
+    let reference = sent.body["referenceNumber"].as_str().unwrap();
+    let too_large = admin
+        .get(&format!("/sessions/{session}/invoices/{reference}"))
+        .await;
+    assert_eq!(too_large.body["status"]["code"], 450, "{}", too_large.text);
+
     let too_big = json!({
         "onlineSession": {"maxInvoiceSizeInMB": 9, "maxInvoiceWithAttachmentSizeInMB": 3, "maxInvoices": 1},
         "batchSession": {"maxInvoiceSizeInMB": 1, "maxInvoiceWithAttachmentSizeInMB": 3, "maxInvoices": 1},
@@ -611,6 +641,7 @@ async fn limits_are_reported_changed_enforced_and_restored() {
             "GET /limits/context after POST /testdata/limits/context/session": changed.body,
             "POST /sessions/online/{ref}/invoices past maxInvoices": second.body,
             "POST /testdata/limits/context/session out of bounds": refused.body,
+            "GET /sessions/{ref}/invoices/{ref} past the size limit": too_large.body,
         }))
     );
 }

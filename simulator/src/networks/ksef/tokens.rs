@@ -322,3 +322,60 @@ impl Ksef {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(reference: &str, created: i64, active_after: i64) -> KsefToken {
+        let at = |s| Timestamp::from_second(s).unwrap();
+        KsefToken {
+            reference: reference.to_owned(),
+            secret: format!("{reference}-secret"),
+            context: "5265877635".to_owned(),
+            author: Identifier::nip("5265877635"),
+            description: "Token testowy".to_owned(),
+            permissions: Permissions::all(),
+            created: at(created),
+            active_from: at(created + active_after),
+            revoking: None,
+            failed: false,
+            last_use: None,
+            auth_status: None,
+        }
+    }
+
+    #[test]
+    fn statuses_move_on_the_clock_and_a_removed_context_retires_its_tokens() {
+        let at = |s| Timestamp::from_second(s).unwrap();
+        let mut book = TokenBook::default();
+        book.add(token("active", 0, 1));
+        book.add(token("pending", 10, 5));
+        assert_eq!(
+            book.get("active").unwrap().status(at(0)),
+            TokenStatus::Pending
+        );
+        assert_eq!(
+            book.get("active").unwrap().status(at(1)),
+            TokenStatus::Active
+        );
+        let newest: Vec<&str> = book
+            .in_context("5265877635")
+            .map(|t| t.reference.as_str())
+            .collect();
+        assert_eq!(newest, ["pending", "active"]);
+        book.retire_context("5265877635", at(12));
+        assert_eq!(
+            book.get("active").unwrap().status(at(12)),
+            TokenStatus::Revoked
+        );
+        assert_eq!(
+            book.get("pending").unwrap().status(at(20)),
+            TokenStatus::Failed
+        );
+        assert_eq!(
+            book.by_secret("pending-secret").unwrap().reference,
+            "pending"
+        );
+    }
+}

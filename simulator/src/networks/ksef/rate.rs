@@ -461,10 +461,10 @@ impl RateLimiter {
         }
     }
 
-    /// Applies new limits at once, for `POST`/`DELETE /testdata/rate-limits`. Counted calls
-    /// are kept, but running blocks are lifted: whoever changes the limits wants to see
-    /// them take effect immediately. The TEST environment's testdata API is not served yet
-    /// (KSeF's `/testdata` answers 501 until it is); the tests pin the behaviour it will get.
+    /// Applies new limits for everyone at once. Counted calls are kept, but running blocks are
+    /// lifted: whoever changes the limits wants to see them take effect immediately. TEST's
+    /// `/testdata/rate-limits` changes one context's limits ([`RateLimiter::set_context`]);
+    /// this whole-run form is for the tests, which pin the behaviour both share.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn reconfigure(&self, config: RateConfig) {
         let mut state = lock(&self.state);
@@ -761,6 +761,39 @@ mod tests {
         });
         allow(&limiter, 5000, t(0));
         assert_eq!(counters(&limiter), 0);
+    }
+
+    #[test]
+    fn a_context_s_own_limits_apply_to_it_alone_until_removed() {
+        let limiter = limiter();
+        let other = "nip-7762811692";
+        let one = BTreeMap::from([(RateGroup::OnlineSession, Thresholds::per_second_only(1))]);
+        limiter.set_context(CTX, Some(one));
+        assert_eq!(online(&limiter, t(0)), RateVerdict::Allowed);
+        assert!(matches!(
+            online(&limiter, t(0)),
+            RateVerdict::Limited { limit: 1, .. }
+        ));
+        for _ in 0..10 {
+            assert_eq!(
+                limiter.check(RateGroup::OnlineSession, other, IP, "", t(0)),
+                RateVerdict::Allowed
+            );
+        }
+        assert_eq!(
+            limiter.effective(CTX)[1],
+            (RateGroup::OnlineSession, Thresholds::per_second_only(1))
+        );
+        assert_eq!(
+            limiter.effective(other)[1],
+            (
+                RateGroup::OnlineSession,
+                published(RateGroup::OnlineSession)
+            )
+        );
+        // Removing them lifts the block at once and brings back the published values.
+        limiter.set_context(CTX, None);
+        assert_eq!(online(&limiter, t(0)), RateVerdict::Allowed);
     }
 
     #[test]

@@ -78,6 +78,9 @@ fn token_json(token: &KsefToken, now: jiff::Timestamp) -> Value {
         "status": token.status(now).name(),
         "statusDetails": [],
     });
+    if token.status(now) == TokenStatus::Failed {
+        body["statusDetails"] = json!(["Kontekst tokena został usunięty przed jego aktywacją."]);
+    }
     if let Some(at) = token.last_use {
         body["lastUseDate"] = Value::from(ksef_time(at));
     }

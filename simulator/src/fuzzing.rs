@@ -106,7 +106,7 @@ impl Target {
                 ksef::read_request_body(RequestBody::XadesAuth, data, &KSEF_KEY, &KSEF_IV)
                     .map_err(|e| format!("{e:?}"))
             }
-            Self::KsefBatchZip => crate::networks::ksef::batch::read_zip(data)
+            Self::KsefBatchZip => crate::networks::ksef::batch::read_zip(data, 10_000)
                 .map(drop)
                 .map_err(|e| format!("{e:?}")),
         }

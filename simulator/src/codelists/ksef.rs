@@ -46,6 +46,18 @@ pub(crate) fn gateway_state(code: u16) -> Option<DocumentState> {
     }
 }
 
+/// The permissions a KSeF token may carry (`TokenPermissionType`), which scenario tokens
+/// name too.
+pub(crate) const TOKEN_PERMISSIONS: [&str; 7] = [
+    "InvoiceRead",
+    "InvoiceWrite",
+    "CredentialsRead",
+    "CredentialsManage",
+    "SubunitManage",
+    "EnforcementOperations",
+    "Introspection",
+];
+
 /// The endpoint groups of KSeF's `x-rate-limits`; each has its own counters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -143,6 +155,9 @@ pub(crate) fn exception_description(code: u32) -> &'static str {
         21406 => "Konflikt podpisu i typu uwierzytelnienia.",
         21418 => "Przekazany token kontynuacji ma nieprawidłowy format.",
         21470 => "Przesłany identyfikator klucza jest nieznany lub wskazuje na wycofany klucz.",
+        26001 => "Nie można nadać tokenowi uprawnień których nie posiadasz.",
+        26002 => "Nie można wygenerować tokena dla obecnego typu kontekstu.",
+        30001 => "Podmiot lub uprawnienie już istnieje.",
         _ => "Błąd przetwarzania żądania.",
     }
 }

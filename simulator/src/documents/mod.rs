@@ -21,6 +21,7 @@ use crate::xml::{self, XmlError};
 /// The validators work on the reader's tree; named here too, as `documents::Element`, by the
 /// code that reads a document's facts before or without validating it.
 pub(crate) use crate::xml::{Element, XmlDocument};
+pub(crate) use fa3::nip_checksum_ok;
 pub(crate) use normalize::Correction;
 
 /// UBL 2.1 invoice namespace (Peppol BIS Billing 3.0).

@@ -21,7 +21,17 @@
 //!     enabled: true     # false switches every KSeF limit off
 //!     groups: { invoiceSend: { per_second: 10, per_minute: 30, per_hour: 180 } }
 //!   storage_url: https://storage.example.test   # base of the batch part upload URLs
+//!   testdata: true      # TEST-like: `/testdata` is served (false: 404, as production)
+//!   attachments: ["5265877635"]   # may send invoices with `Zalacznik` from the start
+//!   limits:             # GET /limits/context and /limits/subject
+//!     online_session: { max_invoices: 10000, max_invoice_size_mb: 1, max_invoice_with_attachment_size_mb: 3 }
+//!     batch_session: { max_invoices: 10000 }
+//!     max_certificates: 6
+//!     max_enrollments: 12
 //! ```
+//!
+//! A token may also name its `permissions` (all of them when left out) and a `description`;
+//! `timing.token` is how long a token created through `POST /tokens` stays `Pending`.
 //!
 //! Contexts are NIPs of KSeF participants that belong to a tenant (`tenant:` in
 //! `participants`): the tenant is whose gateway, journal and webhooks see the invoices.
@@ -40,6 +50,8 @@ const DEFAULT_NUMBERING: Duration = Duration::from_secs(2);
 const DEFAULT_STORAGE: Duration = Duration::from_secs(5);
 const DEFAULT_UPO: Duration = Duration::from_secs(2);
 const DEFAULT_SESSION_UPO: Duration = Duration::from_secs(5);
+/// KSeF activates a new token (and finishes revoking one) a moment after the request.
+const DEFAULT_TOKEN_ACTIVATION: Duration = Duration::from_secs(1);
 /// `exp - iat` of the spec's example access token.
 const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
 /// Refresh tokens live up to seven days.
@@ -66,6 +78,37 @@ pub struct KsefSettings {
     /// for SDKs that refuse a loopback or plain-http URL and are pointed at a proxy; without it
     /// the URLs name the host the client reached eisim on.
     pub storage_url: Option<String>,
+    /// Whether this is a TEST-like environment, serving `/testdata` (production answers 404
+    /// there); true when left out.
+    pub testdata: Option<bool>,
+    /// NIPs allowed to send invoices with attachments (`Zalacznik`) from the start, as
+    /// `POST /testdata/attachment` allows at run time; everyone else's are refused with 415.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+    /// Session and subject limits (`GET /limits/context`, `GET /limits/subject`).
+    #[serde(default)]
+    pub limits: KsefLimits,
+}
+
+/// What `GET /limits/context` and `/limits/subject` report; KSeF's defaults when left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KsefLimits {
+    #[serde(default)]
+    pub online_session: KsefSessionLimits,
+    #[serde(default)]
+    pub batch_session: KsefSessionLimits,
+    pub max_certificates: Option<u32>,
+    pub max_enrollments: Option<u32>,
+}
+
+/// One kind of session's limits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KsefSessionLimits {
+    pub max_invoices: Option<u32>,
+    pub max_invoice_size_mb: Option<u32>,
+    pub max_invoice_with_attachment_size_mb: Option<u32>,
 }
 
 /// A KSeF token as `POST /tokens` would have created it: opaque to eisim, bound to a context.
@@ -78,6 +121,11 @@ pub struct KsefToken {
     /// How authentication with this token ends: 200, or a failure such as 450 (bad token) or
     /// 415 (no permissions).
     pub auth_status: Option<u16>,
+    /// What the token may do (`InvoiceWrite`, `InvoiceRead`, `CredentialsManage`, ...); all
+    /// of them when left out.
+    pub permissions: Option<Vec<String>>,
+    /// What `GET /tokens` shows as its description.
+    pub description: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -89,6 +137,8 @@ pub struct KsefTiming {
     pub storage: Option<Duration>,
     pub upo: Option<Duration>,
     pub session_upo: Option<Duration>,
+    /// A new KSeF token is `Pending` this long, and a revoked one `Revoking`.
+    pub token: Option<Duration>,
 }
 
 impl KsefSettings {
@@ -115,6 +165,16 @@ impl KsefSettings {
             .session_upo
             .unwrap_or(DEFAULT_SESSION_UPO)
             .as_std()
+    }
+    pub fn token_activation(&self) -> std::time::Duration {
+        self.timing
+            .token
+            .unwrap_or(DEFAULT_TOKEN_ACTIVATION)
+            .as_std()
+    }
+    /// Whether `/testdata` is served.
+    pub fn testdata_enabled(&self) -> bool {
+        self.testdata.unwrap_or(true)
     }
     pub fn access_token_ttl(&self) -> std::time::Duration {
         self.access_token_ttl
@@ -161,6 +221,64 @@ impl KsefSettings {
                     format!("tokens[{index}].auth_status"),
                     format!("expected one of KSeF's auth statuses {AUTH_STATUSES:?}, found {status}"),
                     "200 succeeds; 415, 425, 450, 460, 470, 480, 500 and 550 fail as the reference describes",
+                ));
+            }
+        }
+        for (index, token) in self.tokens.iter().enumerate() {
+            for name in token.permissions.iter().flatten() {
+                if !crate::codelists::ksef::TOKEN_PERMISSIONS
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(name.trim()))
+                {
+                    problems.push((
+                        format!("tokens[{index}].permissions"),
+                        format!("no KSeF token permission is called `{name}`"),
+                        "use InvoiceRead, InvoiceWrite, CredentialsRead, CredentialsManage, SubunitManage, EnforcementOperations or Introspection",
+                    ));
+                }
+            }
+            if token.permissions.as_ref().is_some_and(Vec::is_empty) {
+                problems.push((
+                    format!("tokens[{index}].permissions"),
+                    "expected at least one permission, found none".to_owned(),
+                    "leave `permissions` out for a token that may do everything",
+                ));
+            }
+        }
+        for (which, limits) in [
+            ("online_session", self.limits.online_session),
+            ("batch_session", self.limits.batch_session),
+        ] {
+            for (field, value, max) in [
+                ("max_invoices", limits.max_invoices, 100_000),
+                ("max_invoice_size_mb", limits.max_invoice_size_mb, 5),
+                (
+                    "max_invoice_with_attachment_size_mb",
+                    limits.max_invoice_with_attachment_size_mb,
+                    10,
+                ),
+            ] {
+                if value.is_some_and(|v| v > max) {
+                    problems.push((
+                        format!("limits.{which}.{field}"),
+                        format!(
+                            "expected at most {max}, found {}",
+                            value.unwrap_or_default()
+                        ),
+                        "KSeF's test data API takes no more than that either",
+                    ));
+                }
+            }
+        }
+        for (index, nip) in self.attachments.iter().enumerate() {
+            if !(nip.len() == 10
+                && nip.bytes().all(|b| b.is_ascii_digit())
+                && crate::documents::nip_checksum_ok(nip))
+            {
+                problems.push((
+                    format!("attachments[{index}]"),
+                    format!("expected a NIP (ten digits, check digit holding), found `{nip}`"),
+                    "list the NIPs allowed to send invoices with attachments",
                 ));
             }
         }

@@ -45,7 +45,10 @@ pub use error::{ScenarioError, ScenarioErrorKind, ScenarioErrors};
 pub use faults::{Fault, FaultKind};
 pub use glob::glob_matches;
 pub(crate) use ksef::storage_base;
-pub use ksef::{KsefGroupLimit, KsefRateLimits, KsefSettings, KsefTiming, KsefToken};
+pub use ksef::{
+    KsefGroupLimit, KsefLimits, KsefRateLimits, KsefSessionLimits, KsefSettings, KsefTiming,
+    KsefToken,
+};
 pub use limits::{DuplicateSubmissionLimit, EndpointGroup, Limits, RateLimit, parse_byte_size};
 pub use model::*;
 pub use parse::parse;

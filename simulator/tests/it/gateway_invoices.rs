@@ -390,7 +390,7 @@ async fn hostile_unreadable_unknown_oversized_and_mistyped_bodies_are_refused() 
     assert_eq!(status, StatusCode::BAD_REQUEST);
     insta::assert_json_snapshot!("refused_network_mismatch", problem);
 
-    let envelope = json!({"document": STANDARD.encode(MINIMAL), "recipient": "KSEF:6771234561"});
+    let envelope = json!({"document": STANDARD.encode(MINIMAL), "recipient": "KSEF:6771234562"});
     let (status, _, problem) = acme
         .send(t.http.post(t.url("/api/v1/invoices")).json(&envelope))
         .await;

@@ -66,7 +66,7 @@ pub(crate) struct Answer {
     pub(crate) text: String,
 }
 
-async fn call(
+pub(crate) async fn call(
     t: &TestSim,
     method: reqwest::Method,
     path: &str,
@@ -156,6 +156,131 @@ impl<'a> Client<'a> {
 
     /// Challenge, encrypted token; returns the start answer and the challenge answer.
     async fn start_token_auth(&self, token: &str) -> (Answer, Answer) {
+        self.start_token_auth_into(token, NIP).await
+    }
+
+    /// The access token this client calls with.
+    pub(crate) fn access_token(&self) -> &str {
+        &self.access
+    }
+
+    /// The refresh token of this client's last login.
+    pub(crate) fn refresh_token(&self) -> &str {
+        &self.refresh
+    }
+
+    /// Any call under this client's prefix: with `bearer`, or this client's access token.
+    pub(crate) async fn call_as(
+        &self,
+        method: reqwest::Method,
+        rest: &str,
+        bearer: Option<&str>,
+        body: Option<Value>,
+        problem: bool,
+    ) -> Answer {
+        call(
+            self.t,
+            method,
+            &self.path(rest),
+            Some(bearer.unwrap_or(&self.access)),
+            body,
+            problem,
+        )
+        .await
+    }
+
+    /// A KSeF-token login into `nip`: start, one simulated second, the operation's status;
+    /// at 200 the tokens are redeemed and this client calls with them. Returns the status.
+    pub(crate) async fn token_login(&mut self, token: &str, nip: &str) -> Answer {
+        let (start, _) = self.start_token_auth_into(token, nip).await;
+        assert_eq!(start.status, 202, "{}", start.text);
+        self.finish_login(&start).await
+    }
+
+    /// A XAdES login into `nip` with eisim's own certificate (a certificate without a NIP,
+    /// identified by its fingerprint, as self-signed TEST certificates often are). Returns
+    /// the operation's status, as [`Client::token_login`] does.
+    pub(crate) async fn xades_login(&mut self, nip: &str) -> Answer {
+        let certs = self.get("/security/public-key-certificates").await;
+        let certificate = B64
+            .decode(certs.body[0]["certificate"].as_str().unwrap())
+            .unwrap();
+        let challenge = call(
+            self.t,
+            reqwest::Method::POST,
+            &self.path("/auth/challenge"),
+            None,
+            None,
+            false,
+        )
+        .await;
+        let xml = auth_token_request(
+            challenge.body["challenge"].as_str().unwrap(),
+            &certificate,
+            true,
+        )
+        .replace(&format!("<Nip>{NIP}</Nip>"), &format!("<Nip>{nip}</Nip>"));
+        let response = self
+            .t
+            .http
+            .post(self.t.url(&self.path("/auth/xades-signature")))
+            .header("content-type", "application/xml")
+            .body(xml)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 202, "{text}");
+        let start = Answer {
+            status,
+            headers: HeaderMap::new(),
+            body: serde_json::from_str(&text).unwrap(),
+            text,
+        };
+        self.finish_login(&start).await
+    }
+
+    async fn finish_login(&mut self, start: &Answer) -> Answer {
+        let reference = start.body["referenceNumber"].as_str().unwrap().to_owned();
+        let operation = start.body["authenticationToken"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        self.t.sim.advance(Duration::from_secs(1)).unwrap();
+        let done = call(
+            self.t,
+            reqwest::Method::GET,
+            &self.path(&format!("/auth/{reference}")),
+            Some(&operation),
+            None,
+            false,
+        )
+        .await;
+        if done.body["status"]["code"] == 200 {
+            let tokens = call(
+                self.t,
+                reqwest::Method::POST,
+                &self.path("/auth/token/redeem"),
+                Some(&operation),
+                None,
+                false,
+            )
+            .await;
+            assert_eq!(tokens.status, 200, "{}", tokens.text);
+            self.access = tokens.body["accessToken"]["token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            self.refresh = tokens.body["refreshToken"]["token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        }
+        done
+    }
+
+    async fn start_token_auth_into(&self, token: &str, nip: &str) -> (Answer, Answer) {
         let challenge = call(
             self.t,
             reqwest::Method::POST,
@@ -174,7 +299,7 @@ impl<'a> Client<'a> {
             None,
             Some(json!({
                 "challenge": challenge.body["challenge"],
-                "contextIdentifier": {"type": "nip", "value": NIP},
+                "contextIdentifier": {"type": "nip", "value": nip},
                 "encryptedToken": B64.encode(secret),
                 "publicKeyId": self.key_id,
                 "authorizationPolicy": null,
@@ -329,6 +454,12 @@ impl<'a> Client<'a> {
             body,
             text,
         }
+    }
+
+    /// Opens an online session and returns the answer, whatever it is.
+    pub(crate) async fn try_open(&self) -> Answer {
+        let wrapped = rsa_oaep_encrypt(&self.key, &KEY);
+        self.open_session(wrapped).await
     }
 
     pub(crate) async fn open(&self) -> String {
@@ -1349,7 +1480,7 @@ async fn the_remaining_wire_bodies_keep_their_shape() {
         .await
     };
     assert_eq!(problem_429.status, 429);
-    let unsupported = client.get("/tokens").await;
+    let unsupported = client.get("/permissions/attachments/status").await;
     insta::assert_json_snapshot!(
         "ksef_wire_bodies",
         redact(json!({
@@ -1362,7 +1493,7 @@ async fn the_remaining_wire_bodies_keep_their_shape() {
             "GET /sessions pageSize=5000": bad_page.body,
             "GET /sessions/{ref} at 415": session_415.body,
             "429 problem details": problem_429.body,
-            "GET /tokens (not simulated)": unsupported.body,
+            "GET /permissions/attachments/status (not simulated)": unsupported.body,
         }))
     );
 }

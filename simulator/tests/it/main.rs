@@ -19,6 +19,8 @@ mod ksef_batch;
 mod ksef_client_crypto;
 mod ksef_numbers;
 mod ksef_openapi;
+mod ksef_testdata;
+mod ksef_tokens;
 mod peppol;
 mod schemas;
 mod sdi;

@@ -38,7 +38,7 @@ pub(super) fn is_nip(value: &str) -> bool {
 
 /// The NIP check digit: Σ dᵢ·wᵢ mod 11 over the first nine digits must equal the tenth (a
 /// remainder of 10 is never valid). KSeF enforces it on production only.
-pub(super) fn nip_checksum_ok(nip: &str) -> bool {
+pub(crate) fn nip_checksum_ok(nip: &str) -> bool {
     const WEIGHTS: [u32; 9] = [6, 5, 7, 2, 3, 4, 5, 6, 7];
     let digits: Vec<u32> = nip.chars().filter_map(|c| c.to_digit(10)).collect();
     if digits.len() != 10 {

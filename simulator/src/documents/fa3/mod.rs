@@ -15,6 +15,8 @@
 mod checks;
 mod codes;
 mod lexical;
+
+pub(crate) use lexical::nip_checksum_ok;
 mod messages;
 mod sequence;
 

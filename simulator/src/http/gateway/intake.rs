@@ -256,6 +256,9 @@ impl<'a> Intake<'a> {
 
     fn check_recipient(&self, format: Format, recipient: Option<&str>) -> Result<(), AppError> {
         let network = format.network();
+        if network == Network::Ksef {
+            return check_ksef_buyer(recipient);
+        }
         let Some(recipient) = recipient else {
             return Err(AppError::RecipientNotReachable(format!(
                 "the document names no recipient on {network} and the envelope gives none"
@@ -350,6 +353,29 @@ impl<'a> Intake<'a> {
 }
 
 /// The envelope's recipient if it names one, else the one the document names.
+/// KSeF takes an invoice for any buyer: nobody registers to receive, the buyer sees the
+/// invoice once it authenticates, and a buyer without a NIP (a consumer, a foreign company)
+/// is normal. Only a NIP that cannot exist, its check digit wrong, is refused here, where a
+/// scenario's participant list would have refused every buyer it did not name.
+fn check_ksef_buyer(recipient: Option<&str>) -> Result<(), AppError> {
+    let Some(recipient) = recipient else {
+        return Ok(());
+    };
+    let nip = recipient
+        .get(..5)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("KSEF:"))
+        .and_then(|_| recipient.get(5..))
+        .unwrap_or(recipient);
+    if nip.len() == 10 && nip.bytes().all(|b| b.is_ascii_digit()) && documents::nip_checksum_ok(nip)
+    {
+        Ok(())
+    } else {
+        Err(AppError::RecipientNotReachable(format!(
+            "`{recipient}` is not a valid NIP (ten digits whose check digit holds), so no KSeF buyer can have it"
+        )))
+    }
+}
+
 fn recipient_of(incoming: &Incoming, inspection: &Inspection) -> Option<String> {
     incoming
         .recipient

@@ -15,8 +15,9 @@ use crate::documents::DocumentError;
 use crate::http::ksef::{Caller, json_body, reply};
 use crate::networks::ksef::error::KsefError;
 use crate::networks::ksef::jwt::TokenType;
-use crate::networks::ksef::number::{is_reference_number, reference_number};
+use crate::networks::ksef::number::reference_number;
 use crate::networks::ksef::state::{Ksef, Method, date_of};
+use crate::networks::ksef::testdata::LoginVerdict;
 use crate::networks::ksef::wire::{ksef_time, unix_millis};
 use crate::networks::ksef::xades::{self, ContextKind};
 use crate::xml;
@@ -124,67 +125,48 @@ pub(crate) async fn ksef_token(caller: Caller, body: Bytes) -> Result<Response, 
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok());
     let mut token_reference = None;
-    let outcome = match plain.as_deref().and_then(|p| p.rsplit_once('|')) {
-        None => failure(450, "Nieprawidłowy token"),
+    let verdict = match plain.as_deref().and_then(|p| p.rsplit_once('|')) {
+        None => Err(failure(450, "Nieprawidłowy token")),
         Some((_, stamp)) if stamp.trim().parse::<i64>().ok() != Some(unix_millis(issued)) => {
-            failure(450, "Nieprawidłowy czas tokena")
+            Err(failure(450, "Nieprawidłowy czas tokena"))
         }
-        Some((token, _)) => match ksef.settings.tokens.iter().find(|t| t.token == token) {
-            None => failure(450, "Nieprawidłowy token"),
-            Some(known) => {
-                token_reference = Some(token_reference_of(&known.token, caller.now));
-                if kind != ContextKind::Nip || known.context != context {
-                    failure(415, "Brak przypisanych uprawnień")
-                } else {
-                    match known.auth_status.unwrap_or(200) {
-                        200 => (200, Vec::new()),
-                        code => (code, default_details(code)),
-                    }
-                }
-            }
-        },
+        Some((token, _)) if kind != ContextKind::Nip => {
+            token_reference = ksef
+                .registry
+                .tokens()
+                .by_secret(token)
+                .map(|t| t.reference.clone());
+            Err(failure(415, "Brak przypisanych uprawnień"))
+        }
+        Some((token, _)) => {
+            let (verdict, reference) = ksef.token_login(token, &context, caller.now);
+            token_reference = reference;
+            verdict
+        }
     };
     let method = Method::Token {
         token_reference: token_reference.unwrap_or_else(|| {
             reference_number(date_of(caller.now), "EC", &request.encrypted_token)
         }),
     };
-    Ok(started(ksef, method, context, outcome, caller.now))
-}
-
-/// The reference number a KSeF token was created under: the part before its first `|` when
-/// it is one (real tokens start with it), else one derived from the token.
-fn token_reference_of(token: &str, now: jiff::Timestamp) -> String {
-    token
-        .split('|')
-        .next()
-        .filter(|head| is_reference_number(head))
-        .map_or_else(
-            || reference_number(date_of(now), "EC", token),
-            str::to_owned,
-        )
-}
-
-fn default_details(code: u16) -> Vec<String> {
-    let detail = match code {
-        415 => "Brak przypisanych uprawnień",
-        425 => "Uwierzytelnienie i powiązane refresh tokeny zostały unieważnione przez użytkownika",
-        450 => "Token unieważniony",
-        460 => "Niepoprawny certyfikat",
-        480 => "Uwierzytelnienie zablokowane",
-        _ => return Vec::new(),
-    };
-    vec![detail.to_owned()]
+    Ok(started(ksef, method, context, verdict, caller.now))
 }
 
 fn started(
     ksef: &Ksef,
     method: Method,
     context: String,
-    outcome: (u16, Vec<String>),
+    verdict: LoginVerdict,
     now: jiff::Timestamp,
 ) -> Response {
+    let (outcome, login) = match verdict {
+        Ok(login) => ((200, Vec::new()), Some(login)),
+        Err(outcome) => (outcome, None),
+    };
     let (reference, token, valid_until) = ksef.start_auth(method, context, outcome, now);
+    if let Some(login) = login {
+        ksef.registry.note_login(&reference, login);
+    }
     reply(
         StatusCode::ACCEPTED,
         &json!({
@@ -211,23 +193,23 @@ pub(crate) async fn xades(caller: Caller, body: Bytes) -> Result<Response, KsefE
     let request = read_xades(&body)?;
     ksef.use_challenge(&request.challenge, caller.now)?;
     let (kind, context) = request.context.clone();
-    // TEST gives a certificate owner's rights in its own NIP's context, and no other.
-    let foreign = request
-        .certificate_nip
-        .as_deref()
-        .is_some_and(|nip| nip != context);
-    let outcome = if kind != ContextKind::Nip || ksef.owner(&context).is_none() || foreign {
-        failure(415, "Brak przypisanych uprawnień")
+    let verdict = if kind == ContextKind::Nip {
+        ksef.xades_login(
+            &context,
+            request.certificate_nip.as_deref(),
+            request.certificate_pesel.as_deref(),
+            &request.certificate_fingerprint,
+        )
     } else {
-        (200, Vec::new())
+        Err(failure(415, "Brak przypisanych uprawnień"))
     };
     let method = Method::Xades {
         document_hash: request.document_hash.clone(),
     };
-    Ok(started(ksef, method, context, outcome, caller.now))
+    Ok(started(ksef, method, context, verdict, caller.now))
 }
 
-fn auth_description(code: u16) -> &'static str {
+pub(super) fn auth_description(code: u16) -> &'static str {
     match code {
         100 => "Uwierzytelnianie w toku",
         200 => "Uwierzytelnianie zakończone sukcesem",
@@ -237,6 +219,20 @@ fn auth_description(code: u16) -> &'static str {
         480 => "Uwierzytelnienie zablokowane",
         550 => "Operacja została anulowana przez system",
         _ => "Nieznany błąd",
+    }
+}
+
+/// `authenticationMethod` and `authenticationMethodInfo` of a login made with `method`.
+pub(super) fn method_json(method: &Method) -> (&'static str, Value) {
+    match method {
+        Method::Token { .. } => (
+            "Token",
+            json!({"category": "Token", "code": "token.ksef", "displayName": "Token KSeF"}),
+        ),
+        Method::Xades { .. } => (
+            "QualifiedSeal",
+            json!({"category": "XadesSignature", "code": "seal.qualified", "displayName": "Pieczęć kwalifikowana"}),
+        ),
     }
 }
 
@@ -266,16 +262,7 @@ pub(crate) async fn status(
         )));
     }
     let (code, details) = Ksef::auth_status(&op, caller.now);
-    let (method, info) = match op.method {
-        Method::Token { .. } => (
-            "Token",
-            json!({"category": "Token", "code": "token.ksef", "displayName": "Token KSeF"}),
-        ),
-        Method::Xades { .. } => (
-            "QualifiedSeal",
-            json!({"category": "XadesSignature", "code": "seal.qualified", "displayName": "Pieczęć kwalifikowana"}),
-        ),
-    };
+    let (method, info) = method_json(&op.method);
     let mut status = json!({"code": code, "description": auth_description(code)});
     if !details.is_empty() {
         status["details"] = json!(details);

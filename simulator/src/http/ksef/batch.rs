@@ -14,6 +14,7 @@ use crate::http::ksef::sessions::{Encryption, FormCode, check_form, read_encrypt
 use crate::http::ksef::{Caller, json_body, reply};
 use crate::networks::ksef::batch::{self, Package, PartDeclaration};
 use crate::networks::ksef::error::KsefError;
+use crate::networks::ksef::permissions;
 use crate::scenario::storage_base;
 
 /// Where the part uploads are served, below the storage base.
@@ -62,6 +63,7 @@ fn storage_root(caller: &Caller) -> String {
 /// A `TarGz` package is said to be unsupported rather than accepted and misread.
 pub(crate) async fn open(caller: Caller, body: Bytes) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::BatchSession)?;
+    grant.require_any(&permissions::WRITE)?;
     let request: OpenRequest = json_body(&body)?;
     check_form(&request.form_code)?;
     match request
@@ -149,6 +151,7 @@ pub(crate) async fn close(
     Path(reference): Path<String>,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::BatchSession)?;
+    grant.require_any(&permissions::WRITE)?;
     batch::close(&caller.run.ksef, &caller.context(), &grant, &reference)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

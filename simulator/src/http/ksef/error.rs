@@ -133,6 +133,14 @@ pub(crate) fn render(error: &KsefError, asked: &Asked) -> Response {
         KsefError::Forbidden { reason, detail } => {
             problem("Forbidden", detail, json!({"reasonCode": reason}))
         }
+        KsefError::MissingPermissions { required, present } => problem(
+            "Forbidden",
+            "Brak wymaganych uprawnień do wykonania operacji w bieżącym kontekście.",
+            json!({
+                "reasonCode": "missing-permissions",
+                "security": {"requiredAnyOfPermissions": required, "presentPermissions": present},
+            }),
+        ),
         KsefError::Gone(detail) => problem("Gone", detail, Value::Null),
         KsefError::TooManyRequests {
             retry_after,

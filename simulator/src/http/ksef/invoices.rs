@@ -14,6 +14,7 @@ use crate::codelists::ksef::invoice_description;
 use crate::http::ksef::sessions::ListQuery;
 use crate::http::ksef::{Caller, LINK_TTL, reply, xml_download};
 use crate::networks::ksef::error::KsefError;
+use crate::networks::ksef::permissions::{self, Permission};
 use crate::networks::ksef::sessions::{self, Invoice};
 use crate::networks::ksef::wire::ksef_time;
 
@@ -113,6 +114,7 @@ pub(crate) async fn status(
     Path((reference, invoice)): Path<(String, String)>,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::InvoiceStatus)?;
+    grant.require_any(&permissions::SESSION_READ)?;
     let ksef = caller.ksef();
     let session = sessions::session_of(ksef, &grant, &reference)?;
     let invoice = sessions::invoice_in(ksef, &session, &invoice).ok_or_else(|| {
@@ -131,6 +133,7 @@ async fn listing(
     failed_only: bool,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::SessionInvoiceList)?;
+    grant.require_any(&permissions::SESSION_READ)?;
     let ksef = caller.ksef();
     let session = sessions::session_of(ksef, &grant, &reference)?;
     let items: Vec<Value> = sessions::invoices_of(ksef, &session, failed_only)
@@ -189,6 +192,7 @@ pub(crate) async fn upo(
     Path((reference, invoice)): Path<(String, String)>,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::SessionMisc)?;
+    grant.require_any(&permissions::SESSION_READ)?;
     let session = sessions::session_of(caller.ksef(), &grant, &reference)?;
     let found = sessions::invoice_in(caller.ksef(), &session, &invoice);
     upo_of(&caller, &session, found, &invoice)
@@ -200,6 +204,7 @@ pub(crate) async fn upo_by_number(
     Path((reference, number)): Path<(String, String)>,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::SessionMisc)?;
+    grant.require_any(&permissions::SESSION_READ)?;
     let session = sessions::session_of(caller.ksef(), &grant, &reference)?;
     let found = sessions::by_ksef_number(caller.ksef(), &grant, &number)
         .filter(|invoice| invoice.session == session.reference);
@@ -222,6 +227,7 @@ pub(crate) async fn download(
     Path(number): Path<String>,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::InvoiceDownload)?;
+    grant.require(Permission::InvoiceRead)?;
     let ksef = caller.ksef();
     let invoice = sessions::by_ksef_number(ksef, &grant, &number).ok_or_else(|| {
         KsefError::exception(

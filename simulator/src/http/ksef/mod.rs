@@ -5,11 +5,15 @@
 //! `render_errors` writes to suit the request.
 
 mod auth;
+mod auth_sessions;
 mod batch;
 pub(crate) mod error;
 mod invoices;
+mod limits;
 mod security;
 mod sessions;
+mod testdata;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,7 +25,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 
@@ -48,6 +52,12 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/auth/xades-signature", post(auth::xades))
         .route("/auth/token/redeem", post(auth::redeem))
         .route("/auth/token/refresh", post(auth::refresh))
+        .route("/auth/sessions", get(auth_sessions::list))
+        .route(
+            "/auth/sessions/current",
+            delete(auth_sessions::revoke_current),
+        )
+        .route("/auth/sessions/{reference}", delete(auth_sessions::revoke))
         .route("/auth/{reference}", get(auth::status))
         .route("/sessions/online", post(sessions::open))
         .route(
@@ -79,6 +89,14 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/sessions/{reference}/upo/{page}", get(sessions::upo_page))
         .route("/invoices/ksef/{number}", get(invoices::download))
         .route("/rate-limits", get(security::rate_limits))
+        .route("/tokens", post(tokens::create).get(tokens::list))
+        .route(
+            "/tokens/{reference}",
+            get(tokens::status).delete(tokens::revoke),
+        )
+        .route("/limits/context", get(limits::context))
+        .route("/limits/subject", get(limits::subject))
+        .nest("/testdata", testdata::routes(state.clone()))
         .fallback(unsupported)
         .layer(middleware::from_fn_with_state(state.clone(), render_errors));
     let storage = Router::new()
@@ -104,16 +122,12 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
 /// Endpoints of the real API that eisim does not simulate yet answer 501 saying so; any
 /// other path is simply not there.
 async fn unsupported(method: Method, OriginalUri(uri): OriginalUri) -> Response {
-    const KNOWN: [&str; 9] = [
-        "/tokens",
+    const KNOWN: [&str; 5] = [
         "/permissions",
         "/certificates",
-        "/testdata",
         "/invoices/query",
         "/invoices/exports",
-        "/limits",
         "/peppol",
-        "/auth/sessions",
     ];
     let path = uri.path();
     let relative = path

@@ -35,9 +35,9 @@ pub(crate) async fn certificates(caller: Caller) -> Result<Response, KsefError> 
 
 /// The limits in force, per group, as TEST's `GET /rate-limits` shows them.
 pub(crate) async fn rate_limits(caller: Caller) -> Result<Response, KsefError> {
-    caller.access(RateGroup::Other)?;
+    let grant = caller.access(RateGroup::Other)?;
     let mut body = serde_json::Map::new();
-    for (group, thresholds) in caller.ksef().limiter.effective() {
+    for (group, thresholds) in caller.ksef().limiter.effective(&grant.context) {
         body.insert(
             group.name().to_owned(),
             json!({

@@ -13,6 +13,7 @@ use crate::codelists::ksef::RateGroup;
 use crate::http::ksef::auth::check_key_id;
 use crate::http::ksef::{Caller, LINK_TTL, json_body, reply, xml_download};
 use crate::networks::ksef::error::KsefError;
+use crate::networks::ksef::permissions;
 use crate::networks::ksef::sessions::{self, Declared, Session};
 use crate::networks::ksef::wire::ksef_time;
 
@@ -82,6 +83,7 @@ pub(super) fn read_encryption(encryption: &Encryption) -> Result<(Vec<u8>, Vec<u
 /// be unsupported rather than accepted and misjudged.
 pub(crate) async fn open(caller: Caller, body: Bytes) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::OnlineSession)?;
+    grant.require_any(&permissions::WRITE)?;
     let request = read_open(&body)?;
     let ksef = caller.ksef();
     check_key_id(ksef, request.encryption.public_key_id.as_deref())?;
@@ -130,6 +132,7 @@ pub(crate) async fn send(
     body: Bytes,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::InvoiceSend)?;
+    grant.require_any(&permissions::WRITE)?;
     let declared = read_send(&body)?;
     let invoice = sessions::send(
         &caller.run.ksef,
@@ -150,6 +153,7 @@ pub(crate) async fn close(
     Path(reference): Path<String>,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::OnlineSession)?;
+    grant.require_any(&permissions::WRITE)?;
     sessions::close(caller.ksef(), &caller.context(), &grant, &reference)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -196,6 +200,7 @@ pub(crate) async fn status(
     Path(reference): Path<String>,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::SessionMisc)?;
+    grant.require_any(&permissions::SESSION_READ)?;
     let session = sessions::session_of(caller.ksef(), &grant, &reference)?;
     Ok(reply(StatusCode::OK, &session_json(&caller, &session)))
 }
@@ -206,6 +211,7 @@ pub(crate) async fn upo_page(
     Path((reference, page)): Path<(String, String)>,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::SessionMisc)?;
+    grant.require_any(&permissions::SESSION_READ)?;
     let session = sessions::session_of(caller.ksef(), &grant, &reference)?;
     let xml = sessions::session_upo(caller.ksef(), &session, &page, caller.now)?;
     Ok(xml_download(xml.into_bytes()))
@@ -235,6 +241,7 @@ pub(crate) async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::SessionList)?;
+    grant.require_any(&permissions::SESSION_READ)?;
     let kind = query
         .session_type
         .as_deref()

@@ -21,7 +21,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::crypto::{aes256_cbc_decrypt, sha256_base64};
 use super::error::KsefError;
-use super::sessions::{self, MAX_INVOICES_PER_SESSION, Received, Session, SessionStatus, take_in};
+use super::sessions::{self, Received, Session, SessionStatus, take_in};
 use super::state::{Grant, Ksef};
 use crate::digest::sha256_hex;
 use crate::journal::Record;
@@ -342,6 +342,7 @@ pub(crate) fn unpack(
     iv: &[u8],
     package: &Package,
     parts: &[UploadedPart],
+    max_files: usize,
 ) -> Result<Vec<PackedFile>, Failure> {
     let mut zip = Vec::with_capacity(usize::try_from(package.size).unwrap_or(0).min(1 << 30));
     for (declared, bytes) in parts {
@@ -381,13 +382,13 @@ pub(crate) fn unpack(
             "Skrót paczki po złożeniu części nie zgadza się z zadeklarowanym.".to_owned(),
         ));
     }
-    read_zip(&zip)
+    read_zip(&zip, max_files)
 }
 
 /// The files of the ZIP, each an invoice; directories are skipped. Anything the ZIP reader
 /// cannot read (a damaged archive, an entry's CRC, an encrypted or unknown compression) is
 /// 430; more than 10,000 files is 420.
-pub(crate) fn read_zip(zip: &[u8]) -> Result<Vec<PackedFile>, Failure> {
+pub(crate) fn read_zip(zip: &[u8], max_files: usize) -> Result<Vec<PackedFile>, Failure> {
     let unreadable = |error: &dyn std::fmt::Display| {
         failure(430, format!("Archiwum ZIP nie daje się odczytać: {error}."))
     };
@@ -396,12 +397,10 @@ pub(crate) fn read_zip(zip: &[u8]) -> Result<Vec<PackedFile>, Failure> {
         .file_names_raw()
         .filter(|name| !name.ends_with(b"/"))
         .count();
-    if files > MAX_INVOICES_PER_SESSION {
+    if files > max_files {
         return Err(failure(
             420,
-            format!(
-                "Paczka zawiera {files} plików; limit faktur w sesji to {MAX_INVOICES_PER_SESSION}."
-            ),
+            format!("Paczka zawiera {files} plików; limit faktur w sesji to {max_files}."),
         ));
     }
     let mut expanded: u64 = 0;
@@ -524,7 +523,10 @@ pub(crate) fn close(
         (batch.package.clone(), batch.offline, parts)
     };
     let key = session.key.clone().unwrap_or_default();
-    let unpacked = unpack(&key, &session.iv, &package, &parts);
+    // The context's batch limit (`GET /limits/context`), which TEST's test data may change.
+    let max_files = ksef.context_limits(&grant.context).batch.max_invoices;
+    let max_files = usize::try_from(max_files).unwrap_or(usize::MAX);
+    let unpacked = unpack(&key, &session.iv, &package, &parts, max_files);
     if matches!(&unpacked, Ok(files) if files.is_empty()) {
         return Err(KsefError::exception(
             21205,
@@ -755,7 +757,7 @@ mod tests {
         ]);
         let (package, parts) = packed(&zip, 3);
         check_package(&package).unwrap();
-        let files = unpack(&KEY, &IV, &package, &parts).unwrap();
+        let files = unpack(&KEY, &IV, &package, &parts, 10_000).unwrap();
         let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["a.xml", "dir/b.xml", "big.xml"]);
         assert_eq!(files[0].content.as_deref().unwrap(), b"<a/>");
@@ -772,27 +774,36 @@ mod tests {
         let mut wrong_part_hash = parts.clone();
         wrong_part_hash[0].0.hash = sha256_base64(b"other");
         assert_eq!(
-            unpack(&KEY, &IV, &package, &wrong_part_hash)
+            unpack(&KEY, &IV, &package, &wrong_part_hash, 10_000)
                 .unwrap_err()
                 .code,
             405
         );
 
         assert_eq!(
-            unpack(&[9; 32], &IV, &package, &parts).unwrap_err().code,
+            unpack(&[9; 32], &IV, &package, &parts, 10_000)
+                .unwrap_err()
+                .code,
             435
         );
 
         let mut wrong_size = package.clone();
         wrong_size.size += 1;
         assert_eq!(
-            unpack(&KEY, &IV, &wrong_size, &parts).unwrap_err().code,
+            unpack(&KEY, &IV, &wrong_size, &parts, 10_000)
+                .unwrap_err()
+                .code,
             405
         );
 
         let garbage = b"definitely not a zip archive".repeat(3);
         let (package, parts) = packed(&garbage, 1);
-        assert_eq!(unpack(&KEY, &IV, &package, &parts).unwrap_err().code, 430);
+        assert_eq!(
+            unpack(&KEY, &IV, &package, &parts, 10_000)
+                .unwrap_err()
+                .code,
+            430
+        );
     }
 
     #[test]

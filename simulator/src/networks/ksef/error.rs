@@ -25,6 +25,13 @@ pub(crate) enum KsefError {
         reason: &'static str,
         detail: String,
     },
+    /// 403 `missing-permissions`: the caller holds none of the permissions an operation
+    /// requires (any one of `required` would do).
+    #[error("missing permissions: one of {required:?} is required, the caller has {present:?}")]
+    MissingPermissions {
+        required: Vec<&'static str>,
+        present: Vec<&'static str>,
+    },
     /// 410: an authentication operation past its retention.
     #[error("gone: {0}")]
     Gone(String),
@@ -74,7 +81,7 @@ impl KsefError {
         match self {
             KsefError::Exception { status, .. } => *status,
             KsefError::Unauthorized(_) => 401,
-            KsefError::Forbidden { .. } => 403,
+            KsefError::Forbidden { .. } | KsefError::MissingPermissions { .. } => 403,
             KsefError::Gone(_) => 410,
             KsefError::TooManyRequests { .. } => 429,
             KsefError::CdnPage { status, .. } => *status,

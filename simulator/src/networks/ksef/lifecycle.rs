@@ -46,11 +46,23 @@ struct Step {
 /// one waits for its end, the later steps keeping their delays after it; an outage that
 /// lasts until the end of the run leaves the document where it is. A step to 200 gives the
 /// document its KSeF number.
-pub(super) fn submit(ctx: &Context<'_>, tenant: &TenantId, doc: &DocumentRecord) {
+///
+/// `refusal` (a code and its detail) replaces the scenario's steps with 100, then that refusal
+/// after the usual processing delay: what KSeF does with an invoice it will not take.
+pub(super) fn submit(
+    ctx: &Context<'_>,
+    tenant: &TenantId,
+    doc: &DocumentRecord,
+    refusal: Option<(u16, String)>,
+) {
     let Some(mut at) = hold(ctx, tenant, doc, ctx.now, "the document's lifecycle") else {
         return;
     };
-    for step in steps_for(ctx.seed, &ctx.scenario.behaviours, doc) {
+    let steps = match refusal {
+        Some((code, detail)) => refusal_steps(code, detail),
+        None => steps_for(ctx.seed, &ctx.scenario.behaviours, doc),
+    };
+    for step in steps {
         let due = at.checked_add(step.after).unwrap_or(Timestamp::MAX);
         let what = format!("the step to {}", step.state.as_str());
         let Some(step_at) = hold(ctx, tenant, doc, due, &what) else {
@@ -84,6 +96,28 @@ pub(super) fn submit(ctx: &Context<'_>, tenant: &TenantId, doc: &DocumentRecord)
             }
         });
     }
+}
+
+fn refusal_steps(code: u16, detail: String) -> Vec<Step> {
+    let (first, _) = DEFAULT_LIFECYCLE[0];
+    let (second, _) = DEFAULT_LIFECYCLE[1];
+    vec![
+        Step {
+            after: first,
+            state: DocumentState::Sent,
+            detail: default_detail(Network::Ksef, DocumentState::Sent),
+        },
+        Step {
+            after: second,
+            state: DocumentState::Refused,
+            detail: NetworkDetail {
+                status: Some(code.to_string()),
+                description: Some(invoice_description(code).to_owned()),
+                errors: vec![detail],
+                network_id: None,
+            },
+        },
+    ]
 }
 
 fn steps_for(seed: u64, behaviours: &[Behaviour], doc: &DocumentRecord) -> Vec<Step> {

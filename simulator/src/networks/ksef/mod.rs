@@ -12,16 +12,22 @@
 //! clock, whichever way it came; the other files are the protocol's building blocks (keys and
 //! crypto, JWTs, XAdES requests, UPO documents, rate limits, errors, numbers).
 
+pub(crate) mod auth_sessions;
 pub(crate) mod batch;
 pub(crate) mod crypto;
 pub(crate) mod error;
 pub(crate) mod jwt;
 pub(crate) mod keys;
 pub(crate) mod lifecycle;
+pub(crate) mod limits;
 pub(crate) mod number;
+pub(crate) mod permissions;
 pub(crate) mod rate;
+pub(crate) mod registry;
 pub(crate) mod sessions;
 pub(crate) mod state;
+pub(crate) mod testdata;
+pub(crate) mod tokens;
 pub(crate) mod upo;
 pub(crate) mod wire;
 pub(crate) mod xades;
@@ -43,6 +49,9 @@ impl Ksef {
         doc: &DocumentRecord,
         _options: &SubmitOptions,
     ) {
-        lifecycle::submit(ctx, tenant, doc);
+        let seller = doc.facts.seller_tax_id.as_deref().unwrap_or_default();
+        let refusal = (testdata::has_attachment(&doc.bytes) && !self.attachments_allowed(seller))
+            .then(|| (415, testdata::NO_ATTACHMENTS.to_owned()));
+        lifecycle::submit(ctx, tenant, doc, refusal);
     }
 }

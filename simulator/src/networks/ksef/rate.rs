@@ -280,8 +280,25 @@ impl Counter {
 #[derive(Debug)]
 struct State {
     config: RateConfig,
+    /// `POST /testdata/rate-limits` for one context: every group's thresholds, replacing
+    /// the configured ones for that context until `DELETE` removes them.
+    contexts: HashMap<String, BTreeMap<RateGroup, Thresholds>>,
     counters: HashMap<Key, Counter>,
     last_sweep: Option<Timestamp>,
+}
+
+/// The thresholds for `group` in `context`: the context's test-data values, else the config.
+fn thresholds_in(
+    config: &RateConfig,
+    contexts: &HashMap<String, BTreeMap<RateGroup, Thresholds>>,
+    group: RateGroup,
+    context: &str,
+) -> Thresholds {
+    contexts
+        .get(context)
+        .and_then(|groups| groups.get(&group))
+        .copied()
+        .unwrap_or_else(|| config.thresholds(group))
 }
 
 impl State {
@@ -294,10 +311,14 @@ impl State {
         }
         self.last_sweep = Some(now);
         let State {
-            config, counters, ..
+            config,
+            contexts,
+            counters,
+            ..
         } = self;
         counters.retain(|key, counter| {
-            let Some(horizon) = config.thresholds(key.group).horizon_nanos() else {
+            let thresholds = thresholds_in(config, contexts, key.group, &key.context);
+            let Some(horizon) = thresholds.horizon_nanos() else {
                 return false;
             };
             counter.prune(now, horizon);
@@ -353,6 +374,7 @@ impl RateLimiter {
         RateLimiter {
             state: Mutex::new(State {
                 config,
+                contexts: HashMap::new(),
                 counters: HashMap::new(),
                 last_sweep: None,
             }),
@@ -379,14 +401,12 @@ impl RateLimiter {
             return RateVerdict::Allowed;
         }
         state.sweep(now);
-        let thresholds = state.config.thresholds(group);
+        let key = Key::new(group, context, ip, endpoint);
+        let thresholds = thresholds_in(&state.config, &state.contexts, group, &key.context);
         let Some(horizon) = thresholds.horizon_nanos() else {
             return RateVerdict::Allowed;
         };
-        let counter = state
-            .counters
-            .entry(Key::new(group, context, ip, endpoint))
-            .or_default();
+        let counter = state.counters.entry(key).or_default();
         counter.prune(now, horizon);
         if let Some(block) = counter.block.as_mut() {
             block.penalty_nanos = if block.penalty_nanos == 0 {
@@ -407,18 +427,44 @@ impl RateLimiter {
 
     /// The thresholds in force for every group, as `GET /rate-limits` reports them (also
     /// while limiting is switched off, which that endpoint cannot express).
-    pub(crate) fn effective(&self) -> Vec<(RateGroup, Thresholds)> {
+    pub(crate) fn effective(&self, context: &str) -> Vec<(RateGroup, Thresholds)> {
         let state = lock(&self.state);
         RateGroup::ALL
             .into_iter()
-            .map(|group| (group, state.config.thresholds(group)))
+            .map(|group| {
+                (
+                    group,
+                    thresholds_in(&state.config, &state.contexts, group, context),
+                )
+            })
             .collect()
     }
 
-    /// Applies new limits at once, for `POST`/`DELETE /testdata/rate-limits`. Counted calls
-    /// are kept, but running blocks are lifted: whoever changes the limits wants to see
-    /// them take effect immediately. The TEST environment's testdata API is not served yet
-    /// (KSeF's `/testdata` answers 501 until it is); the tests pin the behaviour it will get.
+    /// `POST /testdata/rate-limits` (`Some`) and `DELETE` (`None`) for one context: the
+    /// context's own thresholds replace (or stop replacing) the configured ones at once, and
+    /// its running blocks are lifted, as [`RateLimiter::reconfigure`] does for everyone.
+    pub(crate) fn set_context(
+        &self,
+        context: &str,
+        groups: Option<BTreeMap<RateGroup, Thresholds>>,
+    ) {
+        let mut state = lock(&self.state);
+        match groups {
+            Some(groups) => state.contexts.insert(context.to_owned(), groups),
+            None => state.contexts.remove(context),
+        };
+        state.last_sweep = None;
+        for (key, counter) in &mut state.counters {
+            if key.context == context {
+                counter.block = None;
+            }
+        }
+    }
+
+    /// Applies new limits for everyone at once. Counted calls are kept, but running blocks are
+    /// lifted: whoever changes the limits wants to see them take effect immediately. TEST's
+    /// `/testdata/rate-limits` changes one context's limits ([`RateLimiter::set_context`]);
+    /// this whole-run form is for the tests, which pin the behaviour both share.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn reconfigure(&self, config: RateConfig) {
         let mut state = lock(&self.state);
@@ -718,6 +764,39 @@ mod tests {
     }
 
     #[test]
+    fn a_context_s_own_limits_apply_to_it_alone_until_removed() {
+        let limiter = limiter();
+        let other = "nip-7762811692";
+        let one = BTreeMap::from([(RateGroup::OnlineSession, Thresholds::per_second_only(1))]);
+        limiter.set_context(CTX, Some(one));
+        assert_eq!(online(&limiter, t(0)), RateVerdict::Allowed);
+        assert!(matches!(
+            online(&limiter, t(0)),
+            RateVerdict::Limited { limit: 1, .. }
+        ));
+        for _ in 0..10 {
+            assert_eq!(
+                limiter.check(RateGroup::OnlineSession, other, IP, "", t(0)),
+                RateVerdict::Allowed
+            );
+        }
+        assert_eq!(
+            limiter.effective(CTX)[1],
+            (RateGroup::OnlineSession, Thresholds::per_second_only(1))
+        );
+        assert_eq!(
+            limiter.effective(other)[1],
+            (
+                RateGroup::OnlineSession,
+                published(RateGroup::OnlineSession)
+            )
+        );
+        // Removing them lifts the block at once and brings back the published values.
+        limiter.set_context(CTX, None);
+        assert_eq!(online(&limiter, t(0)), RateVerdict::Allowed);
+    }
+
+    #[test]
     fn an_override_replaces_the_published_thresholds() {
         let only_two_a_second = Thresholds::per_second_only(2);
         let limiter = with_override(RateGroup::OnlineSession, only_two_a_second);
@@ -734,7 +813,7 @@ mod tests {
         for s in 1..=100 {
             allow(&limiter, 2, t(s));
         }
-        let effective = limiter.effective();
+        let effective = limiter.effective(CTX);
         assert_eq!(effective.len(), 13);
         assert!(effective.contains(&(RateGroup::OnlineSession, only_two_a_second)));
         assert!(effective.contains(&(RateGroup::InvoiceSend, published(RateGroup::InvoiceSend))));
@@ -777,7 +856,7 @@ mod tests {
         ));
         limiter.reconfigure(RateConfig::default());
         assert_eq!(
-            limiter.effective()[1],
+            limiter.effective(CTX)[1],
             (
                 RateGroup::OnlineSession,
                 published(RateGroup::OnlineSession)

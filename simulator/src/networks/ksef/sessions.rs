@@ -27,9 +27,6 @@ use crate::runtime::Context;
 use crate::store::{DocumentChange, DocumentRecord, NetworkDetail, StateChange};
 use crate::vocabulary::DocumentState;
 
-/// KSeF refuses the 10 001st invoice of a session.
-pub(crate) const MAX_INVOICES_PER_SESSION: usize = 10_000;
-
 #[derive(Debug, Clone)]
 pub(crate) struct Session {
     pub(crate) reference: String,
@@ -359,11 +356,14 @@ pub(crate) fn send(
             )],
         ));
     };
-    if already_sent >= MAX_INVOICES_PER_SESSION {
+    // The context's limits (`GET /limits/context`), which TEST's test data may have changed.
+    let limits = ksef.context_limits(&grant.context).online;
+    let max_invoices = usize::try_from(limits.max_invoices).unwrap_or(usize::MAX);
+    if already_sent >= max_invoices {
         return Err(KsefError::exception(
             21155,
             [format!(
-                "Sesja o numerze referencyjnym {reference} osiągnęła dozwolony limit liczby faktur {MAX_INVOICES_PER_SESSION}."
+                "Sesja o numerze referencyjnym {reference} osiągnęła dozwolony limit liczby faktur {max_invoices}."
             )],
         ));
     }
@@ -415,11 +415,34 @@ pub(crate) fn take_in(
         )),
         _ => None,
     };
-    let verdict = match (&received.refused, &inspected) {
+    let mut verdict = match (&received.refused, &inspected) {
         (Some((code, details)), _) => Verdict::Refuse(*code, details.clone()),
         (None, None) => Verdict::Refuse(435, vec!["Plik niepoprawnie zaszyfrowany".to_owned()]),
         (None, Some(inspected)) => judge(inspected),
     };
+    // The context's limits (`GET /limits/context`), which TEST's test data may have changed,
+    // and TEST's consent to attachments.
+    let limits = ksef.context_limits(&grant.context);
+    let limits = if received.file_name.is_some() {
+        limits.batch
+    } else {
+        limits.online
+    };
+    if let (Verdict::Accept(_), Ok(plain)) = (&verdict, &received.content) {
+        let attached = super::testdata::has_attachment(plain);
+        let max_bytes = limits.max_bytes(attached);
+        if attached && !ksef.attachments_allowed(&grant.context) {
+            verdict = Verdict::Refuse(415, vec![super::testdata::NO_ATTACHMENTS.to_owned()]);
+        } else if plain.len() as u64 > max_bytes {
+            verdict = Verdict::Refuse(
+                450,
+                vec![format!(
+                    "Rozmiar faktury ({} B) przekracza limit kontekstu ({max_bytes} B).",
+                    plain.len()
+                )],
+            );
+        }
+    }
     let inspection = inspected.and_then(Result::ok);
 
     let invoice_ref = ksef.mint("EE", now);

@@ -42,6 +42,8 @@ pub(crate) struct Ksef {
     records: Mutex<Records>,
     /// Batch sessions' packages and uploads (`batch.rs`).
     pub(crate) batches: super::batch::Batches,
+    /// Tokens, logins, test data and changed limits (`registry.rs`).
+    pub(crate) registry: super::registry::Registry,
 }
 
 /// What one run's KSeF has on record, behind one lock.
@@ -111,6 +113,8 @@ pub(crate) struct Grant {
     pub(crate) auth: String,
     pub(crate) context: String,
     pub(crate) tenant: TenantId,
+    /// What the login behind the token may do; checked with [`Grant::require`].
+    pub(crate) permissions: super::permissions::Permissions,
 }
 
 impl Ksef {
@@ -158,6 +162,7 @@ impl Ksef {
             minted: AtomicU64::new(0),
             records: Mutex::new(Records::default()),
             batches: super::batch::Batches::default(),
+            registry: super::registry::Registry::new(scenario, now),
         }
     }
 
@@ -257,7 +262,7 @@ impl Ksef {
     ) -> (String, String, Timestamp) {
         let reference = self.mint("AU", now);
         let decided = now.checked_add(self.settings.auth_delay()).unwrap_or(now);
-        let tenant = self.owner(&context);
+        let tenant = self.tenant_of(&context);
         let (token, valid_until) =
             self.issue(TokenType::Operation, &reference, &context, &method, now);
         self.records().auths.insert(
@@ -379,6 +384,7 @@ impl Ksef {
             detail: format!("Brak uprawnień w kontekście {}.", op.context),
         })?;
         Ok(Grant {
+            permissions: self.registry.permissions_of(&op.reference),
             auth: op.reference,
             context: op.context,
             tenant,

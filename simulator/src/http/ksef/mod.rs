@@ -7,6 +7,7 @@
 mod auth;
 pub(crate) mod error;
 mod invoices;
+mod retrieval;
 mod security;
 mod sessions;
 
@@ -77,6 +78,9 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/sessions/{reference}/upo/{page}", get(sessions::upo_page))
         .route("/invoices/ksef/{number}", get(invoices::download))
+        .route("/invoices/query/metadata", post(retrieval::query_metadata))
+        .route("/invoices/exports", post(retrieval::export))
+        .route("/invoices/exports/{reference}", get(retrieval::export_status))
         .route("/rate-limits", get(security::rate_limits))
         .fallback(unsupported)
         .layer(middleware::from_fn_with_state(state.clone(), render_errors));
@@ -89,6 +93,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             "/ksef-storage/{reference}/invoices/{invoice}/upo",
             get(invoices::stored_upo),
         )
+        .route(
+            "/ksef-storage/exports/{secret}/{part}",
+            get(retrieval::stored_part),
+        )
         .layer(middleware::from_fn_with_state(state, render_errors));
     Router::new()
         .nest("/v2", api.clone())
@@ -99,13 +107,11 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
 /// Endpoints of the real API that eisim does not simulate yet answer 501 saying so; any
 /// other path is simply not there.
 async fn unsupported(method: Method, OriginalUri(uri): OriginalUri) -> Response {
-    const KNOWN: [&str; 10] = [
+    const KNOWN: [&str; 8] = [
         "/tokens",
         "/permissions",
         "/certificates",
         "/testdata",
-        "/invoices/query",
-        "/invoices/exports",
         "/limits",
         "/peppol",
         "/auth/sessions",

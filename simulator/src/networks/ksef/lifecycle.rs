@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::number::ksef_number;
+use super::repository::Repository;
 use super::sessions::{InvoiceKey, Verdict};
 use super::state::{Ksef, date_of};
 use crate::codelists::ksef::{KSEF_CODES, gateway_state, invoice_description};
@@ -46,7 +47,12 @@ struct Step {
 /// one waits for its end, the later steps keeping their delays after it; an outage that
 /// lasts until the end of the run leaves the document where it is. A step to 200 gives the
 /// document its KSeF number.
-pub(super) fn submit(ctx: &Context<'_>, tenant: &TenantId, doc: &DocumentRecord) {
+pub(super) fn submit(
+    repository: &Arc<Repository>,
+    ctx: &Context<'_>,
+    tenant: &TenantId,
+    doc: &DocumentRecord,
+) {
     let Some(mut at) = hold(ctx, tenant, doc, ctx.now, "the document's lifecycle") else {
         return;
     };
@@ -64,6 +70,9 @@ pub(super) fn submit(ctx: &Context<'_>, tenant: &TenantId, doc: &DocumentRecord)
             .then(|| doc.facts.seller_tax_id.clone())
             .flatten();
         let seed = ctx.seed;
+        let repository = repository.clone();
+        let bytes = doc.bytes.clone();
+        let invoicing_date = doc.created_at;
         ctx.events.schedule(at, label, move |ctx| {
             let why = step
                 .detail
@@ -73,7 +82,9 @@ pub(super) fn submit(ctx: &Context<'_>, tenant: &TenantId, doc: &DocumentRecord)
             let mut detail = step.detail;
             if let Some(nip) = numbered {
                 let date = ctx.now.to_zoned(TimeZone::UTC).date();
-                detail.network_id = Some(ksef_number(&nip, date, &format!("{seed}:{id}")));
+                let number = ksef_number(&nip, date, &format!("{seed}:{id}"));
+                repository.file(bytes, &number, invoicing_date, ctx.now, false);
+                detail.network_id = Some(number);
             }
             if let Some(change) =
                 ctx.store
@@ -199,6 +210,7 @@ fn advance(
     details: Vec<String>,
 ) {
     let now = ctx.now;
+    let mut filed = None;
     let (document_id, previous, code, details, number) = {
         let mut records = ksef.records();
         let Some(invoice) = records.invoices.get(reference).cloned() else {
@@ -262,8 +274,15 @@ fn advance(
                 invoice.acquisition = Some(now);
             }
         }
+        if let Some(number) = &number {
+            filed = Some((invoice.bytes.clone(), number.clone(), invoice.invoicing_date, invoice.offline));
+        }
         (invoice.document_id, invoice.code, code, details, number)
     };
+    if let Some((bytes, number, invoicing_date, offline)) = filed {
+        ksef.repository
+            .file(bytes, &number, invoicing_date, now, offline);
+    }
     if code != previous {
         note_status(
             ctx,

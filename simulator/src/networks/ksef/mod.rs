@@ -8,15 +8,22 @@
 //! (challenges, authentications, tokens, sessions, invoices); `sessions.rs` opens and closes
 //! online sessions and takes invoices in; `lifecycle.rs` runs every invoice's statuses on the
 //! clock, whichever way it came; the other files are the protocol's building blocks (keys and
-//! crypto, JWTs, XAdES requests, UPO documents, rate limits, errors, numbers).
+//! crypto, JWTs, XAdES requests, UPO documents, rate limits, errors, numbers). The buyer's
+//! side reads `repository.rs`, where every numbered invoice is filed for all its parties
+//! (`metadata.rs`, `extract.rs`), through `query.rs` and `export.rs`.
 
 pub(crate) mod crypto;
 pub(crate) mod error;
+pub(crate) mod export;
+pub(crate) mod extract;
 pub(crate) mod jwt;
 pub(crate) mod keys;
 pub(crate) mod lifecycle;
+pub(crate) mod metadata;
 pub(crate) mod number;
+pub(crate) mod query;
 pub(crate) mod rate;
+pub(crate) mod repository;
 pub(crate) mod sessions;
 pub(crate) mod state;
 pub(crate) mod upo;
@@ -40,6 +47,6 @@ impl Ksef {
         doc: &DocumentRecord,
         _options: &SubmitOptions,
     ) {
-        lifecycle::submit(ctx, tenant, doc);
+        lifecycle::submit(&self.repository, ctx, tenant, doc);
     }
 }

@@ -40,6 +40,8 @@ pub(crate) struct Ksef {
     owners: HashMap<String, TenantId>,
     minted: AtomicU64,
     records: Mutex<Records>,
+    /// Every invoice with a KSeF number, for whoever is a party to it (the buyer's side).
+    pub(crate) repository: std::sync::Arc<super::repository::Repository>,
 }
 
 /// What one run's KSeF has on record, behind one lock.
@@ -119,6 +121,7 @@ impl Ksef {
         let valid_from = early.checked_sub(day).unwrap_or(early);
         let valid_to = late.checked_add(day * 730).unwrap_or(late);
         let settings = scenario.ksef.clone();
+        let settings_storage = settings.storage();
         let overrides = settings
             .rate_limits
             .groups
@@ -155,6 +158,9 @@ impl Ksef {
             owners,
             minted: AtomicU64::new(0),
             records: Mutex::new(Records::default()),
+            repository: std::sync::Arc::new(super::repository::Repository::new(
+                settings_storage,
+            )),
         }
     }
 

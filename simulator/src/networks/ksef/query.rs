@@ -1,0 +1,193 @@
+//! `POST /invoices/query/metadata` over the repository: the OpenAPI's `InvoiceQueryFilters`,
+//! sorting on the filtered date, page offsets, and the cap of 10,000 records per filter set
+//! (`isTruncated`), after which the documented procedure narrows the date range from the last
+//! record and starts again at page 0.
+//!
+//! Plain data and one function, free of the rest of eisim, so the query benchmark compiles
+//! this file as it is and measures exactly what the server runs.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use super::metadata::{InvoiceMetadata, Role};
+
+/// KSeF returns at most this many records for one set of filters.
+pub(crate) const CAP: usize = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DateType {
+    Issue,
+    Invoicing,
+    PermanentStorage,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AmountType {
+    Brutto,
+    Netto,
+    Vat,
+}
+
+/// The filters of one query, already read and checked; `to` is the effective upper bound
+/// (the client's, or now, or the high-water mark when the client asked to be held to it).
+#[derive(Debug, Clone)]
+pub(crate) struct Filters {
+    pub(crate) role: Role,
+    pub(crate) date_type: DateType,
+    pub(crate) from: Timestamp,
+    pub(crate) to: Timestamp,
+    pub(crate) ksef_number: Option<String>,
+    pub(crate) invoice_number: Option<String>,
+    pub(crate) amount: Option<(AmountType, Option<f64>, Option<f64>)>,
+    pub(crate) seller_nip: Option<String>,
+    /// `(type, value)`: `Nip`, `VatUe`, `Other` or `None`.
+    pub(crate) buyer: Option<(String, Option<String>)>,
+    pub(crate) currencies: Vec<String>,
+    /// `Some(true)` for offline invoices only.
+    pub(crate) offline: Option<bool>,
+    pub(crate) self_invoicing: Option<bool>,
+    /// `FA`, `PEF`, `FA_RR`.
+    pub(crate) form_type: Option<String>,
+    pub(crate) invoice_types: Vec<String>,
+    pub(crate) has_attachment: Option<bool>,
+}
+
+/// One page of answers.
+#[derive(Debug)]
+pub(crate) struct Page<'a> {
+    pub(crate) invoices: Vec<&'a InvoiceMetadata>,
+    pub(crate) has_more: bool,
+    pub(crate) is_truncated: bool,
+}
+
+impl Filters {
+    /// Every filter but the date range and the party, which [`select`] narrows first.
+    fn admits(&self, invoice: &InvoiceMetadata) -> bool {
+        let date_ok = match self.date_type {
+            DateType::PermanentStorage => {
+                (self.from..=self.to).contains(&invoice.permanent_storage_date)
+            }
+            DateType::Invoicing => (self.from..=self.to).contains(&invoice.invoicing_date),
+            DateType::Issue => {
+                (warsaw_date(self.from)..=warsaw_date(self.to)).contains(&invoice.issue_date)
+            }
+        };
+        date_ok
+            && self
+                .ksef_number
+                .as_ref()
+                .is_none_or(|n| *n == invoice.ksef_number)
+            && self
+                .invoice_number
+                .as_ref()
+                .is_none_or(|n| *n == invoice.invoice_number)
+            && self
+                .seller_nip
+                .as_ref()
+                .is_none_or(|n| *n == invoice.seller_nip)
+            && self.buyer.as_ref().is_none_or(|(kind, value)| {
+                kind.eq_ignore_ascii_case(invoice.buyer.kind)
+                    && value.as_ref().is_none_or(|v| Some(v) == invoice.buyer.value.as_ref())
+            })
+            && self.amount.is_none_or(|(kind, from, to)| {
+                let amount = match kind {
+                    AmountType::Brutto => invoice.gross_amount,
+                    AmountType::Netto => invoice.net_amount,
+                    AmountType::Vat => invoice.vat_amount,
+                };
+                from.is_none_or(|f| amount >= f) && to.is_none_or(|t| amount <= t)
+            })
+            && (self.currencies.is_empty()
+                || self
+                    .currencies
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&invoice.currency)))
+            && self.offline.is_none_or(|o| o == invoice.offline)
+            && self
+                .self_invoicing
+                .is_none_or(|s| s == invoice.self_invoicing)
+            && self
+                .form_type
+                .as_ref()
+                .is_none_or(|f| f.eq_ignore_ascii_case(&invoice.form_code.2))
+            && (self.invoice_types.is_empty()
+                || self
+                    .invoice_types
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(invoice.invoice_type)))
+            && self
+                .has_attachment
+                .is_none_or(|a| a == invoice.has_attachment)
+    }
+}
+
+/// The calendar day in Poland, which `issueDate` is.
+fn warsaw_date(at: Timestamp) -> Date {
+    static WARSAW: std::sync::LazyLock<TimeZone> = std::sync::LazyLock::new(|| {
+        TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap_or(TimeZone::UTC)
+    });
+    at.to_zoned(WARSAW.clone()).date()
+}
+
+/// One page of the invoices `candidates` (indexes into `records`, in the order they were
+/// stored, which is `permanentStorageDate` order) that pass `filters`, sorted on the filtered
+/// date (ties in storage order), `descending` or not, page `offset` of `size`.
+///
+/// A permanent-storage range is found by binary search and the scan stops one record past the
+/// cap: the incremental sync, KSeF's recommended use, costs the page, not the history.
+pub(crate) fn select<'a>(
+    records: &'a [InvoiceMetadata],
+    candidates: &[u32],
+    filters: &Filters,
+    descending: bool,
+    offset: usize,
+    size: usize,
+) -> Page<'a> {
+    let record = |i: &u32| records.get(*i as usize);
+    let mut matches: Vec<&InvoiceMetadata> = Vec::new();
+    if filters.date_type == DateType::PermanentStorage {
+        let stored = |i: &u32| record(i).map(|r| r.permanent_storage_date);
+        let low = candidates.partition_point(|i| stored(i) < Some(filters.from));
+        let high = candidates.partition_point(|i| stored(i) <= Some(filters.to));
+        let range = candidates.get(low..high.max(low)).unwrap_or_default();
+        let admitted = |i: &u32| record(i).filter(|r| filters.admits(r));
+        if descending {
+            matches.extend(range.iter().rev().filter_map(admitted).take(CAP + 1));
+        } else {
+            matches.extend(range.iter().filter_map(admitted).take(CAP + 1));
+        }
+    } else {
+        matches.extend(
+            candidates
+                .iter()
+                .filter_map(record)
+                .filter(|r| filters.admits(r)),
+        );
+        match filters.date_type {
+            DateType::Invoicing => matches.sort_by_key(|r| r.invoicing_date),
+            _ => matches.sort_by_key(|r| r.issue_date),
+        }
+        if descending {
+            // Ties keep storage order in both directions.
+            let key = |r: &&InvoiceMetadata| match filters.date_type {
+                DateType::Invoicing => (Some(r.invoicing_date), None),
+                _ => (None, Some(r.issue_date)),
+            };
+            matches.sort_by(|a, b| key(b).cmp(&key(a)));
+        }
+    }
+    let total = matches.len();
+    let visible = total.min(CAP);
+    let start = offset.saturating_mul(size);
+    let end = start.saturating_add(size);
+    let invoices = matches
+        .get(start.min(visible)..end.min(visible))
+        .unwrap_or_default()
+        .to_vec();
+    Page {
+        invoices,
+        has_more: end < visible || total > CAP,
+        is_truncated: total > CAP && end >= CAP,
+    }
+}

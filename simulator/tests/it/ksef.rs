@@ -61,9 +61,11 @@ pub(crate) struct Client<'a> {
 /// One answer: status, headers, body as JSON (or `Value::String` of the text).
 pub(crate) struct Answer {
     pub(crate) status: u16,
-    headers: HeaderMap,
+    pub(crate) headers: HeaderMap,
     pub(crate) body: Value,
     pub(crate) text: String,
+    /// The body as sent, for binary downloads.
+    pub(crate) bytes: Vec<u8>,
 }
 
 async fn call(
@@ -87,13 +89,15 @@ async fn call(
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()));
     Answer {
         status,
         headers,
         body,
         text,
+        bytes,
     }
 }
 
@@ -137,7 +141,7 @@ impl<'a> Client<'a> {
         .await
     }
 
-    async fn post(&self, rest: &str, body: Option<Value>) -> Answer {
+    pub(crate) async fn post(&self, rest: &str, body: Option<Value>) -> Answer {
         call(
             self.t,
             reqwest::Method::POST,
@@ -149,8 +153,23 @@ impl<'a> Client<'a> {
         .await
     }
 
+    /// A pre-signed link eisim handed out (`http://host:port/...`): no token.
+    pub(crate) async fn fetch_link(&self, url: &str) -> Answer {
+        let path = format!("/{}", url.splitn(4, '/').nth(3).unwrap_or_default());
+        call(self.t, reqwest::Method::GET, &path, None, None, false).await
+    }
+
+    /// `key` wrapped with eisim's public key (RSA-OAEP SHA-256), and that key's id.
+    pub(crate) fn wrap(&self, key: &[u8]) -> (Vec<u8>, String) {
+        (rsa_oaep_encrypt(&self.key, key), self.key_id.clone())
+    }
+
     /// Challenge, encrypted token; returns the start answer and the challenge answer.
     async fn start_token_auth(&self, token: &str) -> (Answer, Answer) {
+        self.start_token_auth_in(NIP, token).await
+    }
+
+    async fn start_token_auth_in(&self, nip: &str, token: &str) -> (Answer, Answer) {
         let challenge = call(
             self.t,
             reqwest::Method::POST,
@@ -169,7 +188,7 @@ impl<'a> Client<'a> {
             None,
             Some(json!({
                 "challenge": challenge.body["challenge"],
-                "contextIdentifier": {"type": "nip", "value": NIP},
+                "contextIdentifier": {"type": "nip", "value": nip},
                 "encryptedToken": B64.encode(secret),
                 "publicKeyId": self.key_id,
                 "authorizationPolicy": null,
@@ -186,7 +205,12 @@ impl<'a> Client<'a> {
     }
 
     async fn login_with(&mut self, token: &str) -> Vec<Value> {
-        let (start, challenge) = self.start_token_auth(token).await;
+        self.login_as(NIP, token).await
+    }
+
+    /// The whole token flow in the context `nip`.
+    pub(crate) async fn login_as(&mut self, nip: &str, token: &str) -> Vec<Value> {
+        let (start, challenge) = self.start_token_auth_in(nip, token).await;
         assert_eq!(start.status, 202, "{}", start.text);
         let reference = start.body["referenceNumber"].as_str().unwrap().to_owned();
         let operation = start.body["authenticationToken"]["token"]
@@ -317,7 +341,7 @@ impl<'a> Client<'a> {
     }
 }
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
         "{}/../fixtures/ksef/{name}",
         env!("CARGO_MANIFEST_DIR")
@@ -325,7 +349,7 @@ fn fixture(name: &str) -> Vec<u8> {
     .unwrap()
 }
 
-fn with_number(invoice: &[u8], number: &str) -> Vec<u8> {
+pub(crate) fn with_number(invoice: &[u8], number: &str) -> Vec<u8> {
     String::from_utf8(invoice.to_vec())
         .unwrap()
         .replace("FV/2026/10/001", number)
@@ -333,7 +357,7 @@ fn with_number(invoice: &[u8], number: &str) -> Vec<u8> {
 }
 
 /// Tokens are long and say nothing to a reader of a snapshot; the port changes every run.
-fn redact(mut value: Value) -> Value {
+pub(crate) fn redact(mut value: Value) -> Value {
     match &mut value {
         Value::String(text) if text.starts_with("http://127.0.0.1:") => {
             let path = text.splitn(4, '/').nth(3).unwrap_or_default();

@@ -15,6 +15,7 @@ mod gateway_tokens;
 mod hostile;
 mod journal_file;
 mod ksef;
+mod ksef_buyer;
 mod ksef_client_crypto;
 mod ksef_numbers;
 mod peppol;

@@ -670,3 +670,25 @@ async fn export_errors_have_ksef_codes() {
         .await;
     assert_eq!(link.status, 404);
 }
+
+#[tokio::test]
+async fn the_default_scenario_has_a_buyer_context_that_sees_the_demo_tenants_sales() {
+    let t = TestSim::virtual_clock().await;
+    let mut seller = Client::connect(&t, "/v2").await;
+    seller.login_as(SELLER, "eisim-demo-ksef-token").await;
+    let mut buyer = Client::connect(&t, "/v2").await;
+    buyer.login_as(BUYER, "eisim-demo-buyer-ksef-token").await;
+    let session = seller.open().await;
+    send_all(&seller, &session, &[invoice("DEMO/1", false)]).await;
+    step(&t, 10).await;
+    let now = t.sim.clock().now();
+    let from = now.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap();
+    let bought = query(
+        &buyer,
+        "",
+        filters("Subject2", "PermanentStorage", &from.to_string()),
+    )
+    .await;
+    assert_eq!(bought.status, 200, "{}", bought.text);
+    assert_eq!(bought.body["invoices"][0]["invoiceNumber"], "DEMO/1");
+}

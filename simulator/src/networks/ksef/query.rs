@@ -191,3 +191,107 @@ pub(crate) fn select<'a>(
         is_truncated: total > CAP && end >= CAP,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::networks::ksef::metadata::Identifier;
+
+    fn record(n: usize) -> InvoiceMetadata {
+        let at = Timestamp::from_second(1_800_000_000 + n as i64).unwrap();
+        InvoiceMetadata {
+            ksef_number: format!("k{n}"),
+            invoice_number: format!("FV/{n}"),
+            issue_date: jiff::civil::date(2026, 10, 30),
+            invoicing_date: at,
+            acquisition_date: at,
+            permanent_storage_date: at,
+            seller_nip: "5265877635".into(),
+            seller_name: None,
+            buyer: Identifier {
+                kind: "Nip",
+                value: Some("5261040828".into()),
+            },
+            buyer_name: None,
+            net_amount: n as f64,
+            gross_amount: n as f64,
+            vat_amount: 0.0,
+            currency: "PLN".into(),
+            offline: false,
+            invoice_type: "Vat",
+            form_code: ("FA (3)".into(), "1-0E".into(), "FA".into()),
+            self_invoicing: false,
+            has_attachment: false,
+            invoice_hash: String::new(),
+            third_subjects: Vec::new(),
+            authorized: None,
+        }
+    }
+
+    fn filters(date_type: DateType, records: &[InvoiceMetadata]) -> Filters {
+        Filters {
+            role: Role::Buyer,
+            date_type,
+            from: records[0].permanent_storage_date,
+            to: records[records.len() - 1].permanent_storage_date,
+            ksef_number: None,
+            invoice_number: None,
+            amount: None,
+            seller_nip: None,
+            buyer: None,
+            currencies: Vec::new(),
+            offline: None,
+            self_invoicing: None,
+            form_type: None,
+            invoice_types: Vec::new(),
+            has_attachment: None,
+        }
+    }
+
+    #[test]
+    fn the_cap_truncates_and_the_documented_procedure_resumes_from_the_last_record() {
+        let records: Vec<InvoiceMetadata> = (0..CAP + 25).map(record).collect();
+        let index: Vec<u32> = (0..records.len() as u32).collect();
+        for date_type in [DateType::PermanentStorage, DateType::Invoicing] {
+            let mut filters = filters(date_type, &records);
+            let early = select(&records, &index, &filters, false, 0, 250);
+            assert!(early.has_more && !early.is_truncated);
+            let last_page = CAP / 250 - 1;
+            let at_cap = select(&records, &index, &filters, false, last_page, 250);
+            assert!(at_cap.has_more && at_cap.is_truncated);
+            assert_eq!(at_cap.invoices.last().map(|r| r.ksef_number.as_str()), Some("k9999"));
+            let beyond = select(&records, &index, &filters, false, last_page + 1, 250);
+            assert!(beyond.invoices.is_empty() && beyond.is_truncated);
+            // Narrow from the last record, page 0 again: it comes back once, then the rest.
+            filters.from = records[CAP - 1].permanent_storage_date;
+            let resumed = select(&records, &index, &filters, false, 0, 250);
+            assert!(!resumed.has_more && !resumed.is_truncated);
+            assert_eq!(resumed.invoices.len(), 26);
+        }
+    }
+
+    #[test]
+    fn descending_pages_run_from_the_newest() {
+        let records: Vec<InvoiceMetadata> = (0..30).map(record).collect();
+        let index: Vec<u32> = (0..30).collect();
+        for date_type in [DateType::PermanentStorage, DateType::Invoicing] {
+            let page = select(&records, &index, &filters(date_type, &records), true, 1, 10);
+            let numbers: Vec<&str> = page.invoices.iter().map(|r| r.ksef_number.as_str()).collect();
+            assert_eq!(numbers.first(), Some(&"k19"));
+            assert_eq!(numbers.last(), Some(&"k10"));
+            assert!(page.has_more);
+        }
+    }
+
+    #[test]
+    fn amounts_and_the_party_index_filter() {
+        let records: Vec<InvoiceMetadata> = (0..30).map(record).collect();
+        let index: Vec<u32> = (0..30).collect();
+        let mut filters = filters(DateType::PermanentStorage, &records);
+        filters.amount = Some((AmountType::Brutto, Some(5.0), Some(7.0)));
+        let page = select(&records, &index, &filters, false, 0, 10);
+        assert_eq!(page.invoices.len(), 3);
+        let page = select(&records, &index[..3], &filters, false, 0, 10);
+        assert!(page.invoices.is_empty());
+    }
+}

@@ -195,7 +195,7 @@ pub(crate) fn select<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::networks::ksef::metadata::Identifier;
+    use super::super::metadata::Identifier;
 
     fn record(n: usize) -> InvoiceMetadata {
         let at = Timestamp::from_second(1_800_000_000 + n as i64).unwrap();

@@ -15,19 +15,18 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::Timestamp;
-use ksef::metadata::{Identifier, InvoiceMetadata, Role};
-use ksef::query::{DateType, Filters, select};
+use metadata::{Identifier, InvoiceMetadata, Role};
+use query::{DateType, Filters, select};
 
 // The query and its records are private building blocks of eisim; the bench compiles the very
 // same source files (unit tests included) rather than widening the crate's surface for them.
-mod ksef {
-    #[allow(dead_code, unreachable_pub, unused_imports)]
-    #[path = "../../../simulator/src/networks/ksef/metadata.rs"]
-    pub mod metadata;
-    #[allow(dead_code, unreachable_pub, unused_imports)]
-    #[path = "../../../simulator/src/networks/ksef/query.rs"]
-    pub mod query;
-}
+// `query.rs` names its records as `super::metadata`, which is this crate's root here.
+#[allow(dead_code, unreachable_pub, unused_imports)]
+#[path = "../../simulator/src/networks/ksef/metadata.rs"]
+mod metadata;
+#[allow(dead_code, unreachable_pub, unused_imports)]
+#[path = "../../simulator/src/networks/ksef/query.rs"]
+mod query;
 
 const STORED: usize = 100_000;
 const BUYER: &str = "5261040828";
@@ -49,13 +48,13 @@ fn record(n: usize) -> InvoiceMetadata {
         seller_name: Some("Hurtownia Wisła Sp. z o.o.".into()),
         buyer: Identifier {
             kind: "Nip",
-            value: Some(if n % 2 == 0 { BUYER } else { OTHER }.into()),
+            value: Some(if n.is_multiple_of(2) { BUYER } else { OTHER }.into()),
         },
         buyer_name: None,
         net_amount: 1000.0,
         gross_amount: 1230.0,
         vat_amount: 230.0,
-        currency: if n % 50 == 0 { "EUR" } else { "PLN" }.into(),
+        currency: if n.is_multiple_of(50) { "EUR" } else { "PLN" }.into(),
         offline: false,
         invoice_type: "Vat",
         form_code: ("FA (3)".into(), "1-0E".into(), "FA".into()),
@@ -102,9 +101,7 @@ fn baseline<'a>(
         .iter()
         .filter(|r| r.buyer.nip() == Some(BUYER))
         .filter(|r| (filters.from..=filters.to).contains(&date(r)))
-        .filter(|r| {
-            filters.currencies.is_empty() || filters.currencies.contains(&r.currency)
-        })
+        .filter(|r| filters.currencies.is_empty() || filters.currencies.contains(&r.currency))
         .collect();
     found.sort_by_key(|r| date(r));
     found.into_iter().skip(offset * size).take(size).collect()
@@ -125,7 +122,8 @@ fn ksef_query(c: &mut Criterion) {
             "incremental_last_hour_page0_of_100",
             filters(
                 DateType::PermanentStorage,
-                end.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap(),
+                end.checked_sub(jiff::SignedDuration::from_hours(1))
+                    .unwrap(),
                 end,
             ),
             0,

@@ -82,9 +82,7 @@ fn invoice(number: &str, with_third: bool) -> Vec<u8> {
 /// Sends each invoice in `session` (all taken with 202).
 async fn send_all(seller: &Client<'_>, session: &str, invoices: &[Vec<u8>]) {
     for invoice in invoices {
-        let sent = seller
-            .send(session, Client::send_body(invoice, &KEY))
-            .await;
+        let sent = seller.send(session, Client::send_body(invoice, &KEY)).await;
         assert_eq!(sent.status, 202, "{}", sent.text);
     }
 }
@@ -182,7 +180,10 @@ async fn a_download_before_permanent_storage_is_21165() {
     assert_eq!(early.status, 400);
     insta::assert_json_snapshot!("ksef_buyer_download_21165", early.body);
     step(&t, 5).await;
-    assert_eq!(buyer.get(&format!("/invoices/ksef/{number}")).await.status, 200);
+    assert_eq!(
+        buyer.get(&format!("/invoices/ksef/{number}")).await.status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -236,7 +237,13 @@ async fn filters_sorting_and_pages() {
     let from = "2026-11-02T00:00:00Z";
     let base = filters("Subject2", "PermanentStorage", from);
     let first = query(&buyer, "?pageSize=10&pageOffset=0", base.clone()).await;
-    assert_eq!((first.body["hasMore"].clone(), first.body["isTruncated"].clone()), (json!(true), json!(false)));
+    assert_eq!(
+        (
+            first.body["hasMore"].clone(),
+            first.body["isTruncated"].clone()
+        ),
+        (json!(true), json!(false))
+    );
     let second = query(&buyer, "?pageSize=10&pageOffset=1", base.clone()).await;
     assert_eq!(second.body["hasMore"], false);
     let mut all = numbers(&first.body);
@@ -246,7 +253,10 @@ async fn filters_sorting_and_pages() {
     let desc = query(&buyer, "?sortOrder=Desc&pageSize=250", base.clone()).await;
     let mut reversed = numbers(&desc.body);
     reversed.reverse();
-    assert_eq!(reversed, all, "Desc is Asc reversed (ties in storage order)");
+    assert_eq!(
+        reversed, all,
+        "Desc is Asc reversed (ties in storage order)"
+    );
     let dates: Vec<&str> = desc.body["invoices"]
         .as_array()
         .unwrap()
@@ -268,13 +278,19 @@ async fn filters_sorting_and_pages() {
         (json!({"ksefNumber": all[4]}), 1),
         (json!({"sellerNip": SELLER}), 12),
         (json!({"sellerNip": "1111111111"}), 0),
-        (json!({"buyerIdentifier": {"type": "Nip", "value": BUYER}}), 12),
+        (
+            json!({"buyerIdentifier": {"type": "Nip", "value": BUYER}}),
+            12,
+        ),
         (json!({"buyerIdentifier": {"type": "VatUe"}}), 0),
         (json!({"currencyCodes": ["PLN"]}), 12),
         (json!({"currencyCodes": ["EUR"]}), 0),
         (json!({"invoiceTypes": ["Vat"]}), 12),
         (json!({"invoiceTypes": ["Kor", "Zal"]}), 0),
-        (json!({"amount": {"type": "Brutto", "from": 1230, "to": 1230}}), 12),
+        (
+            json!({"amount": {"type": "Brutto", "from": 1230, "to": 1230}}),
+            12,
+        ),
         (json!({"amount": {"type": "Netto", "from": 1000.01}}), 0),
         (json!({"amount": {"type": "Vat", "to": 230}}), 12),
         (json!({"formType": "FA"}), 12),
@@ -310,26 +326,73 @@ async fn query_errors_have_ksef_codes() {
     let (_, buyer, _) = parties(&t).await;
     let from = "2026-11-02T00:00:00Z";
     let cases = [
-        ("missing_subject", "", json!({"dateRange": {"dateType": "Issue", "from": from}})),
-        ("bad_subject", "", json!({"subjectType": "Subject9", "dateRange": {"dateType": "Issue", "from": from}})),
+        (
+            "missing_subject",
+            "",
+            json!({"dateRange": {"dateType": "Issue", "from": from}}),
+        ),
+        (
+            "bad_subject",
+            "",
+            json!({"subjectType": "Subject9", "dateRange": {"dateType": "Issue", "from": from}}),
+        ),
         ("missing_range", "", json!({"subjectType": "Subject2"})),
         ("bad_date_type", "", filters("Subject2", "Yesterday", from)),
         ("bad_from", "", filters("Subject2", "Issue", "2.11.2026")),
-        ("from_after_to", "", json!({"subjectType": "Subject2", "dateRange": {"dateType": "Issue", "from": from, "to": "2026-10-01T00:00:00Z"}})),
-        ("over_three_months", "", json!({"subjectType": "Subject2", "dateRange": {"dateType": "Issue", "from": "2026-07-01T00:00:00Z", "to": "2026-10-02T00:00:00Z"}})),
-        ("page_size_small", "?pageSize=9", filters("Subject2", "Issue", from)),
-        ("page_size_large", "?pageSize=251", filters("Subject2", "Issue", from)),
-        ("page_offset", "?pageOffset=-1", filters("Subject2", "Issue", from)),
-        ("sort_order", "?sortOrder=Up", filters("Subject2", "Issue", from)),
-        ("bad_amount", "", json!({"subjectType": "Subject2", "dateRange": {"dateType": "Issue", "from": from}, "amount": {"type": "Gross"}})),
-        ("bad_invoice_type", "", json!({"subjectType": "Subject2", "dateRange": {"dateType": "Issue", "from": from}, "invoiceTypes": ["FV"]})),
-        ("beyond_mark", "", json!({"subjectType": "Subject2", "dateRange": {"dateType": "PermanentStorage", "from": "2026-11-02T10:00:00Z", "restrictToPermanentStorageHwmDate": true}})),
+        (
+            "from_after_to",
+            "",
+            json!({"subjectType": "Subject2", "dateRange": {"dateType": "Issue", "from": from, "to": "2026-10-01T00:00:00Z"}}),
+        ),
+        (
+            "over_three_months",
+            "",
+            json!({"subjectType": "Subject2", "dateRange": {"dateType": "Issue", "from": "2026-07-01T00:00:00Z", "to": "2026-10-02T00:00:00Z"}}),
+        ),
+        (
+            "page_size_small",
+            "?pageSize=9",
+            filters("Subject2", "Issue", from),
+        ),
+        (
+            "page_size_large",
+            "?pageSize=251",
+            filters("Subject2", "Issue", from),
+        ),
+        (
+            "page_offset",
+            "?pageOffset=-1",
+            filters("Subject2", "Issue", from),
+        ),
+        (
+            "sort_order",
+            "?sortOrder=Up",
+            filters("Subject2", "Issue", from),
+        ),
+        (
+            "bad_amount",
+            "",
+            json!({"subjectType": "Subject2", "dateRange": {"dateType": "Issue", "from": from}, "amount": {"type": "Gross"}}),
+        ),
+        (
+            "bad_invoice_type",
+            "",
+            json!({"subjectType": "Subject2", "dateRange": {"dateType": "Issue", "from": from}, "invoiceTypes": ["FV"]}),
+        ),
+        (
+            "beyond_mark",
+            "",
+            json!({"subjectType": "Subject2", "dateRange": {"dateType": "PermanentStorage", "from": "2026-11-02T10:00:00Z", "restrictToPermanentStorageHwmDate": true}}),
+        ),
     ];
     let mut bodies = serde_json::Map::new();
     for (name, params, body) in cases {
         let answer = query(&buyer, params, body).await;
         assert_eq!(answer.status, 400, "{name}: {}", answer.text);
-        bodies.insert(name.to_owned(), answer.body["exception"]["exceptionDetailList"].clone());
+        bodies.insert(
+            name.to_owned(),
+            answer.body["exception"]["exceptionDetailList"].clone(),
+        );
     }
     insta::assert_json_snapshot!("ksef_buyer_query_errors", bodies);
     // Not JSON at all.
@@ -412,7 +475,9 @@ async fn an_incremental_sync_across_two_days_loses_and_duplicates_nothing() {
     let t = TestSim::with_scenario(&scenario()).await;
     let (mut seller, mut buyer, _) = parties(&t).await;
     let lot = |day: &str, numbers: std::ops::RangeInclusive<u32>| -> Vec<Vec<u8>> {
-        numbers.map(|n| invoice(&format!("{day}/{n}"), false)).collect()
+        numbers
+            .map(|n| invoice(&format!("{day}/{n}"), false))
+            .collect()
     };
     let mut all_seen: Vec<(String, String)> = Vec::new();
     let mut checkpoints = vec!["2026-11-02T00:00:00Z".to_owned()];
@@ -427,9 +492,12 @@ async fn an_incremental_sync_across_two_days_loses_and_duplicates_nothing() {
     step(&t, 10).await;
     let late = lot("D1", 16..=20);
     let from = checkpoints.last().unwrap().clone();
-    let (seen, mark) =
-        sync_window(&buyer, &from, Some((&seller, &session, &late, &t))).await;
-    assert_eq!(seen.len(), 20, "the late five come at the end of the ascending order");
+    let (seen, mark) = sync_window(&buyer, &from, Some((&seller, &session, &late, &t))).await;
+    assert_eq!(
+        seen.len(),
+        20,
+        "the late five come at the end of the ascending order"
+    );
     window(seen, mark, &mut checkpoints);
 
     // Three more, numbered but not yet stored: below the mark nothing is missing yet.
@@ -454,8 +522,7 @@ async fn an_incremental_sync_across_two_days_loses_and_duplicates_nothing() {
     step(&t, 10).await;
     let late = lot("D2", 13..=18);
     let from = checkpoints.last().unwrap().clone();
-    let (seen, mark) =
-        sync_window(&buyer, &from, Some((&seller, &session, &late, &t))).await;
+    let (seen, mark) = sync_window(&buyer, &from, Some((&seller, &session, &late, &t))).await;
     window(seen, mark, &mut checkpoints);
     // And a last window, which finds nothing new.
     let from = checkpoints.last().unwrap().clone();
@@ -478,7 +545,10 @@ async fn an_incremental_sync_across_two_days_loses_and_duplicates_nothing() {
     let mut once = HashSet::new();
     for (number, stored) in &all_seen {
         if !once.insert(number.clone()) {
-            assert!(checkpoints.contains(stored), "{number} at {stored} seen twice");
+            assert!(
+                checkpoints.contains(stored),
+                "{number} at {stored} seen twice"
+            );
         }
     }
 }
@@ -491,7 +561,11 @@ fn decrypt(part: &[u8]) -> Vec<u8> {
         .unwrap()
 }
 
-async fn start_export(client: &Client<'_>, filters: Value, only_metadata: bool) -> crate::ksef::Answer {
+async fn start_export(
+    client: &Client<'_>,
+    filters: Value,
+    only_metadata: bool,
+) -> crate::ksef::Answer {
     let (wrapped, key_id) = client.wrap(&EXPORT_KEY);
     client
         .post(
@@ -510,20 +584,32 @@ async fn start_export(client: &Client<'_>, filters: Value, only_metadata: bool) 
 }
 
 /// Downloads, checks and decrypts every part, and opens the ZIP.
-async fn open_package(client: &Client<'_>, status: &Value) -> zip::ZipArchive<std::io::Cursor<Vec<u8>>> {
+async fn open_package(
+    client: &Client<'_>,
+    status: &Value,
+) -> zip::ZipArchive<std::io::Cursor<Vec<u8>>> {
     let mut zip = Vec::new();
     for part in status["package"]["parts"].as_array().unwrap() {
         let answer = client.fetch_link(part["url"].as_str().unwrap()).await;
         assert_eq!(answer.status, 200, "{}", answer.text);
-        assert_eq!(answer.bytes.len() as u64, part["encryptedPartSize"].as_u64().unwrap());
+        assert_eq!(
+            answer.bytes.len() as u64,
+            part["encryptedPartSize"].as_u64().unwrap()
+        );
         assert_eq!(sha256_base64(&answer.bytes), part["encryptedPartHash"]);
-        assert_eq!(answer.headers["x-ms-meta-hash"].to_str().unwrap(), part["encryptedPartHash"]);
+        assert_eq!(
+            answer.headers["x-ms-meta-hash"].to_str().unwrap(),
+            part["encryptedPartHash"]
+        );
         let plain = decrypt(&answer.bytes);
         assert_eq!(plain.len() as u64, part["partSize"].as_u64().unwrap());
         assert_eq!(sha256_base64(&plain), part["partHash"]);
         zip.extend(plain);
     }
-    assert_eq!(zip.len() as u64, status["package"]["size"].as_u64().unwrap());
+    assert_eq!(
+        zip.len() as u64,
+        status["package"]["size"].as_u64().unwrap()
+    );
     zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap()
 }
 
@@ -532,7 +618,9 @@ async fn an_export_is_downloaded_decrypted_and_unzipped() {
     let t = TestSim::with_scenario(&scenario()).await;
     let (seller, mut buyer, _) = parties(&t).await;
     let session = seller.open().await;
-    let sent: Vec<Vec<u8>> = (1..=3).map(|n| invoice(&format!("EX/{n}"), false)).collect();
+    let sent: Vec<Vec<u8>> = (1..=3)
+        .map(|n| invoice(&format!("EX/{n}"), false))
+        .collect();
     send_all(&seller, &session, &sent).await;
     step(&t, 10).await;
     let window = json!({"subjectType": "Subject2", "dateRange": {"dateType": "PermanentStorage", "from": "2026-11-02T00:00:00Z", "restrictToPermanentStorageHwmDate": true}});
@@ -563,7 +651,11 @@ async fn an_export_is_downloaded_decrypted_and_unzipped() {
     for (entry, bytes) in metadata["invoices"].as_array().unwrap().iter().zip(&sent) {
         let name = format!("{}.xml", entry["ksefNumber"].as_str().unwrap());
         let mut file = Vec::new();
-        archive.by_name(&name).unwrap().read_to_end(&mut file).unwrap();
+        archive
+            .by_name(&name)
+            .unwrap()
+            .read_to_end(&mut file)
+            .unwrap();
         assert_eq!(&file, bytes);
     }
     assert_eq!(archive.len(), 4);
@@ -574,11 +666,17 @@ async fn an_export_is_downloaded_decrypted_and_unzipped() {
     step(&t, 5).await;
     let done = buyer.get(&format!("/invoices/exports/{reference}")).await;
     let archive = open_package(&buyer, &done.body).await;
-    let names: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.unwrap().into_owned())
+        .collect();
     assert_eq!(names, vec!["_metadata.json"]);
 
     // A day later the package has expired: 210, and its links are gone.
-    let url = done.body["package"]["parts"][0]["url"].as_str().unwrap().to_owned();
+    let url = done.body["package"]["parts"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     step(&t, 86_400).await;
     buyer.login_as(BUYER, BUYER_TOKEN).await;
     let expired = buyer.get(&format!("/invoices/exports/{reference}")).await;
@@ -600,21 +698,49 @@ async fn export_errors_have_ksef_codes() {
 
     // Ten at 100 at once; the eleventh is 21182.
     for _ in 0..10 {
-        assert_eq!(start_export(&buyer, window.clone(), false).await.status, 201);
+        assert_eq!(
+            start_export(&buyer, window.clone(), false).await.status,
+            201
+        );
     }
     let eleventh = start_export(&buyer, window.clone(), false).await;
     assert_eq!(eleventh.status, 400);
-    bodies.insert("21182".into(), eleventh.body["exception"]["exceptionDetailList"].clone());
+    bodies.insert(
+        "21182".into(),
+        eleventh.body["exception"]["exceptionDetailList"].clone(),
+    );
     // Another context has its own ten.
-    assert_eq!(start_export(&seller, filters("Subject1", "Issue", "2026-11-02T00:00:00Z"), false).await.status, 201);
+    assert_eq!(
+        start_export(
+            &seller,
+            filters("Subject1", "Issue", "2026-11-02T00:00:00Z"),
+            false
+        )
+        .await
+        .status,
+        201
+    );
     step(&t, 5).await;
 
-    let unknown = buyer.get("/invoices/exports/20261102-EH-0000000000-0000000000-00").await;
-    bodies.insert("21175".into(), unknown.body["exception"]["exceptionDetailList"].clone());
+    let unknown = buyer
+        .get("/invoices/exports/20261102-EH-0000000000-0000000000-00")
+        .await;
+    bodies.insert(
+        "21175".into(),
+        unknown.body["exception"]["exceptionDetailList"].clone(),
+    );
     // The seller's export is not the buyer's to see.
-    let started = start_export(&seller, filters("Subject1", "Issue", "2026-11-02T00:00:00Z"), false).await;
+    let started = start_export(
+        &seller,
+        filters("Subject1", "Issue", "2026-11-02T00:00:00Z"),
+        false,
+    )
+    .await;
     let theirs = started.body["referenceNumber"].as_str().unwrap().to_owned();
-    assert_eq!(exception_code(&buyer.get(&format!("/invoices/exports/{theirs}")).await), 21175);
+    assert_eq!(
+        exception_code(&buyer.get(&format!("/invoices/exports/{theirs}")).await),
+        21175
+    );
 
     // A key that does not decrypt: taken, then 415.
     let bad_key = buyer
@@ -641,7 +767,13 @@ async fn export_errors_have_ksef_codes() {
     .await;
     let reference = past.body["referenceNumber"].as_str().unwrap().to_owned();
     step(&t, 5).await;
-    bodies.insert("420".into(), buyer.get(&format!("/invoices/exports/{reference}")).await.body);
+    bodies.insert(
+        "420".into(),
+        buyer
+            .get(&format!("/invoices/exports/{reference}"))
+            .await
+            .body,
+    );
 
     // Request errors.
     let (wrapped, _) = buyer.wrap(&EXPORT_KEY);
@@ -649,17 +781,32 @@ async fn export_errors_have_ksef_codes() {
     let requests = [
         ("no_encryption", json!({"filters": window})),
         ("no_filters", json!({"encryption": encryption})),
-        ("bad_iv", json!({"encryption": {"encryptedSymmetricKey": B64.encode(&wrapped), "initializationVector": "AAAA"}, "filters": window})),
-        ("bad_key_id", json!({"encryption": {"encryptedSymmetricKey": B64.encode(&wrapped), "initializationVector": B64.encode(EXPORT_IV), "publicKeyId": "x".repeat(44)}, "filters": window})),
-        ("bad_filters", json!({"encryption": encryption, "filters": {"subjectType": "Subject2"}})),
+        (
+            "bad_iv",
+            json!({"encryption": {"encryptedSymmetricKey": B64.encode(&wrapped), "initializationVector": "AAAA"}, "filters": window}),
+        ),
+        (
+            "bad_key_id",
+            json!({"encryption": {"encryptedSymmetricKey": B64.encode(&wrapped), "initializationVector": B64.encode(EXPORT_IV), "publicKeyId": "x".repeat(44)}, "filters": window}),
+        ),
+        (
+            "bad_filters",
+            json!({"encryption": encryption, "filters": {"subjectType": "Subject2"}}),
+        ),
     ];
     for (name, body) in requests {
         let answer = buyer.post("/invoices/exports", Some(body)).await;
         assert_eq!(answer.status, 400, "{name}: {}", answer.text);
-        bodies.insert(name.into(), answer.body["exception"]["exceptionDetailList"].clone());
+        bodies.insert(
+            name.into(),
+            answer.body["exception"]["exceptionDetailList"].clone(),
+        );
     }
     let tar = buyer
-        .post("/invoices/exports", Some(json!({"encryption": encryption, "filters": window, "compressionType": "TarGz"})))
+        .post(
+            "/invoices/exports",
+            Some(json!({"encryption": encryption, "filters": window, "compressionType": "TarGz"})),
+        )
         .await;
     assert_eq!(tar.status, 501, "{}", tar.text);
     insta::assert_json_snapshot!("ksef_buyer_export_errors", bodies);
@@ -682,7 +829,9 @@ async fn the_default_scenario_has_a_buyer_context_that_sees_the_demo_tenants_sal
     send_all(&seller, &session, &[invoice("DEMO/1", false)]).await;
     step(&t, 10).await;
     let now = t.sim.clock().now();
-    let from = now.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap();
+    let from = now
+        .checked_sub(jiff::SignedDuration::from_hours(1))
+        .unwrap();
     let bought = query(
         &buyer,
         "",

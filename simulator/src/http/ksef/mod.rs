@@ -80,7 +80,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/invoices/ksef/{number}", get(invoices::download))
         .route("/invoices/query/metadata", post(retrieval::query_metadata))
         .route("/invoices/exports", post(retrieval::export))
-        .route("/invoices/exports/{reference}", get(retrieval::export_status))
+        .route(
+            "/invoices/exports/{reference}",
+            get(retrieval::export_status),
+        )
         .route("/rate-limits", get(security::rate_limits))
         .fallback(unsupported)
         .layer(middleware::from_fn_with_state(state.clone(), render_errors));

@@ -349,10 +349,9 @@ pub(crate) async fn export(caller: Caller, body: Bytes) -> Result<Response, Ksef
         iv,
     };
     let reference = ksef.mint("EH", caller.now);
-    let reference =
-        repository
-            .exports
-            .start(repository, &grant, reference, &request, caller.now, mark)?;
+    let reference = repository
+        .exports
+        .start(repository, &grant, reference, &request, caller.now, mark)?;
     Ok(reply(
         StatusCode::CREATED,
         &json!({"referenceNumber": reference}),

@@ -242,12 +242,7 @@ impl Exports {
     }
 
     /// A part of a ready, unexpired package, by the secret of its links.
-    pub(crate) fn part(
-        &self,
-        secret: &str,
-        ordinal: usize,
-        now: Timestamp,
-    ) -> Option<Arc<[u8]>> {
+    pub(crate) fn part(&self, secret: &str, ordinal: usize, now: Timestamp) -> Option<Arc<[u8]>> {
         let exports = self.inner();
         let export = exports.values().find(|e| e.secret == secret)?;
         if export.running(now) || now >= export.expires() {
@@ -266,7 +261,7 @@ impl Exports {
 /// Builds the ZIP, cuts it into parts and encrypts each.
 fn package(
     reference: &str,
-    items: &[(super::metadata::InvoiceMetadata, Arc<[u8]>)],
+    items: &[super::repository::Packed],
     truncated: bool,
     request: &ExportRequest,
     key: &[u8],
@@ -301,7 +296,8 @@ fn package(
         .chunks(PART_SIZE)
         .enumerate()
         .map(|(n, chunk)| {
-            let encrypted = aes256_cbc_encrypt(key, &request.iv, chunk).map_err(|e| e.to_string())?;
+            let encrypted =
+                aes256_cbc_encrypt(key, &request.iv, chunk).map_err(|e| e.to_string())?;
             Ok(Part {
                 ordinal: n + 1,
                 name: format!("{reference}-{:03}.zip.aes", n + 1),

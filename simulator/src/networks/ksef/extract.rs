@@ -101,9 +101,7 @@ pub(crate) fn describe(bytes: &[u8], stamp: Stamp) -> Option<InvoiceMetadata> {
         third_subjects: root
             .children_named("Podmiot3")
             .map(|third| ThirdSubject {
-                identifier: third
-                    .child("DaneIdentyfikacyjne")
-                    .map_or(NONE, identifier),
+                identifier: third.child("DaneIdentyfikacyjne").map_or(NONE, identifier),
                 name: third
                     .text_at(&["DaneIdentyfikacyjne", "Nazwa"])
                     .map(|v| v.trim().to_owned()),
@@ -115,7 +113,10 @@ pub(crate) fn describe(bytes: &[u8], stamp: Stamp) -> Option<InvoiceMetadata> {
             .collect(),
         authorized: root.child("PodmiotUpowazniony").and_then(|pu| {
             Some(AuthorizedSubject {
-                nip: pu.text_at(&["DaneIdentyfikacyjne", "NIP"])?.trim().to_owned(),
+                nip: pu
+                    .text_at(&["DaneIdentyfikacyjne", "NIP"])?
+                    .trim()
+                    .to_owned(),
                 name: pu
                     .text_at(&["DaneIdentyfikacyjne", "Nazwa"])
                     .map(|v| v.trim().to_owned()),

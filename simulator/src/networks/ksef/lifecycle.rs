@@ -275,7 +275,12 @@ fn advance(
             }
         }
         if let Some(number) = &number {
-            filed = Some((invoice.bytes.clone(), number.clone(), invoice.invoicing_date, invoice.offline));
+            filed = Some((
+                invoice.bytes.clone(),
+                number.clone(),
+                invoice.invoicing_date,
+                invoice.offline,
+            ));
         }
         (invoice.document_id, invoice.code, code, details, number)
     };

@@ -18,7 +18,9 @@ pub(crate) struct Identifier {
 
 impl Identifier {
     pub(crate) fn nip(&self) -> Option<&str> {
-        (self.kind == "Nip").then_some(self.value.as_deref()).flatten()
+        (self.kind == "Nip")
+            .then_some(self.value.as_deref())
+            .flatten()
     }
 
     fn to_json(&self) -> Value {

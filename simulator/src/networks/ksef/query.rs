@@ -88,7 +88,9 @@ impl Filters {
                 .is_none_or(|n| *n == invoice.seller_nip)
             && self.buyer.as_ref().is_none_or(|(kind, value)| {
                 kind.eq_ignore_ascii_case(invoice.buyer.kind)
-                    && value.as_ref().is_none_or(|v| Some(v) == invoice.buyer.value.as_ref())
+                    && value
+                        .as_ref()
+                        .is_none_or(|v| Some(v) == invoice.buyer.value.as_ref())
             })
             && self.amount.is_none_or(|(kind, from, to)| {
                 let amount = match kind {
@@ -164,17 +166,14 @@ pub(crate) fn select<'a>(
                 .filter_map(record)
                 .filter(|r| filters.admits(r)),
         );
-        match filters.date_type {
-            DateType::Invoicing => matches.sort_by_key(|r| r.invoicing_date),
-            _ => matches.sort_by_key(|r| r.issue_date),
-        }
-        if descending {
-            // Ties keep storage order in both directions.
-            let key = |r: &&InvoiceMetadata| match filters.date_type {
-                DateType::Invoicing => (Some(r.invoicing_date), None),
-                _ => (None, Some(r.issue_date)),
-            };
-            matches.sort_by(|a, b| key(b).cmp(&key(a)));
+        // Stable sorts: ties keep storage order in both directions.
+        match (filters.date_type, descending) {
+            (DateType::Invoicing, false) => matches.sort_by_key(|r| r.invoicing_date),
+            (DateType::Invoicing, true) => {
+                matches.sort_by_key(|r| std::cmp::Reverse(r.invoicing_date));
+            }
+            (_, false) => matches.sort_by_key(|r| r.issue_date),
+            (_, true) => matches.sort_by_key(|r| std::cmp::Reverse(r.issue_date)),
         }
     }
     let total = matches.len();
@@ -194,8 +193,8 @@ pub(crate) fn select<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::metadata::Identifier;
+    use super::*;
 
     fn record(n: usize) -> InvoiceMetadata {
         let at = Timestamp::from_second(1_800_000_000 + n as i64).unwrap();
@@ -259,7 +258,10 @@ mod tests {
             let last_page = CAP / 250 - 1;
             let at_cap = select(&records, &index, &filters, false, last_page, 250);
             assert!(at_cap.has_more && at_cap.is_truncated);
-            assert_eq!(at_cap.invoices.last().map(|r| r.ksef_number.as_str()), Some("k9999"));
+            assert_eq!(
+                at_cap.invoices.last().map(|r| r.ksef_number.as_str()),
+                Some("k9999")
+            );
             let beyond = select(&records, &index, &filters, false, last_page + 1, 250);
             assert!(beyond.invoices.is_empty() && beyond.is_truncated);
             // Narrow from the last record, page 0 again: it comes back once, then the rest.
@@ -276,7 +278,11 @@ mod tests {
         let index: Vec<u32> = (0..30).collect();
         for date_type in [DateType::PermanentStorage, DateType::Invoicing] {
             let page = select(&records, &index, &filters(date_type, &records), true, 1, 10);
-            let numbers: Vec<&str> = page.invoices.iter().map(|r| r.ksef_number.as_str()).collect();
+            let numbers: Vec<&str> = page
+                .invoices
+                .iter()
+                .map(|r| r.ksef_number.as_str())
+                .collect();
             assert_eq!(numbers.first(), Some(&"k19"));
             assert_eq!(numbers.last(), Some(&"k10"));
             assert!(page.has_more);

@@ -43,6 +43,9 @@ pub(crate) struct Repository {
     pub(crate) exports: super::export::Exports,
 }
 
+/// An invoice as an export packs it: its metadata and its bytes.
+pub(crate) type Packed = (InvoiceMetadata, Arc<[u8]>);
+
 /// A query's answer, rendered while the repository is locked.
 #[derive(Debug)]
 pub(crate) struct Answer {
@@ -253,7 +256,7 @@ impl Repository {
         grant: &Grant,
         filters: &Filters,
         now: Timestamp,
-    ) -> (Vec<(InvoiceMetadata, Arc<[u8]>)>, bool) {
+    ) -> (Vec<Packed>, bool) {
         let mut filters = filters.clone();
         if filters.date_type == query::DateType::PermanentStorage {
             filters.to = filters.to.min(now);
@@ -284,5 +287,44 @@ impl Repository {
             })
             .collect();
         (items, page.is_truncated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mark_is_held_back_by_an_event_still_due() {
+        let repository = Repository::new(Duration::from_secs(5));
+        let now: Timestamp = "2026-11-02T09:00:30Z".parse().unwrap();
+        assert_eq!(repository.high_water_mark(now, None), now);
+        let later: Timestamp = "2026-11-02T09:00:31Z".parse().unwrap();
+        assert_eq!(repository.high_water_mark(now, Some(later)), now);
+        // An event due at :20 that has not fired yet may still number an invoice, which will
+        // be stored at :25: the mark stays there until it has fired.
+        let late: Timestamp = "2026-11-02T09:00:20Z".parse().unwrap();
+        let held: Timestamp = "2026-11-02T09:00:25Z".parse().unwrap();
+        assert_eq!(repository.high_water_mark(now, Some(late)), held);
+    }
+
+    #[test]
+    fn an_invoice_is_indexed_under_every_party_it_names_once() {
+        let repository = Repository::new(Duration::from_secs(5));
+        let bytes: Arc<[u8]> =
+            Arc::from(&include_bytes!("../../../../fixtures/ksef/fa3-minimal.xml")[..]);
+        let at: Timestamp = "2026-11-02T09:00:00Z".parse().unwrap();
+        repository.file(bytes.clone(), "n1", at, at, false);
+        repository.file(bytes, "n1", at, at, false);
+        let stored = repository.stored();
+        assert_eq!(stored.records.len(), 1);
+        assert_eq!(
+            stored.index.get(&(Role::Buyer, "5261040828".to_owned())),
+            Some(&vec![0])
+        );
+        assert_eq!(
+            stored.index.get(&(Role::Seller, "5265877635".to_owned())),
+            Some(&vec![0])
+        );
     }
 }

@@ -158,9 +158,7 @@ impl Ksef {
             owners,
             minted: AtomicU64::new(0),
             records: Mutex::new(Records::default()),
-            repository: std::sync::Arc::new(super::repository::Repository::new(
-                settings_storage,
-            )),
+            repository: std::sync::Arc::new(super::repository::Repository::new(settings_storage)),
         }
     }
 

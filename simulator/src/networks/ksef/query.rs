@@ -137,7 +137,8 @@ fn warsaw_date(at: Timestamp) -> Date {
 /// date (ties in storage order), `descending` or not, page `offset` of `size`.
 ///
 /// A permanent-storage range is found by binary search and the scan stops one record past the
-/// cap: the incremental sync, KSeF's recommended use, costs the page, not the history.
+/// page (or past the cap, for the page that reaches it): the incremental sync, KSeF's
+/// recommended use, costs the page, not the history.
 pub(crate) fn select<'a>(
     records: &'a [InvoiceMetadata],
     candidates: &[u32],
@@ -148,6 +149,11 @@ pub(crate) fn select<'a>(
 ) -> Page<'a> {
     let record = |i: &u32| records.get(*i as usize);
     let mut matches: Vec<&InvoiceMetadata> = Vec::new();
+    let start = offset.saturating_mul(size);
+    let end = start.saturating_add(size);
+    // In storage order, one record past the page says whether there is more; only a page
+    // that reaches the cap needs to know whether the cap cut anything off.
+    let enough = if end >= CAP { CAP + 1 } else { end + 1 };
     if filters.date_type == DateType::PermanentStorage {
         let stored = |i: &u32| record(i).map(|r| r.permanent_storage_date);
         let low = candidates.partition_point(|i| stored(i) < Some(filters.from));
@@ -155,9 +161,9 @@ pub(crate) fn select<'a>(
         let range = candidates.get(low..high.max(low)).unwrap_or_default();
         let admitted = |i: &u32| record(i).filter(|r| filters.admits(r));
         if descending {
-            matches.extend(range.iter().rev().filter_map(admitted).take(CAP + 1));
+            matches.extend(range.iter().rev().filter_map(admitted).take(enough));
         } else {
-            matches.extend(range.iter().filter_map(admitted).take(CAP + 1));
+            matches.extend(range.iter().filter_map(admitted).take(enough));
         }
     } else {
         matches.extend(
@@ -178,8 +184,6 @@ pub(crate) fn select<'a>(
     }
     let total = matches.len();
     let visible = total.min(CAP);
-    let start = offset.saturating_mul(size);
-    let end = start.saturating_add(size);
     let invoices = matches
         .get(start.min(visible)..end.min(visible))
         .unwrap_or_default()

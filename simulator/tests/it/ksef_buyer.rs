@@ -841,3 +841,19 @@ async fn the_default_scenario_has_a_buyer_context_that_sees_the_demo_tenants_sal
     assert_eq!(bought.status, 200, "{}", bought.text);
     assert_eq!(bought.body["invoices"][0]["invoiceNumber"], "DEMO/1");
 }
+
+#[tokio::test]
+async fn queries_count_against_the_invoice_metadata_group() {
+    let limited = scenario().replace("  rate_limits: { enabled: false }\n", "");
+    let t = TestSim::with_scenario(&limited).await;
+    let (_, buyer, _) = parties(&t).await;
+    let body = filters("Subject2", "PermanentStorage", "2026-11-02T00:00:00Z");
+    for n in 0..8 {
+        let answer = query(&buyer, "", body.clone()).await;
+        assert_eq!(answer.status, 200, "query {n}: {}", answer.text);
+    }
+    // invoiceMetadata allows 8 a second.
+    let limited = query(&buyer, "", body).await;
+    assert_eq!(limited.status, 429, "{}", limited.text);
+    assert!(limited.headers.contains_key("retry-after"));
+}

@@ -813,7 +813,9 @@ async fn export_errors_have_ksef_codes() {
 
     // An unknown link.
     let link = buyer
-        .fetch_link(&t.url("/ksef-storage/exports/0000/1"))
+        .fetch_link(
+            &t.url("/ksef-storage/exports/20261102-EH-0000000000-0000000000-00/1/1900000000/00"),
+        )
         .await;
     assert_eq!(link.status, 404);
 }

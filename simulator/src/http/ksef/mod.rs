@@ -97,7 +97,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             get(invoices::stored_upo),
         )
         .route(
-            "/ksef-storage/exports/{secret}/{part}",
+            "/ksef-storage/exports/{reference}/{part}/{expires}/{signature}",
             get(retrieval::stored_part),
         )
         .layer(middleware::from_fn_with_state(state, render_errors));

@@ -20,7 +20,7 @@ use crate::http::ksef::sessions::{Encryption, read_encryption};
 use crate::http::ksef::{Caller, LINK_TTL, json_body, reply};
 use crate::networks::ksef::crypto::sha256_base64;
 use crate::networks::ksef::error::KsefError;
-use crate::networks::ksef::export::{ExportRequest, ExportStatus};
+use crate::networks::ksef::export::{ExportRequest, ExportStatus, link};
 use crate::networks::ksef::metadata::Role;
 use crate::networks::ksef::query::{AmountType, DateType, Filters};
 use crate::networks::ksef::wire::ksef_time;
@@ -369,7 +369,7 @@ fn export_description(code: u16) -> String {
     }
 }
 
-fn status_json(caller: &Caller, status: &ExportStatus) -> Value {
+fn status_json(caller: &Caller, reference: &str, status: &ExportStatus) -> Value {
     let mut code = json!({"code": status.code, "description": export_description(status.code)});
     if !status.details.is_empty() {
         code["details"] = json!(status.details);
@@ -395,7 +395,11 @@ fn status_json(caller: &Caller, status: &ExportStatus) -> Value {
                     "ordinalNumber": part.ordinal,
                     "partName": part.name,
                     "method": "GET",
-                    "url": format!("{}/ksef-storage/exports/{}/{}", caller.base_url(), status.secret, part.ordinal),
+                    "url": format!(
+                        "{}/ksef-storage/exports/{}",
+                        caller.base_url(),
+                        link(status, reference, part.ordinal, link_expires)
+                    ),
                     "partSize": part.size,
                     "partHash": part.hash,
                     "encryptedPartSize": part.encrypted.len(),
@@ -437,19 +441,25 @@ pub(crate) async fn export_status(
         .repository
         .exports
         .status(&grant, &reference, caller.now)?;
-    Ok(reply(StatusCode::OK, &status_json(&caller, &status)))
+    Ok(reply(
+        StatusCode::OK,
+        &status_json(&caller, &reference, &status),
+    ))
 }
 
-/// A part's pre-signed link: no token, no rate limit; gone with the package, on the clock.
+/// A part's pre-signed link: no token, no rate limit; it expires on the clock, and with its
+/// package.
 pub(crate) async fn stored_part(
     caller: Caller,
-    Path((secret, ordinal)): Path<(String, usize)>,
+    Path((reference, ordinal, expires, signature)): Path<(String, usize, i64, String)>,
 ) -> Response {
-    match caller
-        .ksef()
-        .repository
-        .exports
-        .part(&secret, ordinal, caller.now)
+    match caller.ksef().repository.exports.part(
+        &reference,
+        ordinal,
+        expires,
+        &signature,
+        caller.now,
+    )
     {
         Some(bytes) => (
             [

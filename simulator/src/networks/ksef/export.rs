@@ -241,11 +241,24 @@ impl Exports {
         Ok(status)
     }
 
-    /// A part of a ready, unexpired package, by the secret of its links.
-    pub(crate) fn part(&self, secret: &str, ordinal: usize, now: Timestamp) -> Option<Arc<[u8]>> {
+    /// A part of a ready, unexpired package, by a link [`link`] signed: the link's own
+    /// expiry and the package's both count, on the clock.
+    pub(crate) fn part(
+        &self,
+        reference: &str,
+        ordinal: usize,
+        expires: i64,
+        signature: &str,
+        now: Timestamp,
+    ) -> Option<Arc<[u8]>> {
         let exports = self.inner();
-        let export = exports.values().find(|e| e.secret == secret)?;
-        if export.running(now) || now >= export.expires() {
+        let export = exports.get(reference)?;
+        let until = Timestamp::from_second(expires).ok()?;
+        if signature != sign(&export.secret, reference, ordinal, expires)
+            || now >= until
+            || export.running(now)
+            || now >= export.expires()
+        {
             return None;
         }
         let part = export
@@ -256,6 +269,26 @@ impl Exports {
             .find(|p| p.ordinal == ordinal)?;
         Some(part.encrypted.clone())
     }
+}
+
+fn sign(secret: &str, reference: &str, ordinal: usize, expires: i64) -> String {
+    sha256_hex(format!("{secret}:{reference}:{ordinal}:{expires}").as_bytes())
+}
+
+/// The path, below the storage prefix, of a pre-signed link to part `ordinal` of export
+/// `reference` that works until `expires`: the signature covers the expiry, so it cannot be
+/// stretched, and the export's secret (from the client's own key) never leaves eisim.
+pub(crate) fn link(
+    status: &ExportStatus,
+    reference: &str,
+    ordinal: usize,
+    expires: Timestamp,
+) -> String {
+    let seconds = expires.as_second();
+    format!(
+        "{reference}/{ordinal}/{seconds}/{}",
+        sign(&status.secret, reference, ordinal, seconds)
+    )
 }
 
 /// Builds the ZIP, cuts it into parts and encrypts each.

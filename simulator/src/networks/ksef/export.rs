@@ -131,11 +131,14 @@ impl Exports {
         now: Timestamp,
         mark: Timestamp,
     ) -> Result<String, KsefError> {
-        let running = self
-            .inner()
-            .values()
-            .filter(|e| e.context == grant.context && e.running(now))
-            .count();
+        let running = {
+            let mut exports = self.inner();
+            forget_old(&mut exports, now);
+            exports
+                .values()
+                .filter(|e| e.context == grant.context && e.running(now))
+                .count()
+        };
         if running >= MAX_RUNNING {
             return Err(KsefError::exception(
                 21182,
@@ -268,6 +271,23 @@ impl Exports {
             .iter()
             .find(|p| p.ordinal == ordinal)?;
         Some(part.encrypted.clone())
+    }
+}
+
+/// Packages past their expiry can no longer be downloaded, so their bytes go; an export twice
+/// past its status retention is forgotten (asked for, it is then 21175 rather than 410).
+fn forget_old(exports: &mut HashMap<String, Export>, now: Timestamp) {
+    exports.retain(|_, e| {
+        e.created
+            .checked_add(STATUS_RETENTION * 2)
+            .is_ok_and(|until| now < until)
+    });
+    for export in exports.values_mut().filter(|e| now >= e.expires()) {
+        if let Some(package) = &mut export.package {
+            for part in &mut package.parts {
+                part.encrypted = Arc::from(Vec::new());
+            }
+        }
     }
 }
 

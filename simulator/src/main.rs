@@ -191,6 +191,22 @@ fn print_banner(sim: &Simulator, journal: Option<&std::path::Path>) {
             ));
         }
     }
+    // KSeF contexts with the tokens that open them: a seller and its buyer log in alike.
+    for token in &scenario.ksef.tokens {
+        if token.auth_status.is_some_and(|status| status != 200) {
+            continue;
+        }
+        let owner = scenario
+            .participants
+            .iter()
+            .find(|p| p.id == format!("KSEF:{}", token.context))
+            .and_then(|p| p.tenant.as_deref())
+            .unwrap_or("-");
+        lines.push(format!(
+            "ksef context {} (tenant {owner}): token={}  ({url}/v2)",
+            token.context, token.token
+        ));
+    }
     lines.push(format!(
         "control API: {url}/_sim/health, {url}/_sim/clock, {url}/_sim/journal"
     ));

@@ -203,8 +203,10 @@ mod tests {
         let scenario = default_scenario().unwrap_or_else(|errors| panic!("{errors}"));
         assert_eq!(scenario.name, "default");
         assert_eq!(scenario.clock.mode, crate::clock::ClockMode::Real);
-        assert_eq!(scenario.tenants.len(), 1);
+        // The demo integrator, and the KSeF buyer that buys from it.
+        assert_eq!(scenario.tenants.len(), 2);
         assert_eq!(scenario.tenants[0].id, "demo");
+        assert_eq!(scenario.tenants[1].id, "demo-buyer");
         assert_eq!(scenario.tenants[0].credentials[0].client_id, "demo-client");
         assert_eq!(
             scenario.tenants[0].credentials[0].client_secret,

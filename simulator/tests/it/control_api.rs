@@ -26,9 +26,10 @@ async fn tenants_come_from_the_default_scenario_without_secrets() {
     let (status, body) = t.get_json("/_sim/tenants").await;
     assert_eq!(status, 200);
     let tenants = body["tenants"].as_array().unwrap();
-    assert_eq!(tenants.len(), 1);
+    assert_eq!(tenants.len(), 2);
     assert_eq!(tenants[0]["id"], "demo");
     assert_eq!(tenants[0]["client_ids"], json!(["demo-client"]));
+    assert_eq!(tenants[1]["id"], "demo-buyer");
     assert!(!body.to_string().contains("demo-secret"));
 }
 

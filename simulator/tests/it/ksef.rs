@@ -61,9 +61,11 @@ pub(crate) struct Client<'a> {
 /// One answer: status, headers, body as JSON (or `Value::String` of the text).
 pub(crate) struct Answer {
     pub(crate) status: u16,
-    headers: HeaderMap,
+    pub(crate) headers: HeaderMap,
     pub(crate) body: Value,
     pub(crate) text: String,
+    /// The body as sent, for binary downloads.
+    pub(crate) bytes: Vec<u8>,
 }
 
 pub(crate) async fn call(
@@ -88,7 +90,8 @@ pub(crate) async fn call(
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let content_type = headers
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
@@ -99,6 +102,7 @@ pub(crate) async fn call(
         headers,
         body,
         text,
+        bytes,
     }
 }
 
@@ -152,6 +156,17 @@ impl<'a> Client<'a> {
             false,
         )
         .await
+    }
+
+    /// A pre-signed link eisim handed out (`http://host:port/...`): no token.
+    pub(crate) async fn fetch_link(&self, url: &str) -> Answer {
+        let path = format!("/{}", url.splitn(4, '/').nth(3).unwrap_or_default());
+        call(self.t, reqwest::Method::GET, &path, None, None, false).await
+    }
+
+    /// `key` wrapped with eisim's public key (RSA-OAEP SHA-256), and that key's id.
+    pub(crate) fn wrap(&self, key: &[u8]) -> (Vec<u8>, String) {
+        (rsa_oaep_encrypt(&self.key, key), self.key_id.clone())
     }
 
     /// Challenge, encrypted token; returns the start answer and the challenge answer.
@@ -230,12 +245,20 @@ impl<'a> Client<'a> {
             .await
             .unwrap();
         let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let text = response.text().await.unwrap();
+        let path = self.path("/auth/xades-signature");
+        crate::ksef_openapi::check("POST", &path, status, content_type.as_deref(), &text);
         assert_eq!(status, 202, "{text}");
         let start = Answer {
             status,
             headers: HeaderMap::new(),
             body: serde_json::from_str(&text).unwrap(),
+            bytes: text.clone().into_bytes(),
             text,
         };
         self.finish_login(&start).await
@@ -281,6 +304,10 @@ impl<'a> Client<'a> {
     }
 
     async fn start_token_auth_into(&self, token: &str, nip: &str) -> (Answer, Answer) {
+        self.start_token_auth_in(nip, token).await
+    }
+
+    async fn start_token_auth_in(&self, nip: &str, token: &str) -> (Answer, Answer) {
         let challenge = call(
             self.t,
             reqwest::Method::POST,
@@ -316,7 +343,12 @@ impl<'a> Client<'a> {
     }
 
     async fn login_with(&mut self, token: &str) -> Vec<Value> {
-        let (start, challenge) = self.start_token_auth(token).await;
+        self.login_as(NIP, token).await
+    }
+
+    /// The whole token flow in the context `nip`.
+    pub(crate) async fn login_as(&mut self, nip: &str, token: &str) -> Vec<Value> {
+        let (start, challenge) = self.start_token_auth_in(nip, token).await;
         assert_eq!(start.status, 202, "{}", start.text);
         let reference = start.body["referenceNumber"].as_str().unwrap().to_owned();
         let operation = start.body["authenticationToken"]["token"]
@@ -452,6 +484,7 @@ impl<'a> Client<'a> {
             status,
             headers,
             body,
+            bytes: text.clone().into_bytes(),
             text,
         }
     }

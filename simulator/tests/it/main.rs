@@ -16,6 +16,7 @@ mod hostile;
 mod journal_file;
 mod ksef;
 mod ksef_batch;
+mod ksef_buyer;
 mod ksef_client_crypto;
 mod ksef_numbers;
 mod ksef_openapi;

@@ -221,32 +221,18 @@ pub(crate) async fn stored_upo(
     upo_of(&caller, &session, found, &invoice)
 }
 
-/// `GET /invoices/ksef/{ksefNumber}`: the original bytes, once stored (21165 before).
+/// `GET /invoices/ksef/{ksefNumber}`: the original bytes, for the seller, the buyer or a
+/// third party named on the invoice, once stored (21165 before); anyone else is told it does
+/// not exist (21164).
 pub(crate) async fn download(
     caller: Caller,
     Path(number): Path<String>,
 ) -> Result<Response, KsefError> {
     let grant = caller.access(RateGroup::InvoiceDownload)?;
     grant.require(Permission::InvoiceRead)?;
-    let ksef = caller.ksef();
-    let invoice = sessions::by_ksef_number(ksef, &grant, &number).ok_or_else(|| {
-        KsefError::exception(
-            21164,
-            [format!(
-                "Faktura o numerze KSeF {number} nie została znaleziona."
-            )],
-        )
-    })?;
-    let stored = invoice
-        .acquisition
-        .and_then(|at| at.checked_add(ksef.settings.storage()).ok());
-    if stored.is_none_or(|stored| caller.now < stored) {
-        return Err(KsefError::exception(
-            21165,
-            [format!(
-                "Faktura o numerze KSeF {number} została przetworzona, ale nie jest jeszcze dostępna do pobrania. Spróbuj ponownie później."
-            )],
-        ));
-    }
-    Ok(xml_download(invoice.bytes.to_vec()))
+    let bytes = caller
+        .ksef()
+        .repository
+        .download(&grant, &number, caller.now)?;
+    Ok(xml_download(bytes.to_vec()))
 }

@@ -10,6 +10,7 @@ mod batch;
 pub(crate) mod error;
 mod invoices;
 mod limits;
+mod retrieval;
 mod security;
 mod sessions;
 mod testdata;
@@ -88,6 +89,12 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/sessions/{reference}/upo/{page}", get(sessions::upo_page))
         .route("/invoices/ksef/{number}", get(invoices::download))
+        .route("/invoices/query/metadata", post(retrieval::query_metadata))
+        .route("/invoices/exports", post(retrieval::export))
+        .route(
+            "/invoices/exports/{reference}",
+            get(retrieval::export_status),
+        )
         .route("/rate-limits", get(security::rate_limits))
         .route("/tokens", post(tokens::create).get(tokens::list))
         .route(
@@ -112,6 +119,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             &format!("{}/{{secret}}", batch::UPLOAD_PATH),
             put(batch::upload),
         )
+        .route(
+            "/ksef-storage/exports/{reference}/{part}/{expires}/{signature}",
+            get(retrieval::stored_part),
+        )
         .layer(middleware::from_fn_with_state(state, render_errors));
     Router::new()
         .nest("/v2", api.clone())
@@ -122,13 +133,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
 /// Endpoints of the real API that eisim does not simulate yet answer 501 saying so; any
 /// other path is simply not there.
 async fn unsupported(method: Method, OriginalUri(uri): OriginalUri) -> Response {
-    const KNOWN: [&str; 5] = [
-        "/permissions",
-        "/certificates",
-        "/invoices/query",
-        "/invoices/exports",
-        "/peppol",
-    ];
+    const KNOWN: [&str; 3] = ["/permissions", "/certificates", "/peppol"];
     let path = uri.path();
     let relative = path
         .strip_prefix("/api/v2")

@@ -34,10 +34,10 @@ pub(super) struct FormCode {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct Encryption {
+pub(crate) struct Encryption {
     encrypted_symmetric_key: String,
     initialization_vector: String,
-    pub(super) public_key_id: Option<String>,
+    pub(crate) public_key_id: Option<String>,
 }
 
 /// Reads a session opening's body and refuses any form but FA (3).
@@ -63,7 +63,7 @@ pub(super) fn check_form(form: &FormCode) -> Result<(), KsefError> {
 
 /// The wrapped key and the IV, Base64-decoded; read after the key id is checked, so a client
 /// using another key hears about the key first.
-pub(super) fn read_encryption(encryption: &Encryption) -> Result<(Vec<u8>, Vec<u8>), KsefError> {
+pub(crate) fn read_encryption(encryption: &Encryption) -> Result<(Vec<u8>, Vec<u8>), KsefError> {
     let key = B64
         .decode(encryption.encrypted_symmetric_key.trim())
         .map_err(|e| {

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::number::ksef_number;
+use super::repository::Repository;
 use super::sessions::{InvoiceKey, Verdict};
 use super::state::{Ksef, date_of};
 use crate::codelists::ksef::{KSEF_CODES, gateway_state, invoice_description};
@@ -50,6 +51,7 @@ struct Step {
 /// `refusal` (a code and its detail) replaces the scenario's steps with 100, then that refusal
 /// after the usual processing delay: what KSeF does with an invoice it will not take.
 pub(super) fn submit(
+    repository: &Arc<Repository>,
     ctx: &Context<'_>,
     tenant: &TenantId,
     doc: &DocumentRecord,
@@ -76,6 +78,9 @@ pub(super) fn submit(
             .then(|| doc.facts.seller_tax_id.clone())
             .flatten();
         let seed = ctx.seed;
+        let repository = repository.clone();
+        let bytes = doc.bytes.clone();
+        let invoicing_date = doc.created_at;
         ctx.events.schedule(at, label, move |ctx| {
             let why = step
                 .detail
@@ -85,7 +90,9 @@ pub(super) fn submit(
             let mut detail = step.detail;
             if let Some(nip) = numbered {
                 let date = ctx.now.to_zoned(TimeZone::UTC).date();
-                detail.network_id = Some(ksef_number(&nip, date, &format!("{seed}:{id}")));
+                let number = ksef_number(&nip, date, &format!("{seed}:{id}"));
+                repository.file(bytes, &number, invoicing_date, ctx.now, false);
+                detail.network_id = Some(number);
             }
             if let Some(change) =
                 ctx.store
@@ -233,6 +240,7 @@ fn advance(
     details: Vec<String>,
 ) {
     let now = ctx.now;
+    let mut filed = None;
     let (document_id, previous, code, details, number) = {
         let mut records = ksef.records();
         let Some(invoice) = records.invoices.get(reference).cloned() else {
@@ -296,8 +304,20 @@ fn advance(
                 invoice.acquisition = Some(now);
             }
         }
+        if let Some(number) = &number {
+            filed = Some((
+                invoice.bytes.clone(),
+                number.clone(),
+                invoice.invoicing_date,
+                invoice.offline,
+            ));
+        }
         (invoice.document_id, invoice.code, code, details, number)
     };
+    if let Some((bytes, number, invoicing_date, offline)) = filed {
+        ksef.repository
+            .file(bytes, &number, invoicing_date, now, offline);
+    }
     if code != previous {
         note_status(
             ctx,

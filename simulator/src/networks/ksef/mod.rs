@@ -10,20 +10,27 @@
 //! encrypted parts uploaded to pre-signed URLs), handing each file to the same intake;
 //! `lifecycle.rs` runs every invoice's statuses on the
 //! clock, whichever way it came; the other files are the protocol's building blocks (keys and
-//! crypto, JWTs, XAdES requests, UPO documents, rate limits, errors, numbers).
+//! crypto, JWTs, XAdES requests, UPO documents, rate limits, errors, numbers). The buyer's
+//! side reads `repository.rs`, where every numbered invoice is filed for all its parties
+//! (`metadata.rs`, `extract.rs`), through `query.rs` and `export.rs`.
 
 pub(crate) mod auth_sessions;
 pub(crate) mod batch;
 pub(crate) mod crypto;
 pub(crate) mod error;
+pub(crate) mod export;
+pub(crate) mod extract;
 pub(crate) mod jwt;
 pub(crate) mod keys;
 pub(crate) mod lifecycle;
 pub(crate) mod limits;
+pub(crate) mod metadata;
 pub(crate) mod number;
 pub(crate) mod permissions;
+pub(crate) mod query;
 pub(crate) mod rate;
 pub(crate) mod registry;
+pub(crate) mod repository;
 pub(crate) mod sessions;
 pub(crate) mod state;
 pub(crate) mod testdata;
@@ -52,6 +59,6 @@ impl Ksef {
         let seller = doc.facts.seller_tax_id.as_deref().unwrap_or_default();
         let refusal = (testdata::has_attachment(&doc.bytes) && !self.attachments_allowed(seller))
             .then(|| (415, testdata::NO_ATTACHMENTS.to_owned()));
-        lifecycle::submit(ctx, tenant, doc, refusal);
+        lifecycle::submit(&self.repository, ctx, tenant, doc, refusal);
     }
 }

@@ -44,6 +44,8 @@ pub(crate) struct Ksef {
     pub(crate) batches: super::batch::Batches,
     /// Tokens, logins, test data and changed limits (`registry.rs`).
     pub(crate) registry: super::registry::Registry,
+    /// Every invoice with a KSeF number, for whoever is a party to it (the buyer's side).
+    pub(crate) repository: std::sync::Arc<super::repository::Repository>,
 }
 
 /// What one run's KSeF has on record, behind one lock.
@@ -125,6 +127,7 @@ impl Ksef {
         let valid_from = early.checked_sub(day).unwrap_or(early);
         let valid_to = late.checked_add(day * 730).unwrap_or(late);
         let settings = scenario.ksef.clone();
+        let settings_storage = settings.storage();
         let overrides = settings
             .rate_limits
             .groups
@@ -163,6 +166,7 @@ impl Ksef {
             records: Mutex::new(Records::default()),
             batches: super::batch::Batches::default(),
             registry: super::registry::Registry::new(scenario, now),
+            repository: std::sync::Arc::new(super::repository::Repository::new(settings_storage)),
         }
     }
 

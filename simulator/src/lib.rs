@@ -38,6 +38,7 @@ mod scheduler;
 mod vocabulary;
 mod xml;
 mod xmldsig;
+mod signed;
 // Layer 1: documents, identifiers and scenarios.
 mod documents;
 mod identifiers;
@@ -62,6 +63,7 @@ mod http;
 /// For the fuzz targets in `fuzz/` and the test that runs their seeds; not eisim's API.
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod tools;
 mod simulator;
 
 #[cfg(test)]

@@ -268,6 +268,11 @@ impl<'a> Intake<'a> {
                 .map(|_| ())
                 .map_err(|e| AppError::RecipientNotReachable(e.to_string()));
         }
+        if network == Network::Sdi {
+            // SDI takes any file in and refuses an unknown CodiceDestinatario after its checks
+            // (NS 00311), as the real one does; the provider does not second-guess it.
+            return Ok(());
+        }
         let participant = self
             .run
             .store

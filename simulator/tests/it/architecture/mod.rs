@@ -45,6 +45,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("certificate", 0),
     ("xml", 0),
     ("xmldsig", 0),
+    ("signed", 0),
     ("vocabulary", 0),
     ("codelists", 0),
     ("documents", 1),

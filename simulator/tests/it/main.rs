@@ -20,6 +20,7 @@ mod ksef_numbers;
 mod peppol;
 mod schemas;
 mod sdi;
+mod sdi_signed;
 mod sdicoop;
 mod webhooks;
 

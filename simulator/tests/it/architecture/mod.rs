@@ -66,6 +66,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("http", 7),
     ("simulator", 8),
     ("fuzzing", 8),
+    ("tools", 8),
 ];
 
 /// Folders whose children are units of their own: the networks must stay apart.

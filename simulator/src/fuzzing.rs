@@ -177,8 +177,7 @@ fn sdi_signed_seeds(invoices: &[Vec<u8>]) -> io::Result<Vec<Vec<u8>>> {
         named.push((format!("IT01234567897_0000{i}.xml"), invoice.clone()));
         named.push((format!("IT01234567897_0000{i}.xml.p7m"), p7m));
     }
-    let (_, zip) =
-        crate::tools::sdi_zip(&named).map_err(|e| io::Error::other(e.to_string()))?;
+    let (_, zip) = crate::tools::sdi_zip(&named).map_err(|e| io::Error::other(e.to_string()))?;
     seeds.push([&[1u8][..], &zip].concat());
     Ok(seeds)
 }

@@ -35,10 +35,10 @@ mod clock;
 mod codelists;
 mod digest;
 mod scheduler;
+mod signed;
 mod vocabulary;
 mod xml;
 mod xmldsig;
-mod signed;
 // Layer 1: documents, identifiers and scenarios.
 mod documents;
 mod identifiers;
@@ -63,8 +63,8 @@ mod http;
 /// For the fuzz targets in `fuzz/` and the test that runs their seeds; not eisim's API.
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod tools;
 mod simulator;
+pub mod tools;
 
 #[cfg(test)]
 mod testing;

@@ -14,7 +14,9 @@ use crate::signed::sign::{self, Identity};
 pub enum ToolError {
     #[error("{0}")]
     Sign(String),
-    #[error("`{0}` is not an SDI invoice file name (<IdPaese><IdCodice>_<progressivo>.xml or .xml.p7m)")]
+    #[error(
+        "`{0}` is not an SDI invoice file name (<IdPaese><IdCodice>_<progressivo>.xml or .xml.p7m)"
+    )]
     FileName(String),
     #[error("no files to put in the archive")]
     Empty,

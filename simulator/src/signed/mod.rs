@@ -17,7 +17,6 @@ pub(crate) mod cades;
 pub(crate) mod sign;
 pub(crate) mod trust;
 
-
 pub(crate) use trust::TrustList;
 
 /// Why SDI refuses a signed file, as its code list says (Elenco dei controlli v2.0, 001xx).

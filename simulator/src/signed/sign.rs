@@ -60,7 +60,8 @@ pub(crate) fn cades(
     let signing_key = SigningKey::<sha2_010::Sha256>::new(key);
     let certificate = Certificate::from_pem(identity.certificate_pem)
         .map_err(|e| SignError::Certificate(e.to_string()))?;
-    let econtent = Any::encode_from(&OctetString::new(content).map_err(cms_err)?).map_err(cms_err)?;
+    let econtent =
+        Any::encode_from(&OctetString::new(content).map_err(cms_err)?).map_err(cms_err)?;
     let encapsulated = EncapsulatedContentInfo {
         econtent_type: DATA,
         econtent: Some(econtent),
@@ -73,9 +74,8 @@ pub(crate) fn cades(
         issuer: certificate.tbs_certificate.issuer.clone(),
         serial_number: certificate.tbs_certificate.serial_number.clone(),
     });
-    let mut signer =
-        SignerInfoBuilder::new(&signing_key, sid, digest.clone(), &encapsulated, None)
-            .map_err(cms_err)?;
+    let mut signer = SignerInfoBuilder::new(&signing_key, sid, digest.clone(), &encapsulated, None)
+        .map_err(cms_err)?;
     signer
         .add_signed_attribute(signing_time(signed_at)?)
         .map_err(cms_err)?;

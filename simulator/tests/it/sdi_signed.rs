@@ -75,12 +75,23 @@ impl Pki {
     fn ca(&self, name: &str) {
         std::fs::write(self.dir.join(format!("{name}.idx")), "").unwrap();
         std::fs::write(self.dir.join(format!("{name}.serial")), "10\n").unwrap();
-        run(&self.dir, &["genrsa", "-out", &format!("{name}.key"), "2048"]);
+        run(
+            &self.dir,
+            &["genrsa", "-out", &format!("{name}.key"), "2048"],
+        );
         run(
             &self.dir,
             &[
-                "req", "-new", "-key", &format!("{name}.key"), "-subj",
-                &format!("/CN={name}"), "-config", "ca.cnf", "-out", &format!("{name}.csr"),
+                "req",
+                "-new",
+                "-key",
+                &format!("{name}.key"),
+                "-subj",
+                &format!("/CN={name}"),
+                "-config",
+                "ca.cnf",
+                "-out",
+                &format!("{name}.csr"),
             ],
         );
         self.issue_with(name, name, true, "20200101000000Z", "20491231235959Z");
@@ -95,8 +106,20 @@ impl Pki {
         std::fs::write(self.dir.join(format!("{ca}.cnf")), config).unwrap();
         let (csr, out) = (format!("{subject}.csr"), format!("{subject}.pem"));
         let mut args = vec![
-            "ca", "-batch", "-notext", "-config", &format!("{ca}.cnf"), "-in", &csr, "-out", &out,
-            "-startdate", from, "-enddate", to, "-keyfile",
+            "ca",
+            "-batch",
+            "-notext",
+            "-config",
+            &format!("{ca}.cnf"),
+            "-in",
+            &csr,
+            "-out",
+            &out,
+            "-startdate",
+            from,
+            "-enddate",
+            to,
+            "-keyfile",
         ]
         .into_iter()
         .map(str::to_owned)
@@ -107,17 +130,31 @@ impl Pki {
         } else {
             args.extend(["-cert".to_owned(), format!("{ca}.pem")]);
         }
-        run(&self.dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+        run(
+            &self.dir,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
     }
 
     /// A signer's key and certificate, issued by `ca`, valid from `from` to `to`.
     fn signer(&self, name: &str, ca: &str, from: &str, to: &str) {
-        run(&self.dir, &["genrsa", "-out", &format!("{name}.key"), "2048"]);
+        run(
+            &self.dir,
+            &["genrsa", "-out", &format!("{name}.key"), "2048"],
+        );
         run(
             &self.dir,
             &[
-                "req", "-new", "-key", &format!("{name}.key"), "-subj", &format!("/CN={name}"),
-                "-config", "ca.cnf", "-out", &format!("{name}.csr"),
+                "req",
+                "-new",
+                "-key",
+                &format!("{name}.key"),
+                "-subj",
+                &format!("/CN={name}"),
+                "-config",
+                "ca.cnf",
+                "-out",
+                &format!("{name}.csr"),
             ],
         );
         self.issue_with(ca, name, false, from, to);
@@ -125,7 +162,13 @@ impl Pki {
 
     fn serial(&self, name: &str) -> String {
         let out = Command::new("openssl")
-            .args(["x509", "-noout", "-serial", "-in", &self.path(&format!("{name}.pem"))])
+            .args([
+                "x509",
+                "-noout",
+                "-serial",
+                "-in",
+                &self.path(&format!("{name}.pem")),
+            ])
             .output()
             .unwrap();
         String::from_utf8(out.stdout)
@@ -141,7 +184,14 @@ impl Pki {
         let output = self.dir.join(format!("{signer}-out.p7m"));
         std::fs::write(&input, content).unwrap();
         let mut args = vec![
-            "cms", "-sign", "-binary", "-nodetach", "-outform", "DER", "-md", "sha256",
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-outform",
+            "DER",
+            "-md",
+            "sha256",
         ];
         args.extend_from_slice(extra);
         let (signer_pem, key, input_s, output_s) = (
@@ -150,7 +200,16 @@ impl Pki {
             input.to_string_lossy().into_owned(),
             output.to_string_lossy().into_owned(),
         );
-        args.extend(["-signer", &signer_pem, "-inkey", &key, "-in", &input_s, "-out", &output_s]);
+        args.extend([
+            "-signer",
+            &signer_pem,
+            "-inkey",
+            &key,
+            "-in",
+            &input_s,
+            "-out",
+            &output_s,
+        ]);
         run(&self.dir, &args);
         std::fs::read(&output).unwrap()
     }
@@ -171,7 +230,10 @@ fn invoice(number: &str, received: jiff::Timestamp) -> Vec<u8> {
         .yesterday()
         .unwrap();
     FPR12
-        .replace("<Numero>FT-2026/0042</Numero>", &format!("<Numero>{number}</Numero>"))
+        .replace(
+            "<Numero>FT-2026/0042</Numero>",
+            &format!("<Numero>{number}</Numero>"),
+        )
         .replace("<Data>2026-10-15</Data>", &format!("<Data>{day}</Data>"))
         .into_bytes()
 }
@@ -307,10 +369,25 @@ async fn cades_files_signed_by_openssl_get_exactly_their_code() {
     let wall = wall_now();
     let start = wall + jiff::SignedDuration::from_hours(1);
     pki.signer("good", "trusted-ca", "20200101000000Z", "20491231235959Z");
-    pki.signer("expired", "trusted-ca", "20200101000000Z", "20210101000000Z");
+    pki.signer(
+        "expired",
+        "trusted-ca",
+        "20200101000000Z",
+        "20210101000000Z",
+    );
     pki.signer("future", "trusted-ca", "20400101000000Z", "20450101000000Z");
-    pki.signer("stranger", "unknown-ca", "20200101000000Z", "20491231235959Z");
-    pki.signer("revoked", "trusted-ca", "20200101000000Z", "20491231235959Z");
+    pki.signer(
+        "stranger",
+        "unknown-ca",
+        "20200101000000Z",
+        "20491231235959Z",
+    );
+    pki.signer(
+        "revoked",
+        "trusted-ca",
+        "20200101000000Z",
+        "20491231235959Z",
+    );
     // Valid when signed, expired two hours later, when SDI receives the file on its clock.
     let soon = ca_date(wall + jiff::SignedDuration::from_mins(90));
     pki.signer("shortlived", "trusted-ca", "20200101000000Z", &soon);
@@ -346,19 +423,39 @@ async fn cades_files_signed_by_openssl_get_exactly_their_code() {
         let bytes = pki.sign("good", &invoice("SIG-4", start), &[]);
         bytes[..bytes.len() - 300].to_vec()
     };
-    let eisim_signed = eisim::tools::sdi_sign_cades(&invoice("SIG-5", start), None, None, wall)
-        .unwrap();
+    let eisim_signed =
+        eisim::tools::sdi_sign_cades(&invoice("SIG-5", start), None, None, wall).unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("good", good, "RC"),
         ("base64", base64, "RC"),
         ("eisim test signer", eisim_signed, "RC"),
-        ("expired", pki.sign("expired", &invoice("SIG-6", start), &[]), "NS 00100"),
-        ("not yet valid", pki.sign("future", &invoice("SIG-7", start), &[]), "NS 00107"),
+        (
+            "expired",
+            pki.sign("expired", &invoice("SIG-6", start), &[]),
+            "NS 00100",
+        ),
+        (
+            "not yet valid",
+            pki.sign("future", &invoice("SIG-7", start), &[]),
+            "NS 00107",
+        ),
         ("tampered", tampered, "NS 00102"),
-        ("unknown CA", pki.sign("stranger", &invoice("SIG-8", start), &[]), "NS 00104"),
-        ("no signing time", pki.sign("good", &invoice("SIG-9", start), &["-noattr"]), "NS 00103"),
+        (
+            "unknown CA",
+            pki.sign("stranger", &invoice("SIG-8", start), &[]),
+            "NS 00104",
+        ),
+        (
+            "no signing time",
+            pki.sign("good", &invoice("SIG-9", start), &["-noattr"]),
+            "NS 00103",
+        ),
         ("truncated DER", truncated, "NS 00106"),
-        ("revoked", pki.sign("revoked", &invoice("SIG-10", start), &[]), "NS 00101"),
+        (
+            "revoked",
+            pki.sign("revoked", &invoice("SIG-10", start), &[]),
+            "NS 00101",
+        ),
         ("empty", Vec::new(), "NS 00106"),
     ];
     let mut sent = Vec::new();
@@ -382,13 +479,19 @@ async fn cades_files_signed_by_openssl_get_exactly_their_code() {
         let expected = cases.iter().find(|c| c.0 == *what).unwrap().2;
         want.push(format!("{what}: {expected}"));
     }
-    got.push(format!("expired at reception: {}", outcome(&t, late, &late_bytes).await));
+    got.push(format!(
+        "expired at reception: {}",
+        outcome(&t, late, &late_bytes).await
+    ));
     want.push("expired at reception: NS 00100".to_owned());
     assert_eq!(got, want);
 
     // The notifications name the .p7m as it was sent.
     let (_, ns) = messages(&t, sent[3].1).await.remove(0);
-    assert!(ns.contains("<NomeFile>IT01234567897_S0004.xml.p7m</NomeFile>"), "{ns}");
+    assert!(
+        ns.contains("<NomeFile>IT01234567897_S0004.xml.p7m</NomeFile>"),
+        "{ns}"
+    );
 }
 
 #[tokio::test]
@@ -548,7 +651,10 @@ async fn a_gateway_fpr12_to_an_unknown_codice_destinatario_is_taken_then_refused
     let token = t.token("acme-client", "acme-secret").await;
     let bytes = String::from_utf8(invoice("UNKNOWN-1", start))
         .unwrap()
-        .replace("<CodiceDestinatario>ABC1234</CodiceDestinatario>", "<CodiceDestinatario>ZZZ9999</CodiceDestinatario>")
+        .replace(
+            "<CodiceDestinatario>ABC1234</CodiceDestinatario>",
+            "<CodiceDestinatario>ZZZ9999</CodiceDestinatario>",
+        )
         .into_bytes();
     let response = t
         .http
@@ -566,12 +672,7 @@ async fn a_gateway_fpr12_to_an_unknown_codice_destinatario_is_taken_then_refused
     let id = doc["id"].as_str().unwrap().to_owned();
     advance(&t, Duration::from_secs(600)).await;
     let token = t.token("acme-client", "acme-secret").await;
-    let get = |path: String| {
-        t.http
-            .get(t.url(&path))
-            .bearer_auth(token.clone())
-            .send()
-    };
+    let get = |path: String| t.http.get(t.url(&path)).bearer_auth(token.clone()).send();
     let body: Value = get(format!("/api/v1/invoices/{id}"))
         .await
         .unwrap()
@@ -579,7 +680,10 @@ async fn a_gateway_fpr12_to_an_unknown_codice_destinatario_is_taken_then_refused
         .await
         .unwrap();
     assert_eq!(body["state"], "refused", "{body}");
-    assert_eq!(body["network_detail"]["errors"], serde_json::json!(["00311"]));
+    assert_eq!(
+        body["network_detail"]["errors"],
+        serde_json::json!(["00311"])
+    );
     let list: Value = get(format!("/api/v1/invoices/{id}/notifications"))
         .await
         .unwrap()
@@ -587,12 +691,108 @@ async fn a_gateway_fpr12_to_an_unknown_codice_destinatario_is_taken_then_refused
         .await
         .unwrap();
     assert_eq!(list["notifications"][0]["type"], "NS", "{list}");
-    let href = list["notifications"][0]["href"].as_str().unwrap().to_owned();
+    let href = list["notifications"][0]["href"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let ns = get(href).await.unwrap().text().await.unwrap();
     assert!(ns.contains("<Codice>00311</Codice>"), "{ns}");
     assert!(ns.contains("ZZZ9999 non trovato"), "{ns}");
     crate::schemas::assert_schema_valid(&ns, "fatturapa/MessaggiFatturaTypes_v1.0.xsd", "NS 00311");
     assert_eq!(tag_values(&ns, "Hash"), [crate::sha256_hex(&bytes)]);
+
+    // Signed and zipped files go over SDICoop; the gateway says so rather than misreading them.
+    for name in ["IT01234567897_U0002.xml.p7m", "IT01234567897_U0003.zip"] {
+        let response = t
+            .http
+            .post(t.url(&format!("/api/v1/invoices?file_name={name}")))
+            .bearer_auth(&token)
+            .header("content-type", "application/xml")
+            .body(bytes.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{name}");
+        let problem: Value = response.json().await.unwrap();
+        assert!(
+            problem["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("invalid-envelope"),
+            "{problem}"
+        );
+        assert!(
+            problem["detail"].as_str().unwrap().contains("SDICoop"),
+            "{problem}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_xades_signed_file_is_checked_as_unsigned_and_the_journal_says_so() {
+    let xmlsec1 = Command::new("xmlsec1")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !xmlsec1 {
+        println!("SKIPPED: xmlsec1 is not installed");
+        return;
+    }
+    let start = wall_now();
+    let dir = std::env::temp_dir().join(format!("eisim-xades-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = String::from_utf8(invoice("XADES-1", start)).unwrap().replace(
+        "</p:FatturaElettronica>",
+        r#"<ds:Signature Id="Sig1"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature></p:FatturaElettronica>"#,
+    );
+    std::fs::write(dir.join("template.xml"), template).unwrap();
+    std::fs::write(dir.join("ca.pem"), eisim::tools::sdi_test_ca_pem()).unwrap();
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/signed/eisim-test-signer-key.pem"
+    );
+    let cert = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/signed/eisim-test-signer.pem"
+    );
+    let out = Command::new("xmlsec1")
+        .args([
+            "--sign",
+            "--privkey-pem",
+            &format!("{key},{cert}"),
+            "--output",
+            "signed.xml",
+            "template.xml",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let signed = std::fs::read(dir.join("signed.xml")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let service = soap_service().await;
+    let channel = format!(
+        "{{ trasmissione_fatture: \"{}/TrasmissioneFatture\", mtom: false }}",
+        service.uri()
+    );
+    let t = TestSim::with_scenario(&scenario(start, &channel, "")).await;
+    let id = send(&t, "IT01234567897_X0001.xml", &signed).await;
+    advance(&t, Duration::from_secs(600)).await;
+    assert_eq!(outcome(&t, id, &signed).await, "RC");
+    let said: Vec<String> = t
+        .journal("simulator")
+        .await
+        .iter()
+        .filter_map(|e| e["message"].as_str().map(str::to_owned))
+        .filter(|m| m.contains("XAdES"))
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("does not verify XAdES"), "{said:?}");
 }
 
 #[tokio::test]
@@ -627,8 +827,15 @@ async fn signed_inbound_invoices_reach_ricezione_fatture_and_the_gateway_as_p7m(
         let parsed = sdicoop::read_request(Some(content_type), None, &request.body).unwrap();
         let name = parsed.text("NomeFile").unwrap().to_owned();
         let metadata = String::from_utf8(parsed.bytes("Metadati").unwrap().to_vec()).unwrap();
-        assert!(metadata.contains(&format!("<NomeFile>{name}</NomeFile>")), "{metadata}");
-        crate::schemas::assert_schema_valid(&metadata, "fatturapa/MessaggiFatturaTypes_v1.0.xsd", "MT");
+        assert!(
+            metadata.contains(&format!("<NomeFile>{name}</NomeFile>")),
+            "{metadata}"
+        );
+        crate::schemas::assert_schema_valid(
+            &metadata,
+            "fatturapa/MessaggiFatturaTypes_v1.0.xsd",
+            "MT",
+        );
         if name.ends_with(".xml.p7m") {
             assert_eq!(name, "IT09876543217_00001.xml.p7m");
             p7m = Some(parsed.bytes("File").unwrap().to_vec());
@@ -643,7 +850,13 @@ async fn signed_inbound_invoices_reach_ricezione_fatture_and_the_gateway_as_p7m(
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("in.p7m"), &p7m).unwrap();
         std::fs::write(dir.join("ca.pem"), eisim::tools::sdi_test_ca_pem()).unwrap();
-        run(&dir, &["cms", "-verify", "-inform", "DER", "-in", "in.p7m", "-CAfile", "ca.pem", "-out", "out.xml"]);
+        run(
+            &dir,
+            &[
+                "cms", "-verify", "-inform", "DER", "-in", "in.p7m", "-CAfile", "ca.pem", "-out",
+                "out.xml",
+            ],
+        );
         assert_eq!(std::fs::read(dir.join("out.xml")).unwrap(), first);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -108,6 +108,15 @@ impl<'a> Intake<'a> {
             received: self.now.to_zoned(TimeZone::UTC).date(),
             file_name: incoming.file_name.clone(),
         };
+        if let Some(name) = &incoming.file_name
+            && [".p7m", ".zip"]
+                .iter()
+                .any(|ext| name.to_ascii_lowercase().ends_with(ext))
+        {
+            return Err(AppError::InvalidEnvelope(format!(
+                "`{name}`: the gateway takes plain FatturaPA XML; send signed (.xml.p7m) and zipped (.zip) SDI files over SDICoop (POST /ricevi_file)"
+            )));
+        }
         let inspection = documents::inspect(&incoming.bytes, &context)?;
         if let Some(declared) = incoming.network
             && declared != inspection.format.network()

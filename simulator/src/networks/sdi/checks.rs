@@ -138,6 +138,14 @@ pub(super) fn checks(
             ));
         }
     }
+    if conforms && !lower.ends_with(".p7m") && carries_xml_signature(&file.bytes) {
+        super::file_state::note(
+            ctx.journal,
+            &file,
+            now,
+            "the file carries an XAdES signature (ds:Signature); eisim does not verify XAdES yet, so the file is checked as unsigned".to_owned(),
+        );
+    }
     if conforms && let Some(error) = unknown_recipient(ctx, &file) {
         errors.push(error);
     }
@@ -202,6 +210,17 @@ fn unknown_recipient(ctx: &Context<'_>, file: &super::state::SdiFile) -> Option<
             None,
         )
     })
+}
+
+/// Whether the invoice's root holds an enveloped `ds:Signature` (XAdES).
+fn carries_xml_signature(bytes: &[u8]) -> bool {
+    bytes.windows(9).any(|w| w == b"Signature")
+        && crate::xml::parse(bytes).is_ok_and(|doc| {
+            doc.root
+                .children
+                .iter()
+                .any(|c| c.is(crate::xmldsig::DSIG_NS, "Signature"))
+        })
 }
 
 /// NS: the file is refused with `errors`, and goes no further.

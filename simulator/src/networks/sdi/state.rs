@@ -17,8 +17,8 @@ use super::soap::TrasmissioneOp;
 use crate::codelists::sdi::{Family, MessageType};
 use crate::documents::fatturapa::InvoiceIdentity;
 use crate::networks::sdi::messages::ArchiveRef;
-use crate::signed::TrustList;
 use crate::scenario::{Scenario, SdiSettings};
+use crate::signed::TrustList;
 use crate::vocabulary::Network;
 use crate::vocabulary::TenantId;
 

@@ -44,9 +44,7 @@ pub(crate) fn open(bytes: &[u8]) -> Result<Vec<Entry>, Fault> {
         return Err(corrupt("l'archivio è vuoto"));
     }
     if bytes.len() > MAX_ARCHIVE {
-        return Err(corrupt(format!(
-            "l'archivio supera {MAX_ARCHIVE} byte"
-        )));
+        return Err(corrupt(format!("l'archivio supera {MAX_ARCHIVE} byte")));
     }
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| corrupt(format!("l'archivio ZIP non è leggibile ({e})")))?;
@@ -67,15 +65,18 @@ pub(crate) fn open(bytes: &[u8]) -> Result<Vec<Entry>, Fault> {
         }
         let name = file
             .name()
-            .map_err(|e| corrupt(format!("il nome del file n. {} non è leggibile ({e})", index + 1)))?
+            .map_err(|e| {
+                corrupt(format!(
+                    "il nome del file n. {} non è leggibile ({e})",
+                    index + 1
+                ))
+            })?
             .into_owned();
         let compressed = file.compressed_size().max(1);
         // What the directory declares is checked first, so an honest bomb is refused without
         // inflating a byte; a lying one is caught by the capped read below.
         let declared = file.size();
-        if declared > MAX_ENTRY
-            || (declared > RATIO_FLOOR && declared / compressed > MAX_RATIO)
-        {
+        if declared > MAX_ENTRY || (declared > RATIO_FLOOR && declared / compressed > MAX_RATIO) {
             return Err(corrupt(format!(
                 "{name} dichiara {declared} byte da {compressed} compressi: oltre i limiti ({MAX_ENTRY} byte, {MAX_RATIO}:1)"
             )));

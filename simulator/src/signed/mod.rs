@@ -9,13 +9,16 @@
 //! - `trust.rs`: the trust list (eisim's test CA, the scenario's certificates and
 //!   revocations) and the certificate checks both signature kinds share;
 //! - `cades.rs`: reading and verifying a `.p7m`;
-//! - `xades.rs`: verifying an enveloped XAdES-BES signature;
+//! - `xades.rs`: verifying an enveloped XAdES-BES signature, over `c14n.rs`, canonical XML of
+//!   documents others wrote;
 //! - `sign.rs`: making signed files with eisim's test identity or a given one
 //!   (`eisim sdi sign`, the inbound invoices a scenario wants signed).
 
+pub(crate) mod c14n;
 pub(crate) mod cades;
 pub(crate) mod sign;
 pub(crate) mod trust;
+pub(crate) mod xades;
 
 pub(crate) use trust::TrustList;
 

@@ -728,43 +728,69 @@ async fn a_gateway_fpr12_to_an_unknown_codice_destinatario_is_taken_then_refused
     }
 }
 
-#[tokio::test]
-async fn an_xades_signed_file_is_checked_as_unsigned_and_the_journal_says_so() {
-    let xmlsec1 = Command::new("xmlsec1")
+fn xmlsec1_installed() -> bool {
+    Command::new("xmlsec1")
         .arg("--version")
         .output()
-        .is_ok_and(|o| o.status.success());
-    if !xmlsec1 {
-        println!("SKIPPED: xmlsec1 is not installed");
-        return;
-    }
-    let start = wall_now();
-    let dir = std::env::temp_dir().join(format!("eisim-xades-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let template = String::from_utf8(invoice("XADES-1", start)).unwrap().replace(
+        .is_ok_and(|o| o.status.success())
+}
+
+/// `invoice` with an XAdES-BES template (exclusive C14N, the document and the signed
+/// properties referenced) signed by `xmlsec1` with `key` and `cert`; without `signing_time`
+/// a plain XML-DSig with no signed properties.
+fn xmlsec1_sign(
+    dir: &Path,
+    invoice: &[u8],
+    key: &str,
+    cert: &str,
+    signing_time: Option<&str>,
+) -> Vec<u8> {
+    xmlsec1_sign_with(
+        dir,
+        invoice,
+        key,
+        cert,
+        signing_time,
+        "http://www.w3.org/2001/10/xml-exc-c14n#",
+    )
+}
+
+fn xmlsec1_sign_with(
+    dir: &Path,
+    invoice: &[u8],
+    key: &str,
+    cert: &str,
+    signing_time: Option<&str>,
+    c14n: &str,
+) -> Vec<u8> {
+    let (reference, object) = match signing_time {
+        Some(time) => (
+            r##"<ds:Reference Type="http://uri.etsi.org/01903#SignedProperties" URI="#SP1"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference>"##.to_owned(),
+            format!(
+                r##"<ds:Object><xades:QualifyingProperties xmlns:xades="http://uri.etsi.org/01903/v1.3.2#" Target="#Sig1"><xades:SignedProperties Id="SP1"><xades:SignedSignatureProperties><xades:SigningTime>{time}</xades:SigningTime></xades:SignedSignatureProperties></xades:SignedProperties></xades:QualifyingProperties></ds:Object>"##
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let template = String::from_utf8(invoice.to_vec()).unwrap().replace(
         "</p:FatturaElettronica>",
-        r#"<ds:Signature Id="Sig1"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature></p:FatturaElettronica>"#,
+        &format!(
+            r#"<ds:Signature Id="Sig1"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{c14n}"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="{c14n}"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference>{reference}</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo>{object}</ds:Signature></p:FatturaElettronica>"#
+        ),
     );
     std::fs::write(dir.join("template.xml"), template).unwrap();
-    std::fs::write(dir.join("ca.pem"), eisim::tools::sdi_test_ca_pem()).unwrap();
-    let key = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/signed/eisim-test-signer-key.pem"
-    );
-    let cert = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/signed/eisim-test-signer.pem"
-    );
     let out = Command::new("xmlsec1")
         .args([
             "--sign",
             "--privkey-pem",
             &format!("{key},{cert}"),
+            "--id-attr:Id",
+            "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
             "--output",
             "signed.xml",
             "template.xml",
         ])
-        .current_dir(&dir)
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(
@@ -772,27 +798,122 @@ async fn an_xades_signed_file_is_checked_as_unsigned_and_the_journal_says_so() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let signed = std::fs::read(dir.join("signed.xml")).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::read(dir.join("signed.xml")).unwrap()
+}
+
+#[tokio::test]
+async fn xades_files_signed_by_xmlsec1_get_exactly_their_code() {
+    if !xmlsec1_installed() || !openssl_installed() {
+        println!("SKIPPED: xmlsec1 or openssl is not installed");
+        return;
+    }
+    let pki = Pki::new("xades");
+    pki.signer("good", "trusted-ca", "20200101000000Z", "20491231235959Z");
+    pki.signer(
+        "expired",
+        "trusted-ca",
+        "20200101000000Z",
+        "20210101000000Z",
+    );
+    pki.signer(
+        "stranger",
+        "unknown-ca",
+        "20200101000000Z",
+        "20491231235959Z",
+    );
+    let wall = wall_now();
+    let start = wall + jiff::SignedDuration::from_hours(1);
+    let signed_at = wall.to_string();
+    let sign = |signer: &str, number: &str, time: Option<&str>| {
+        xmlsec1_sign(
+            &pki.dir,
+            &invoice(number, start),
+            &pki.path(&format!("{signer}.key")),
+            &pki.path(&format!("{signer}.pem")),
+            time,
+        )
+    };
+    let eisim_signer = |number: &str| {
+        xmlsec1_sign(
+            &pki.dir,
+            &invoice(number, start),
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/src/signed/eisim-test-signer-key.pem"
+            ),
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/src/signed/eisim-test-signer.pem"
+            ),
+            Some(&signed_at),
+        )
+    };
+    let tampered = String::from_utf8(sign("good", "XA-3", Some(&signed_at)))
+        .unwrap()
+        .replace("XA-3", "XA-9")
+        .into_bytes();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("good", sign("good", "XA-1", Some(&signed_at)), "RC"),
+        ("eisim test signer", eisim_signer("XA-2"), "RC"),
+        ("tampered", tampered, "NS 00102"),
+        (
+            "expired",
+            sign("expired", "XA-4", Some(&signed_at)),
+            "NS 00100",
+        ),
+        (
+            "unknown CA",
+            sign("stranger", "XA-5", Some(&signed_at)),
+            "NS 00104",
+        ),
+        ("no signing time", sign("good", "XA-6", None), "NS 00103"),
+        // Inclusive C14N verifies too: the refusal is for the time, not the signature.
+        (
+            "inclusive C14N, no signing time",
+            xmlsec1_sign_with(
+                &pki.dir,
+                &invoice("XA-8", start),
+                &pki.path("good.key"),
+                &pki.path("good.pem"),
+                None,
+                "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+            ),
+            "NS 00103",
+        ),
+        (
+            "signed after reception",
+            sign(
+                "good",
+                "XA-7",
+                Some(&(start + jiff::SignedDuration::from_hours(5)).to_string()),
+            ),
+            "NS 00105",
+        ),
+    ];
 
     let service = soap_service().await;
+    let ca_pem = std::fs::read_to_string(pki.dir.join("trusted-ca.pem")).unwrap();
+    let indented: String = ca_pem.lines().map(|l| format!("        {l}\n")).collect();
+    let trust = format!("  trust:\n    certificates:\n      - |\n{indented}");
     let channel = format!(
         "{{ trasmissione_fatture: \"{}/TrasmissioneFatture\", mtom: false }}",
         service.uri()
     );
-    let t = TestSim::with_scenario(&scenario(start, &channel, "")).await;
-    let id = send(&t, "IT01234567897_X0001.xml", &signed).await;
-    advance(&t, Duration::from_secs(600)).await;
-    assert_eq!(outcome(&t, id, &signed).await, "RC");
-    let said: Vec<String> = t
-        .journal("simulator")
-        .await
+    let t = TestSim::with_scenario(&scenario(start, &channel, &trust)).await;
+    let mut ids = Vec::new();
+    for (i, (_, bytes, _)) in cases.iter().enumerate() {
+        ids.push(send(&t, &format!("IT01234567897_X{:04}.xml", i + 1), bytes).await);
+    }
+    advance(&t, Duration::from_secs(3600)).await;
+    let mut got = Vec::new();
+    for ((what, bytes, _), id) in cases.iter().zip(&ids) {
+        got.push(format!("{what}: {}", outcome(&t, *id, bytes).await));
+    }
+    let want: Vec<String> = cases
         .iter()
-        .filter_map(|e| e["message"].as_str().map(str::to_owned))
-        .filter(|m| m.contains("XAdES"))
+        .map(|(what, _, expected)| format!("{what}: {expected}"))
         .collect();
-    assert_eq!(said.len(), 1, "{said:?}");
-    assert!(said[0].contains("does not verify XAdES"), "{said:?}");
+    assert_eq!(got, want);
 }
 
 #[tokio::test]

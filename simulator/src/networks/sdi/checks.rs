@@ -138,13 +138,25 @@ pub(super) fn checks(
             ));
         }
     }
-    if conforms && !lower.ends_with(".p7m") && carries_xml_signature(&file.bytes) {
-        super::file_state::note(
-            ctx.journal,
-            &file,
-            now,
-            "the file carries an XAdES signature (ds:Signature); eisim does not verify XAdES yet, so the file is checked as unsigned".to_owned(),
-        );
+    if !lower.ends_with(".p7m") && carries_xml_signature(&file.bytes) {
+        match verify_xades(sdi, &file) {
+            Ok(verified) => super::file_state::note(
+                ctx.journal,
+                &file,
+                now,
+                format!(
+                    "XAdES signature accepted: signed by {} at {}",
+                    verified.signer, verified.signed_at
+                ),
+            ),
+            Err(fault) => {
+                // As with a `.p7m`, a refused signature ends the checks.
+                let mut errors: Vec<ScartoError> =
+                    errors.into_iter().filter(|e| e.code == "00002").collect();
+                errors.push(scarto(fault.code(), fault.detail, None));
+                return refuse(sdi, ctx, id, errors, now);
+            }
+        }
     }
     if conforms && let Some(error) = unknown_recipient(ctx, &file) {
         errors.push(error);
@@ -221,6 +233,21 @@ fn carries_xml_signature(bytes: &[u8]) -> bool {
                 .iter()
                 .any(|c| c.is(crate::xmldsig::DSIG_NS, "Signature"))
         })
+}
+
+/// An XAdES signature enveloped in a `.xml`, judged like a `.p7m`'s.
+fn verify_xades(
+    sdi: &Sdi,
+    file: &super::state::SdiFile,
+) -> Result<crate::signed::xades::Verified, crate::signed::Fault> {
+    let trust = sdi.trust.as_ref().map_err(|problem| {
+        crate::signed::Fault::new(
+            crate::signed::FaultKind::UntrustedCa,
+            format!("la lista delle CA affidabili dello scenario non è leggibile: {problem}"),
+        )
+    })?;
+    let doc = crate::signed::xades::parse(&file.bytes)?;
+    crate::signed::xades::verify(&doc, trust, file.received_at)
 }
 
 /// NS: the file is refused with `errors`, and goes no further.

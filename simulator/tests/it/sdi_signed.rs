@@ -1038,3 +1038,123 @@ async fn signed_inbound_invoices_reach_ricezione_fatture_and_the_gateway_as_p7m(
     }
     assert!(found_signed);
 }
+
+/// `eisim sdi sign` and `eisim sdi zip`, run as a user runs them; openssl verifies what the
+/// first wrote, and every refusal exits 1 with a message.
+#[test]
+fn the_sdi_cli_signs_and_zips_and_says_why_it_will_not() {
+    let dir = std::env::temp_dir().join(format!("eisim-sdi-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let eisim = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_eisim"))
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let xml = invoice("CLI-1", wall_now());
+    std::fs::write(dir.join("IT01234567897_00001.xml"), &xml).unwrap();
+    let signed = eisim(&["sdi", "sign", "IT01234567897_00001.xml"]);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let p7m = std::fs::read(dir.join("IT01234567897_00001.xml.p7m")).unwrap();
+    if openssl_installed() {
+        std::fs::write(dir.join("ca.pem"), eisim::tools::sdi_test_ca_pem()).unwrap();
+        run(
+            &dir,
+            &[
+                "cms",
+                "-verify",
+                "-inform",
+                "DER",
+                "-in",
+                "IT01234567897_00001.xml.p7m",
+                "-CAfile",
+                "ca.pem",
+                "-out",
+                "back.xml",
+            ],
+        );
+        assert_eq!(std::fs::read(dir.join("back.xml")).unwrap(), xml);
+    }
+    let zipped = eisim(&[
+        "sdi",
+        "zip",
+        "IT01234567897_00001.xml",
+        "IT01234567897_00001.xml.p7m",
+    ]);
+    assert!(
+        zipped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&zipped.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&zipped.stdout).trim(),
+        "IT01234567897_Z0001.zip"
+    );
+    let archive = std::fs::read(dir.join("IT01234567897_Z0001.zip")).unwrap();
+    let mut read = zip::ZipArchive::new(std::io::Cursor::new(archive)).unwrap();
+    assert_eq!(read.len(), 2);
+    let mut inner = Vec::new();
+    std::io::Read::read_to_end(&mut read.by_index(1).unwrap(), &mut inner).unwrap();
+    assert_eq!(inner, p7m);
+
+    std::fs::write(dir.join("invoice.xml"), &xml).unwrap();
+    for (args, says) in [
+        (
+            vec!["sdi", "zip", "invoice.xml"],
+            "not an SDI invoice file name",
+        ),
+        (
+            vec!["sdi", "sign", "--xades", "IT01234567897_00001.xml"],
+            "XAdES signing is not built",
+        ),
+        (
+            vec!["sdi", "sign", "missing.xml"],
+            "cannot read missing.xml",
+        ),
+        (
+            vec![
+                "sdi",
+                "sign",
+                "--cert",
+                "invoice.xml",
+                "--key",
+                "invoice.xml",
+                "IT01234567897_00001.xml",
+            ],
+            "not an unencrypted PKCS#8 RSA key",
+        ),
+    ] {
+        let out = eisim(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_trust_list_eisim_cannot_read_is_a_scenario_error() {
+    let start = wall_now();
+    for (trust, says) in [
+        (
+            "  trust:\n    certificates: [ \"not a certificate\" ]",
+            "sdi.trust",
+        ),
+        (
+            "  trust:\n    revoked: [ \"xyz\" ]",
+            "expected hexadecimal digits",
+        ),
+    ] {
+        let yaml = scenario(start, "{}", trust);
+        let error = eisim::scenario::parse(&yaml, "test.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(says), "{error}");
+    }
+}

@@ -45,10 +45,14 @@ pub enum Target {
     /// A KSeF batch package once its parts are decrypted and put together: the ZIP read as a
     /// batch close reads it (file count, sizes, each file's bytes and hash).
     KsefBatchZip,
+    /// SDI's readers of signed and zipped files. Input: one selector byte (even: a CAdES
+    /// `.p7m`, DER or Base64, opened and judged against eisim's default trust list; odd: a
+    /// ZIP archive opened under SDI's limits), then the file.
+    SdiSigned,
 }
 
 impl Target {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Ubl,
         Self::FatturaPa,
         Self::Fa3,
@@ -57,6 +61,7 @@ impl Target {
         Self::KsefJson,
         Self::KsefXades,
         Self::KsefBatchZip,
+        Self::SdiSigned,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -69,6 +74,7 @@ impl Target {
             Self::KsefJson => "ksef_json",
             Self::KsefXades => "ksef_xades",
             Self::KsefBatchZip => "ksef_batch_zip",
+            Self::SdiSigned => "sdi_signed",
         }
     }
 
@@ -109,6 +115,18 @@ impl Target {
             Self::KsefBatchZip => crate::networks::ksef::batch::read_zip(data, 10_000)
                 .map(drop)
                 .map_err(|e| format!("{e:?}")),
+            Self::SdiSigned => {
+                let (&selector, file) = data.split_first().ok_or("empty input")?;
+                if selector % 2 == 0 {
+                    crate::signed::cades::open(file, &fuzz_trust(), fuzz_now())
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                } else {
+                    crate::networks::sdi::unzip::open(file)
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                }
+            }
         }
     }
 
@@ -125,6 +143,7 @@ impl Target {
             Self::KsefJson => ksef_json_seeds(&files(&fixtures.join("ksef"), "xml")?),
             Self::KsefXades => ksef_xades_seeds(),
             Self::KsefBatchZip => ksef_batch_zip_seeds(&files(&fixtures.join("ksef"), "xml")?),
+            Self::SdiSigned => sdi_signed_seeds(&files(&fixtures.join("sdi"), "xml")?),
         }
     }
 }
@@ -142,6 +161,34 @@ fn inspect(data: &[u8], format_for: impl Fn(Format) -> Format) -> Result<(), Str
     documents::inspect_as(data, format_for(detected), &context)
         .map(drop)
         .map_err(|e| e.to_string())
+}
+
+/// The instant the `sdi_signed` target receives files at: inside the test signer's validity.
+fn fuzz_now() -> jiff::Timestamp {
+    jiff::Timestamp::from_second(1_793_610_000).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+fn fuzz_trust() -> crate::signed::TrustList {
+    crate::signed::TrustList::new(true, &[], &[]).unwrap_or_default()
+}
+
+/// `.p7m`s of a few SDI fixtures signed by eisim's test signer (DER and Base64), and ZIP
+/// archives of them, each behind its selector byte.
+fn sdi_signed_seeds(invoices: &[Vec<u8>]) -> io::Result<Vec<Vec<u8>>> {
+    let signed_at = fuzz_now() - jiff::SignedDuration::from_hours(1);
+    let mut seeds = Vec::new();
+    let mut named = Vec::new();
+    for (i, invoice) in invoices.iter().take(3).enumerate() {
+        let p7m = crate::signed::sign::cades_test(invoice, signed_at)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        seeds.push([&[0u8][..], &p7m].concat());
+        seeds.push([&[2u8][..], B64.encode(&p7m).as_bytes()].concat());
+        named.push((format!("IT01234567897_0000{i}.xml"), invoice.clone()));
+        named.push((format!("IT01234567897_0000{i}.xml.p7m"), p7m));
+    }
+    let (_, zip) = crate::tools::sdi_zip(&named).map_err(|e| io::Error::other(e.to_string()))?;
+    seeds.push([&[1u8][..], &zip].concat());
+    Ok(seeds)
 }
 
 /// The five SOAP readers the SDI target can pick.

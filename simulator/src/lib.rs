@@ -35,6 +35,7 @@ mod clock;
 mod codelists;
 mod digest;
 mod scheduler;
+mod signed;
 mod vocabulary;
 mod xml;
 mod xmldsig;
@@ -63,6 +64,7 @@ mod http;
 #[doc(hidden)]
 pub mod fuzzing;
 mod simulator;
+pub mod tools;
 
 #[cfg(test)]
 mod testing;

@@ -36,6 +36,46 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// SDI tools: sign a file, pack files into an archive.
+    #[command(subcommand)]
+    Sdi(SdiCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SdiCommand {
+    /// Sign FILE as CAdES-BES (FILE.p7m) with eisim's test signer, whose CA SDI trusts by
+    /// default, or with --key and --cert.
+    Sign {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// CAdES `.xml.p7m` (the default).
+        #[arg(long, conflicts_with = "xades")]
+        cades: bool,
+        /// XAdES-BES enveloped in the XML: not built yet, refused with a message.
+        #[arg(long)]
+        xades: bool,
+        /// Certificate (PEM) to sign with, instead of eisim's test signer.
+        #[arg(long, value_name = "PEM", requires = "key")]
+        cert: Option<PathBuf>,
+        /// Its private key (unencrypted PKCS#8 PEM).
+        #[arg(long, value_name = "PEM", requires = "cert")]
+        key: Option<PathBuf>,
+        /// Signing time (RFC 3339), now unless given: a later one than SDI's reception
+        /// gets 00105.
+        #[arg(long, value_name = "TIME")]
+        signing_time: Option<jiff::Timestamp>,
+        /// Where to write; FILE.p7m unless given.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Pack SDI files (.xml, .xml.p7m) into a ZIP archive named <IdPaese><IdCodice>_Z<nnnn>.zip
+    /// after the first file, written in the current directory unless --out is given.
+    Zip {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,6 +126,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => serve(args),
         Command::Check { files } => Ok(check(&files)),
+        Command::Sdi(command) => sdi(command),
     };
     match outcome {
         Ok(code) => code,
@@ -94,6 +135,69 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn sdi(command: SdiCommand) -> anyhow::Result<ExitCode> {
+    let read = |path: &PathBuf| {
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    match command {
+        SdiCommand::Sign {
+            file,
+            cades: _,
+            xades,
+            cert,
+            key,
+            signing_time,
+            out,
+        } => {
+            if xades {
+                anyhow::bail!(
+                    "XAdES signing is not built in eisim yet; sign with --cades, or with xmlsec1"
+                );
+            }
+            let content = read(&file)?;
+            let text = |path: &Option<PathBuf>| -> anyhow::Result<Option<String>> {
+                path.as_ref()
+                    .map(|p| {
+                        std::fs::read_to_string(p)
+                            .with_context(|| format!("cannot read {}", p.display()))
+                    })
+                    .transpose()
+            };
+            let (cert, key) = (text(&cert)?, text(&key)?);
+            let signed = eisim::tools::sdi_sign_cades(
+                &content,
+                key.as_deref(),
+                cert.as_deref(),
+                signing_time.unwrap_or_else(jiff::Timestamp::now),
+            )?;
+            let out = out.unwrap_or_else(|| {
+                let mut name = file.clone().into_os_string();
+                name.push(".p7m");
+                PathBuf::from(name)
+            });
+            std::fs::write(&out, signed)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!("{}", out.display());
+        }
+        SdiCommand::Zip { files, out } => {
+            let mut named = Vec::new();
+            for path in &files {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                named.push((name, read(path)?));
+            }
+            let (name, bytes) = eisim::tools::sdi_zip(&named)?;
+            let out = out.unwrap_or_else(|| PathBuf::from(name));
+            std::fs::write(&out, bytes)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!("{}", out.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(files: &[PathBuf]) -> ExitCode {

@@ -139,6 +139,7 @@ async fn ricevi_file(State(state): State<AppState>, headers: HeaderMap, body: By
             channel: Channel::Sdicoop,
             tenant: Some(tenant),
             document_id: None,
+            archive: None,
             prior: None,
         },
     );
@@ -284,6 +285,20 @@ async fn get_message(
 
 /// One stored message as a download, for the control API and the gateway alike.
 pub(crate) fn message_response(file: &SdiFile, name: &str) -> Result<Response, AppError> {
+    if file.invoice.is_some() && file.file_name == name {
+        // The signed file itself (a `.p7m`), as received.
+        let mut response = (StatusCode::OK, file.bytes.to_vec()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/pkcs7-mime"),
+        );
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, value);
+        }
+        return Ok(response);
+    }
     let message = file
         .messages
         .iter()

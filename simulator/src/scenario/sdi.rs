@@ -16,6 +16,12 @@
 //!     mtom: true             # send as SDI does (MTOM/XOP); false for plain SOAP
 //!   inbound:                 # invoices other suppliers send to the integrator
 //!     - { at: 10m, file: invoices/IT01234567897_00001.xml }
+//!     - { at: 20m, file: invoices/IT01234567897_00002.xml, signed: true }  # as .xml.p7m
+//!   inbound_signed: 0.5      # share of inbound invoices delivered signed (CAdES .xml.p7m)
+//!   trust:                   # who may sign the files SDI receives
+//!     eisim_ca: true         # eisim's test CA (what `eisim sdi sign` signs with)
+//!     certificates: [ "-----BEGIN CERTIFICATE-----..." ]   # more trusted CAs, PEM
+//!     revoked: [ "0A:1B" ]   # serial numbers SDI treats as revoked (00101)
 //! ```
 //!
 //! Behaviours (`sdi: RC`, `MC`, `NE` with `errors: [EC02]`...) decide each file's delivery
@@ -38,7 +44,7 @@ const DEFAULT_RETRY_PERIOD: Duration = Duration::from_secs(10 * 86_400);
 const DEFAULT_OUTCOME_DEADLINE: Duration = Duration::from_secs(15 * 86_400);
 const DEFAULT_REDELIVERY: Duration = Duration::from_secs(6 * 3600);
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SdiSettings {
     #[serde(default)]
@@ -47,6 +53,37 @@ pub struct SdiSettings {
     pub channel: SdiChannel,
     #[serde(default)]
     pub inbound: Vec<InboundInvoice>,
+    /// The share of inbound invoices SDI delivers as CAdES `.xml.p7m`, drawn per invoice;
+    /// an invoice's own `signed` wins.
+    #[serde(default)]
+    pub inbound_signed: Option<super::probability::Probability>,
+    #[serde(default)]
+    pub trust: SdiTrust,
+}
+
+/// SDI's trust list for signed files (CAdES `.p7m`, XAdES).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SdiTrust {
+    /// eisim's own test CA, which issued the certificate `eisim sdi sign` uses.
+    #[serde(default = "yes")]
+    pub eisim_ca: bool,
+    /// More trusted certificates (CAs or signers), PEM text.
+    #[serde(default)]
+    pub certificates: Vec<String>,
+    /// Serial numbers (hex) SDI refuses as revoked, 00101.
+    #[serde(default)]
+    pub revoked: Vec<String>,
+}
+
+impl Default for SdiTrust {
+    fn default() -> Self {
+        SdiTrust {
+            eisim_ca: true,
+            certificates: Vec::new(),
+            revoked: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -98,6 +135,9 @@ pub struct InboundInvoice {
     pub at: Duration,
     /// A FatturaPA file, relative to the scenario file; its name is the SDI file name.
     pub file: String,
+    /// Delivered as a CAdES `.xml.p7m` signed by eisim's test signer (the name gets `.p7m`).
+    #[serde(default)]
+    pub signed: Option<bool>,
     /// The file's bytes, read when the scenario is loaded from a file.
     #[serde(skip)]
     pub bytes: Option<std::sync::Arc<[u8]>>,
@@ -168,6 +208,17 @@ impl SdiSettings {
                     "give the full URL of your SOAP service, e.g. http://127.0.0.1:9000/TrasmissioneFatture",
                 ));
             }
+        }
+        if let Err(problem) = crate::signed::TrustList::new(
+            self.trust.eisim_ca,
+            &self.trust.certificates,
+            &self.trust.revoked,
+        ) {
+            problems.push((
+                "trust".to_owned(),
+                problem,
+                "give each certificate as PEM text (-----BEGIN CERTIFICATE----- ...) and each revoked serial in hex",
+            ));
         }
         for (index, inbound) in self.inbound.iter().enumerate() {
             if inbound.file.trim().is_empty() {

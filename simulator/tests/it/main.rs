@@ -25,6 +25,7 @@ mod ksef_tokens;
 mod peppol;
 mod schemas;
 mod sdi;
+mod sdi_signed;
 mod sdicoop;
 mod webhooks;
 

@@ -108,6 +108,15 @@ impl<'a> Intake<'a> {
             received: self.now.to_zoned(TimeZone::UTC).date(),
             file_name: incoming.file_name.clone(),
         };
+        if let Some(name) = &incoming.file_name
+            && [".p7m", ".zip"]
+                .iter()
+                .any(|ext| name.to_ascii_lowercase().ends_with(ext))
+        {
+            return Err(AppError::InvalidEnvelope(format!(
+                "`{name}`: the gateway takes plain FatturaPA XML; send signed (.xml.p7m) and zipped (.zip) SDI files over SDICoop (POST /ricevi_file)"
+            )));
+        }
         let inspection = documents::inspect(&incoming.bytes, &context)?;
         if let Some(declared) = incoming.network
             && declared != inspection.format.network()
@@ -270,6 +279,11 @@ impl<'a> Intake<'a> {
             return crate::identifiers::peppol::ParticipantId::parse(recipient)
                 .map(|_| ())
                 .map_err(|e| AppError::RecipientNotReachable(e.to_string()));
+        }
+        if network == Network::Sdi {
+            // SDI takes any file in and refuses an unknown CodiceDestinatario after its checks
+            // (NS 00311), as the real one does; the provider does not second-guess it.
+            return Ok(());
         }
         let participant = self
             .run

@@ -194,11 +194,25 @@ pub(crate) async fn notifications(
                 .collect()
         })
         .unwrap_or_default();
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "network": doc.network.as_str(),
         "identificativo_sdi": file.as_ref().map(|f| f.identificativo_sdi),
         "notifications": notifications,
     });
+    // A signed inbound invoice: the `.p7m` as SDI delivered it, beside the XML that
+    // `/document` gives.
+    if let Some(file) = file.as_ref().filter(|f| f.invoice.is_some())
+        && let Some(map) = body.as_object_mut()
+    {
+        map.insert(
+            "signed_file".to_owned(),
+            serde_json::json!({
+                "file_name": file.file_name,
+                "hash": file.hash,
+                "href": href(&file.file_name),
+            }),
+        );
+    }
     Ok((rate, Json(body)).into_response())
 }
 

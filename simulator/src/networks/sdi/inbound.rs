@@ -27,6 +27,46 @@ use crate::vocabulary::Network;
 
 /// Puts the scenario's inbound invoices (`sdi.inbound`) on the event queue of a new run:
 /// each reaches SDI `at` after the start, named as its file is.
+/// The `.p7m` a supplier sends when the scenario wants this inbound invoice signed (its own
+/// `signed`, else a draw against `inbound_signed`): signed by eisim's test signer a minute
+/// before SDI receives it, named `<name>.p7m`.
+fn signed_inbound(
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
+    inbound: &crate::scenario::InboundInvoice,
+    file_name: &str,
+    bytes: &Arc<[u8]>,
+    at: jiff::Timestamp,
+) -> Option<(String, Arc<[u8]>)> {
+    let wanted = inbound.signed.unwrap_or_else(|| {
+        sdi.settings.inbound_signed.is_some_and(|share| {
+            crate::digest::unit_draw(&format!("{}:sdi-inbound-signed:{file_name}", ctx.seed))
+                < share.get()
+        })
+    });
+    if !wanted || file_name.to_ascii_lowercase().ends_with(".p7m") {
+        return None;
+    }
+    let signed_at = at
+        .checked_sub(jiff::SignedDuration::from_mins(1))
+        .unwrap_or(at);
+    match crate::signed::sign::cades_test(bytes, signed_at) {
+        Ok(p7m) => Some((format!("{file_name}.p7m"), Arc::from(p7m))),
+        Err(error) => {
+            ctx.journal.append(
+                ctx.now,
+                sdi.channel_tenant.clone(),
+                crate::journal::Record::Simulator {
+                    message: format!(
+                        "sdi: inbound {file_name} not signed, sent as plain XML: {error}"
+                    ),
+                },
+            );
+            None
+        }
+    }
+}
+
 pub(super) fn plan_inbound(sdi: &Arc<Sdi>, ctx: &Context<'_>) {
     let start = ctx.clock.start();
     for inbound in &sdi.settings.inbound {
@@ -39,12 +79,17 @@ pub(super) fn plan_inbound(sdi: &Arc<Sdi>, ctx: &Context<'_>) {
             // Only a scenario read from a file can name files; `parse` alone leaves them unread.
             continue;
         };
+        let (file_name, bytes) = match signed_inbound(sdi, ctx, inbound, &file_name, &bytes, at) {
+            Some(signed) => signed,
+            None => (file_name, bytes),
+        };
         let arrival = Arrival {
             file_name: Some(file_name.clone()),
             bytes,
             channel: Channel::Inbound,
             tenant: sdi.channel_tenant.clone(),
             document_id: None,
+            archive: None,
             prior: None,
         };
         let sdi = sdi.clone();
@@ -194,7 +239,10 @@ fn record_inbound_document(sdi: &Arc<Sdi>, ctx: &Context<'_>, file: &SdiFile, no
         received: now.to_zoned(TimeZone::UTC).date(),
         file_name: Some(file.file_name.clone()),
     };
-    let Ok(inspection) = documents::inspect(&file.bytes, &context) else {
+    // A signed file shows in the gateway as the invoice it carries; the `.p7m` itself stays
+    // downloadable under its SDI name (`GET /api/v1/invoices/{id}/notifications/{name}`).
+    let invoice = file.invoice.clone().unwrap_or_else(|| file.bytes.clone());
+    let Ok(inspection) = documents::inspect(&invoice, &context) else {
         return;
     };
     let id = ctx.store.ledger.mint_id("inv", ctx.seed);
@@ -206,7 +254,7 @@ fn record_inbound_document(sdi: &Arc<Sdi>, ctx: &Context<'_>, file: &SdiFile, no
             recipient: format!("SDI:{}", file.recipient_code),
             network_id: file.identificativo_sdi.to_string(),
             content_hash: file.hash.clone(),
-            bytes: file.bytes.clone(),
+            bytes: invoice,
         },
         inspection,
         now,

@@ -69,7 +69,7 @@ fn keep(
                 file_name: file.file_name.clone(),
                 hash: file.hash.clone(),
                 received_at: file.received_at,
-                archive: None,
+                archive: file.archive.clone(),
             },
             message_id,
             note: None,

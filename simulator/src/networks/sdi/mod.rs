@@ -45,6 +45,7 @@ pub(crate) mod registry;
 pub(crate) mod signature;
 pub(crate) mod soap;
 pub(crate) mod state;
+pub(crate) mod unzip;
 
 pub(crate) use outbox::Outbox;
 pub(crate) use outbox::{

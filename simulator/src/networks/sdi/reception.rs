@@ -17,7 +17,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::checks::{PriorInspection, checks};
+use super::checks::{PriorInspection, check_archive, checks};
 use super::delivery::{Planned, run_planned};
 use super::file_state::update_gateway;
 use super::inbound::attempt_inbound_delivery;
@@ -28,7 +28,7 @@ use crate::codelists::sdi::Family;
 use crate::documents::fatturapa::invoice_identities;
 use crate::journal::Record;
 use crate::lifecycle::{BehaviourSubject, SubmitOptions, chosen_behaviour_for, hold};
-use crate::networks::sdi::messages::Esito;
+use crate::networks::sdi::messages::{ArchiveRef, Esito};
 use crate::runtime::Context;
 use crate::scenario::Outcome;
 use crate::store::DocumentRecord;
@@ -44,6 +44,8 @@ pub(crate) struct Arrival {
     pub(crate) channel: Channel,
     pub(crate) tenant: Option<TenantId>,
     pub(crate) document_id: Option<String>,
+    /// The ZIP archive this file came in.
+    pub(crate) archive: Option<ArchiveRef>,
     /// What the gateway already learnt of these bytes (gateway files only).
     pub(crate) prior: Option<Arc<PriorInspection>>,
 }
@@ -68,6 +70,7 @@ pub(super) fn submit(
         tenant: Some(tenant.clone()),
         document_id: Some(doc.id.clone()),
         // The context intake inspected the document in (its date, its name).
+        archive: None,
         prior: Some(Arc::new(PriorInspection {
             content_hash: doc.content_hash.clone(),
             received: doc.created_at.to_zoned(TimeZone::UTC).date(),
@@ -150,7 +153,24 @@ pub(crate) fn receive(
     arrival: Arrival,
     now: Timestamp,
 ) -> FileId {
-    let parsed = xml::parse(&arrival.bytes).ok();
+    let lower = arrival
+        .file_name
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let is_archive = lower.ends_with(".zip") && arrival.archive.is_none();
+    // A `.p7m` is read for its invoice here; its signature is judged with SDI's checks.
+    let invoice: Option<Arc<[u8]>> = lower
+        .ends_with(".p7m")
+        .then(|| crate::signed::cades::content(&arrival.bytes).ok())
+        .flatten()
+        .map(Arc::from);
+    let readable: &[u8] = invoice.as_deref().unwrap_or(&arrival.bytes);
+    let parsed = if lower.ends_with(".zip") {
+        None
+    } else {
+        xml::parse(readable).ok()
+    };
     let root = parsed.as_ref().map(|doc| &doc.root);
     let format = root
         .and_then(|r| r.attr("versione"))
@@ -210,6 +230,8 @@ pub(crate) fn receive(
                 counter: 0,
                 messages: Vec::new(),
                 prior: arrival.prior.clone(),
+                archive: arrival.archive.clone(),
+                invoice,
             },
         );
         (id, name_reused, file_name)
@@ -230,6 +252,10 @@ pub(crate) fn receive(
     );
     update_gateway(sdi, ctx, id, DocumentState::Sent, None, Vec::new(), now);
 
+    if is_archive {
+        plan_unpacking(sdi, ctx, id, &file_name, &arrival, name_reused, now);
+        return id;
+    }
     if arrival.channel == Channel::Inbound {
         // Another supplier's file: SDI checks it and delivers it to the integrator at once.
         let at = now;
@@ -259,6 +285,48 @@ pub(crate) fn receive(
     .unwrap_or_default();
     plan(sdi, ctx, id, &file_name, name_reused, &outcomes, now);
     id
+}
+
+/// A ZIP archive: at the checks' time SDI opens it and takes each file in on its own, with
+/// its own `IdentificativoSdI`, the archive's reception time and a reference to the archive;
+/// an archive it cannot open is refused whole (`checks::check_archive`).
+fn plan_unpacking(
+    sdi: &Arc<Sdi>,
+    ctx: &Context<'_>,
+    id: FileId,
+    file_name: &str,
+    arrival: &Arrival,
+    name_reused: bool,
+    now: Timestamp,
+) {
+    let sdi = sdi.clone();
+    let archive = ArchiveRef {
+        identificativo_sdi: id,
+        file_name: file_name.to_owned(),
+    };
+    let channel = arrival.channel;
+    let tenant = arrival.tenant.clone();
+    ctx.events.schedule(
+        later(now, sdi.settings.checks()),
+        format!("sdi: opening the archive {file_name}"),
+        move |ctx| {
+            let Some(entries) = check_archive(&sdi, ctx, id, name_reused, ctx.now) else {
+                return;
+            };
+            for entry in entries {
+                let inner = Arrival {
+                    file_name: Some(entry.name),
+                    bytes: Arc::from(entry.bytes),
+                    channel,
+                    tenant: tenant.clone(),
+                    document_id: None,
+                    archive: Some(archive.clone()),
+                    prior: None,
+                };
+                receive(&sdi, ctx, inner, now);
+            }
+        },
+    );
 }
 
 fn plan(

@@ -16,7 +16,9 @@ use super::signature::SdiSigner;
 use super::soap::TrasmissioneOp;
 use crate::codelists::sdi::{Family, MessageType};
 use crate::documents::fatturapa::InvoiceIdentity;
+use crate::networks::sdi::messages::ArchiveRef;
 use crate::scenario::{Scenario, SdiSettings};
+use crate::signed::TrustList;
 use crate::vocabulary::Network;
 use crate::vocabulary::TenantId;
 
@@ -32,6 +34,8 @@ pub(crate) struct Sdi {
     /// SDI's own signing key, or why it could not be made.
     signer: Result<Arc<SdiSigner>, String>,
     pub(crate) outbox: Outbox,
+    /// Who signed files may be signed by (`sdi.trust`), or why the list could not be read.
+    pub(crate) trust: Result<TrustList, String>,
     pub(crate) run: u64,
     records: Mutex<Records>,
 }
@@ -103,6 +107,8 @@ pub(crate) enum FileState {
     Expired,
     /// PA: undeliverable for the whole retry period (AT). Final.
     Attested,
+    /// A ZIP archive SDI opened: each file in it lives on as a file of its own. Final.
+    Unpacked,
 }
 
 /// Who a message is for.
@@ -181,6 +187,11 @@ pub(crate) struct SdiFile {
     /// The gateway's inspection of the bytes, until SDI's checks have used it.
     #[serde(skip)]
     pub(crate) prior: Option<Arc<PriorInspection>>,
+    /// The ZIP archive the file came in (`RiferimentoArchivio` on its messages).
+    pub archive: Option<ArchiveRef>,
+    /// A CAdES `.p7m`'s signed content, the invoice XML, once the envelope was read.
+    #[serde(skip)]
+    pub invoice: Option<Arc<[u8]>>,
 }
 
 impl Sdi {
@@ -216,6 +227,11 @@ impl Sdi {
                 .map_err(|e| e.to_string()),
             channel_tenant,
             outbox,
+            trust: TrustList::new(
+                settings.trust.eisim_ca,
+                &settings.trust.certificates,
+                &settings.trust.revoked,
+            ),
             run: RUNS.fetch_add(1, Ordering::Relaxed),
             records: Mutex::new(Records {
                 registry: Registry::default(),

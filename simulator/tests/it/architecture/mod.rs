@@ -45,6 +45,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("certificate", 0),
     ("xml", 0),
     ("xmldsig", 0),
+    ("signed", 0),
     ("vocabulary", 0),
     ("codelists", 0),
     ("documents", 1),
@@ -65,6 +66,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("http", 7),
     ("simulator", 8),
     ("fuzzing", 8),
+    ("tools", 8),
 ];
 
 /// Folders whose children are units of their own: the networks must stay apart.

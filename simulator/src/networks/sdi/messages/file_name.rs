@@ -30,6 +30,11 @@ pub(crate) fn message_file_name(
     Ok(format!("{base}_{}_{counter}.xml", kind.as_str()))
 }
 
+/// Whether `name` is an SDI invoice file name (`.xml`, `.xml.p7m` or `.zip`).
+pub(crate) fn is_invoice_file_name(name: &str) -> bool {
+    invoice_base_name(name).is_ok()
+}
+
 /// The invoice name without its extension, after checking it is an SDI invoice file name:
 /// `<IdPaese: 2 letters A-Z><IdCodice: 2..28 alphanumerics>_<progressivo: 1..5
 /// alphanumerics>` + `.xml`, `.xml.p7m` or `.zip` (extension case-insensitive).

@@ -23,16 +23,16 @@ mod model;
 mod render;
 
 pub(crate) use esito::parse_esito_committente;
-pub(crate) use file_name::message_file_name;
+pub(crate) use file_name::{is_invoice_file_name, message_file_name};
 pub(crate) use model::{
-    Body, Esito, EsitoCommittente, FileRef, InvoiceRef, Notification, Scarto, ScartoError,
+    ArchiveRef, Body, Esito, EsitoCommittente, FileRef, InvoiceRef, Notification, Scarto,
+    ScartoError,
 };
 pub(crate) use render::italian_date_time;
 // What only the tests of this folder name, through `super::*`.
 #[cfg(test)]
 use error::MessageError;
-#[cfg(test)]
-use model::{ArchiveRef, MAX_ERRORS};
+pub(crate) use model::MAX_ERRORS;
 
 #[cfg(test)]
 #[path = "render_tests.rs"]

@@ -15,7 +15,7 @@ use crate::codelists::sdi::{Family, MessageType};
 pub(crate) const MAX_ERRORS: usize = 200;
 
 /// `RiferimentoArchivio`: the ZIP archive the invoice file arrived in, when it did.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct ArchiveRef {
     pub identificativo_sdi: u64,
     pub file_name: String,
